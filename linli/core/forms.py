@@ -1,0 +1,139 @@
+"""Input forms for core pages. Field rules live on the models (validators.py),
+so these forms, the import and the API all apply the same ones."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from linli.core import queries
+from linli.core.models import Area, Organization, Person
+from linli.core.queries import OrganizationFilter, PeopleFilter
+from linli.core.scoping import Perm, scope_queryset
+
+_YES_NO = [("", _("All")), ("1", _("Yes")), ("0", _("No"))]
+
+
+class StyledFormMixin:
+    """Give every widget Bootstrap's class, so templates stay plain."""
+
+    def style_widgets(self) -> None:
+        for field in self.fields.values():  # type: ignore[attr-defined]
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = css
+
+
+def area_filter_field(user: Any) -> forms.ChoiceField:
+    """A select of the subdistricts, communities and neighborhoods the user holds, indented by depth."""
+    levels = (Area.Level.SUBDISTRICT, Area.Level.COMMUNITY, Area.Level.NEIGHBORHOOD)
+    areas = queries.area_choices_for(user, levels)
+    return forms.ChoiceField(
+        label=_("Area"), required=False,
+        choices=[("", _("All my areas")), *[(a.code, "\u3000" * max(a.depth - 2, 0) + a.name) for a in areas]],
+    )
+
+
+def _tristate(value: str | None) -> bool | None:
+    return {"1": True, "0": False}.get(value or "")
+
+
+class PeopleFilterForm(StyledFormMixin, forms.Form):
+    """The filters of the people list; the export takes the same ones."""
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=50)
+    area = forms.CharField(label=_("Area"), required=False, max_length=32)
+    gender = forms.ChoiceField(label=_("Gender"), required=False, choices=[("", _("All")), *Person.Gender.choices])
+    party_member = forms.ChoiceField(label=_("Party member"), required=False, choices=_YES_NO)
+    volunteer = forms.ChoiceField(label=_("Volunteer"), required=False, choices=_YES_NO)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["area"] = area_filter_field(user)
+        self.style_widgets()
+
+    def to_filter(self) -> PeopleFilter:
+        if not self.is_valid():
+            return PeopleFilter(q=(self.data.get("q") or "")[:50])
+        d = self.cleaned_data
+        return PeopleFilter(
+            q=d["q"], area=d["area"], gender=d["gender"],
+            party_member=_tristate(d["party_member"]), volunteer=_tristate(d["volunteer"]),
+        )
+
+
+class OrganizationFilterForm(StyledFormMixin, forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=50)
+    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All")), *Organization.Kind.choices])
+    area = forms.CharField(label=_("Area"), required=False, max_length=32)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["area"] = area_filter_field(user)
+        self.style_widgets()
+
+    def to_filter(self) -> OrganizationFilter:
+        if not self.is_valid():
+            return OrganizationFilter(q=(self.data.get("q") or "")[:50])
+        d = self.cleaned_data
+        return OrganizationFilter(q=d["q"], kind=d["kind"], area=d["area"])
+
+
+class PersonForm(StyledFormMixin, forms.ModelForm):
+    """Create or edit a person. On edit, the sensitive fields start empty (a
+    masked hint instead) so the form never shows a number the user may not
+    see; left empty, the stored value is kept."""
+
+    class Meta:
+        model = Person
+        fields = ["name", "gender", "birth_date", "phone", "id_number", "address", "neighborhood",
+                  "organization", "position", "is_volunteer"]
+        widgets = {"birth_date": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["neighborhood"].queryset = queries.area_choices_for(user, (Area.Level.NEIGHBORHOOD,))
+        self.fields["organization"].queryset = scope_queryset(Organization.objects.all(), user, Perm.VIEW)
+        self.editing = self.instance.pk is not None
+        if self.editing:
+            for name in Person.sensitive_fields:
+                current = self.instance.masked(name)
+                self.initial[name] = ""
+                if current:
+                    self.fields[name].widget.attrs["placeholder"] = current
+                    self.fields[name].help_text = _("Leave empty to keep the current number.")
+        self.style_widgets()
+
+    def _post_clean(self) -> None:
+        # Keep the stored number when a sensitive field is left empty on edit
+        # (the instance still holds the stored values until super() runs).
+        if self.editing:
+            for name in Person.sensitive_fields:
+                if not self.cleaned_data.get(name):
+                    self.cleaned_data[name] = getattr(self.instance, name)
+        super()._post_clean()
+
+    def action_fields(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class OrganizationForm(StyledFormMixin, forms.ModelForm):
+    class Meta:
+        model = Organization
+        fields = ["name", "kind", "area", "credit_code", "address", "contact_name", "contact_phone"]
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["area"].queryset = queries.area_choices_for(user)
+        self.fields["area"].required = True
+        self.style_widgets()
+
+    def action_fields(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}

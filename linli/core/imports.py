@@ -1,0 +1,145 @@
+"""The write actions behind spreadsheet imports: upload → preview → confirm.
+
+These are actions in the sense of actions.py — keyword-only, `actor=`,
+transactional, permission-checked (Perm.IMPORT), audited — and belong there;
+they live in their own module only because actions.py was being edited by
+someone else when imports were written. Move them when convenient.
+
+All or nothing: a file with any bad row cannot be confirmed, and confirming
+checks the whole file again inside the transaction that writes it, because
+the database may have changed since the preview (someone registered one of
+the people meanwhile, or the actor lost a role).
+
+Processing is synchronous: checking and writing 10,000 rows takes a couple of
+seconds (see bench/import_people.py), well within a request. A task queue can
+take it over later without changing these functions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from linli.core import audit
+from linli.core.models import ImportJob
+from linli.core.scoping import Perm, can
+from linli.core.spreadsheets import CHECKERS, Checked
+
+
+def _require_import(actor: Any) -> None:
+    if actor is None or not can(actor, Perm.IMPORT):
+        raise PermissionDenied(_("You do not have permission to import records."))
+
+
+def _check(kind: str, content: bytes, actor: Any) -> Checked:
+    try:
+        checker = CHECKERS[kind]
+    except KeyError:
+        raise ValidationError(_("Unknown kind of import: %(kind)s.") % {"kind": kind}) from None
+    return checker(content, actor=actor)
+
+
+def import_jobs_visible_to(user: Any) -> models.QuerySet[ImportJob]:
+    """An upload is seen only by whoever made it: it holds residents' numbers in full."""
+    if user is None or not user.is_authenticated:
+        return ImportJob.objects.none()
+    return ImportJob.objects.filter(created_by=user).defer("content").order_by("-created_at", "-id")
+
+
+@transaction.atomic
+def preview_import(*, actor: Any, kind: str, filename: str, content: bytes) -> ImportJob:
+    """Check an uploaded spreadsheet and keep it for confirmation.
+
+    A file that cannot be used at all (not an xlsx, damaged, empty, a required
+    column missing, too many rows) raises ValidationError and nothing is kept.
+    A readable file always gives a job: `previewed` when every row passes,
+    `rejected` with every bad row listed (row number, column, reason) otherwise.
+    """
+    _require_import(actor)
+    checked = _check(kind, content, actor)
+    job = ImportJob.objects.create(
+        kind=kind,
+        status=ImportJob.Status.REJECTED if checked.errors else ImportJob.Status.PREVIEWED,
+        created_by=actor,
+        filename=filename[-255:],
+        content=content,
+        row_count=checked.row_count,
+        errors=checked.error_dicts(),
+    )
+    audit.record(actor=actor, action="core.import_previewed", target=job,
+                 data={"kind": kind, "filename": job.filename, "rows": checked.row_count,
+                       "errors": len(checked.errors)})
+    return job
+
+
+def confirm_import(*, actor: Any, job: ImportJob) -> int:
+    """Write every record of a previewed job, with one audit event per record; return how many.
+
+    Raises ValidationError, saving no record, when the job is not waiting for
+    confirmation or when the file no longer passes the checks — in that case
+    the job is marked rejected with the new list of errors.
+    """
+    _require_import(actor)
+    try:
+        with transaction.atomic():
+            # The row lock makes a double click (or two tabs) import the file once:
+            # the second confirmation waits here, then finds the job already imported.
+            locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+            if locked.created_by_id != actor.pk:
+                raise PermissionDenied(_("Only the person who uploaded a file can import it."))
+            if locked.status == ImportJob.Status.IMPORTED:
+                raise ValidationError(_("This file has already been imported."), code="already_imported")
+            if locked.status != ImportJob.Status.PREVIEWED:
+                raise ValidationError(_("This file has errors. Correct them in Excel and upload the file again."),
+                                      code="has_errors")
+            checked = _check(locked.kind, bytes(locked.content), actor)
+            if checked.errors:
+                locked.status = ImportJob.Status.REJECTED
+                locked.errors = checked.error_dicts()
+                locked.save(update_fields=["status", "errors"])
+                audit.record(actor=actor, action="core.import_rejected", target=locked,
+                             data={"kind": locked.kind, "errors": len(checked.errors)})
+                count = None
+            else:
+                count = _insert(actor=actor, job=locked, checked=checked)
+    except IntegrityError:
+        # Only a record registered between our check and our insert gets here;
+        # the transaction is rolled back whole, so nothing of the file is saved.
+        raise ValidationError(
+            _("Someone registered some of these records while the file was being imported; nothing was "
+              "imported. Upload the file again to see which rows are affected."), code="conflict") from None
+    job.refresh_from_db()
+    if count is None:
+        raise ValidationError(
+            _("The records changed since the preview and some rows no longer pass the checks; nothing was "
+              "imported. See the list of errors."), code="changed")
+    return count
+
+
+def _insert(*, actor: Any, job: ImportJob, checked: Checked) -> int:
+    records = [record for _row, record in checked.records]
+    if not records:
+        return 0
+    model = type(records[0])
+    model._default_manager.bulk_create(records, batch_size=1000)
+    label = f"{model._meta.app_label}.{model._meta.model_name}"
+    # The same event a single create writes (actions._create), plus where the record came from.
+    audit.record_many(
+        audit.event(actor=actor, action=f"{label}.created", target=record,
+                    changes=audit.diff({}, audit.snapshot(record)), data={"import": job.pk, "row": row})
+        for row, record in checked.records
+    )
+    job.status = ImportJob.Status.IMPORTED
+    job.imported_count = len(records)
+    job.imported_at = timezone.now()
+    job.errors = []
+    # The upload holds residents' numbers in full; once imported, the records are the copy to keep.
+    job.content = b""
+    job.save(update_fields=["status", "imported_count", "imported_at", "errors", "content"])
+    audit.record(actor=actor, action="core.import_confirmed", target=job,
+                 data={"kind": job.kind, "filename": job.filename, "count": len(records)})
+    return len(records)

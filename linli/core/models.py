@@ -1,0 +1,478 @@
+"""The core records every module stands on: areas, organizations, party
+organizations, people, accounts with scoped roles, and the audit trail."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import ClassVar
+
+from django.contrib.auth.models import AbstractUser
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from pypinyin import Style, lazy_pinyin
+
+from linli.core.validators import (
+    mask_id_number,
+    mask_phone,
+    normalize_id_number,
+    normalize_phone,
+    validate_id_number,
+    validate_not_future,
+    validate_phone,
+)
+
+PATH_SEP = "/"
+
+
+def pinyin_keys(name: str) -> tuple[str, str]:
+    """Initials and full pinyin, lower case: 张三 -> ("zs", "zhangsan").
+
+    Stored on the record so that search is an indexed prefix match instead of
+    converting every name on every query.
+    """
+    syllables = lazy_pinyin(name, errors="ignore")
+    initials = "".join(s[0] for s in lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore") if s)
+    return initials.lower(), "".join(syllables).lower()
+
+
+class Area(models.Model):
+    """One node of the administrative tree: city → district → subdistrict →
+    community → neighborhood.
+
+    `path` is a materialized path of codes ("310000/310115/310115009/"), so
+    "everything under X" is one indexed prefix match, whatever the depth.
+    """
+
+    class Level(models.TextChoices):
+        CITY = "city", _("City")
+        DISTRICT = "district", _("District")
+        SUBDISTRICT = "subdistrict", _("Subdistrict")
+        COMMUNITY = "community", _("Community")
+        NEIGHBORHOOD = "neighborhood", _("Neighborhood")
+
+    LEVEL_ORDER: ClassVar[list[str]] = [c.value for c in Level]
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent area"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    path = models.CharField(_("path"), max_length=255, editable=False)
+    depth = models.PositiveSmallIntegerField(_("depth"), editable=False, default=0)
+
+    scope_area_lookups: ClassVar = ("path",)
+
+    class Meta:
+        verbose_name = _("area")
+        verbose_name_plural = _("areas")
+        ordering: ClassVar = ["path"]
+        indexes: ClassVar = [
+            # Prefix matches (path LIKE 'x/%') use this index on PostgreSQL
+            # whatever the database collation; SQLite ignores the opclass.
+            models.Index(fields=["path"], name="core_area_path_prefix", opclasses=["varchar_pattern_ops"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        self.path = (self.parent.path if self.parent_id else "") + self.code + PATH_SEP
+        self.depth = self.path.count(PATH_SEP) - 1
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        if self.parent_id is None:
+            if self.level != self.Level.CITY:
+                raise ValidationError({"parent": _("Only a city can be without a parent area.")})
+            return
+        parent = self.parent
+        if self.LEVEL_ORDER.index(self.level) != self.LEVEL_ORDER.index(parent.level) + 1:
+            raise ValidationError(
+                {"level": _("A %(level)s cannot sit directly under a %(parent)s.")
+                 % {"level": self.get_level_display(), "parent": parent.get_level_display()}}
+            )
+
+    def descendants(self, include_self: bool = True) -> models.QuerySet[Area]:
+        qs = Area.objects.filter(path__startswith=self.path)
+        return qs if include_self else qs.exclude(pk=self.pk)
+
+    def ancestor_codes(self) -> list[str]:
+        return self.path.rstrip(PATH_SEP).split(PATH_SEP)
+
+    def ancestors(self) -> models.QuerySet[Area]:
+        return Area.objects.filter(code__in=self.ancestor_codes()).order_by("depth")
+
+
+class Organization(models.Model):
+    class Kind(models.TextChoices):
+        AGENCY = "agency", _("Government agency")
+        PUBLIC_INSTITUTION = "public_institution", _("Public institution")
+        RESIDENT_UNIT = "resident_unit", _("Resident unit")
+        PRIVATE_ENTERPRISE = "private_enterprise", _("Non-public enterprise")
+        SOCIAL_ORGANIZATION = "social_organization", _("Social organization")
+        PROPERTY_COMPANY = "property_company", _("Property management company")
+        SCHOOL = "school", _("School")
+        DEPARTMENT = "department", _("Functional department")
+        VOLUNTEER_TEAM = "volunteer_team", _("Volunteer team")
+
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    area = models.ForeignKey(
+        Area, verbose_name=_("area"), null=True, blank=True, on_delete=models.PROTECT, related_name="organizations"
+    )
+    credit_code = models.CharField(_("unified social credit code"), max_length=18, blank=True)
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    contact_name = models.CharField(_("contact person"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=32, blank=True, validators=[validate_phone])
+    name_initials = models.CharField(max_length=100, blank=True, editable=False, db_index=True)
+    name_pinyin = models.CharField(max_length=400, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    # How the scoping function finds this record's place (see core/scoping.py).
+    scope_area_lookups: ClassVar = ("area__path",)
+    scope_organization_lookups: ClassVar = ("id",)
+    search_fields: ClassVar = ("name",)
+
+    class Meta:
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+        ordering: ClassVar = ["name", "id"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["name", "area"], name="core_org_unique_name_in_area"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        self.fill_derived_fields()
+        super().save(*args, **kwargs)
+
+
+    def fill_derived_fields(self) -> None:
+        self.name_initials, self.name_pinyin = pinyin_keys(self.name)
+        if self.contact_phone:
+            self.contact_phone = normalize_phone(self.contact_phone)
+
+class PartyOrganization(models.Model):
+    class Level(models.TextChoices):
+        WORKING_COMMITTEE = "working_committee", _("Party working committee")
+        COMMITTEE = "committee", _("Party committee")
+        GENERAL_BRANCH = "general_branch", _("General party branch")
+        BRANCH = "branch", _("Party branch")
+        GROUP = "group", _("Party group")
+
+    LEVEL_ORDER: ClassVar[list[str]] = [c.value for c in Level]
+
+    name = models.CharField(_("name"), max_length=200)
+    level = models.CharField(_("level"), max_length=32, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("upper organization"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="children",
+    )
+    area = models.ForeignKey(
+        Area, verbose_name=_("area"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="party_organizations",
+    )
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("organization"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="party_organizations",
+    )
+    secretary = models.ForeignKey(
+        "Person", verbose_name=_("secretary"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    scope_area_lookups: ClassVar = ("area__path", "organization__area__path")
+    scope_organization_lookups: ClassVar = ("organization_id",)
+    search_fields: ClassVar = ("name",)
+
+    class Meta:
+        verbose_name = _("party organization")
+        verbose_name_plural = _("party organizations")
+        ordering: ClassVar = ["name", "id"]
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=Q(area__isnull=False) | Q(organization__isnull=False),
+                name="core_partyorg_attached",
+                violation_error_message=_("A party organization is attached to an area or an organization."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.area_id is None and self.organization_id is None:
+            raise ValidationError({"area": _("Attach the party organization to an area or an organization.")})
+        if self.parent_id and self.LEVEL_ORDER.index(self.level) <= self.LEVEL_ORDER.index(self.parent.level):
+            raise ValidationError({"parent": _("The upper organization must be of a higher level.")})
+
+
+class Person(models.Model):
+    class Gender(models.TextChoices):
+        MALE = "M", _("Male")
+        FEMALE = "F", _("Female")
+
+    name = models.CharField(_("full name"), max_length=50)
+    gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices, blank=True)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True, validators=[validate_not_future])
+    phone = models.CharField(_("phone"), max_length=32, blank=True, validators=[validate_phone])
+    id_number = models.CharField(
+        _("resident ID number"), max_length=18, null=True, blank=True, validators=[validate_id_number]
+    )
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    neighborhood = models.ForeignKey(
+        Area, verbose_name=_("neighborhood"), on_delete=models.PROTECT, related_name="residents",
+        limit_choices_to={"level": Area.Level.NEIGHBORHOOD},
+    )
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("works at"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="staff",
+    )
+    position = models.CharField(_("position"), max_length=100, blank=True)
+    is_volunteer = models.BooleanField(_("volunteer"), default=False)
+    name_initials = models.CharField(max_length=50, blank=True, editable=False)
+    name_pinyin = models.CharField(max_length=200, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    scope_area_lookups: ClassVar = ("neighborhood__path",)
+    scope_organization_lookups: ClassVar = ("organization_id",)
+    scope_self_lookups: ClassVar = ("account",)
+    sensitive_fields: ClassVar = {"phone": mask_phone, "id_number": mask_id_number}
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+        ordering: ClassVar = ["name", "id"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["id_number"], condition=Q(id_number__isnull=False), name="core_person_unique_id_number",
+                violation_error_message=_("A person with this ID number is already registered."),
+            ),
+        ]
+        indexes: ClassVar = [
+            # The people list: newest-first within a neighborhood, and name search by pinyin.
+            models.Index(fields=["neighborhood", "name"], name="core_person_nbhd_name"),
+            models.Index(fields=["name_initials"], name="core_person_initials", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["name_pinyin"], name="core_person_pinyin", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["neighborhood", "phone"], name="core_person_nbhd_phone"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        self.fill_derived_fields()
+        super().save(*args, **kwargs)
+
+    def fill_derived_fields(self) -> None:
+        """Normalize input and refresh search keys; bulk imports call this too."""
+        self.name = self.name.strip()
+        self.name_initials, self.name_pinyin = pinyin_keys(self.name)
+        if self.phone:
+            self.phone = normalize_phone(self.phone)
+        self.id_number = normalize_id_number(self.id_number) if self.id_number else None
+
+    def clean(self) -> None:
+        if self.neighborhood_id and self.neighborhood.level != Area.Level.NEIGHBORHOOD:
+            raise ValidationError({"neighborhood": _("Choose a neighborhood (居民区), not a larger area.")})
+
+    def masked(self, field: str) -> str:
+        return self.sensitive_fields[field](getattr(self, field) or "")
+
+    @property
+    def masked_phone(self) -> str:
+        return self.masked("phone")
+
+    @property
+    def masked_id_number(self) -> str:
+        return self.masked("id_number")
+
+    @property
+    def age(self) -> int | None:
+        if not self.birth_date:
+            return None
+        today = timezone.localdate()
+        born = self.birth_date
+        return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+class PartyMembership(models.Model):
+    class Status(models.TextChoices):
+        FULL = "full", _("Full member")
+        PROBATIONARY = "probationary", _("Probationary member")
+
+    person = models.OneToOneField(
+        Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="party_membership"
+    )
+    party_organization = models.ForeignKey(
+        PartyOrganization, verbose_name=_("party organization"), on_delete=models.PROTECT, related_name="members"
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.FULL)
+    joined_on = models.DateField(_("joined the party on"), null=True, blank=True, validators=[validate_not_future])
+
+    class Meta:
+        verbose_name = _("party membership")
+        verbose_name_plural = _("party memberships")
+
+    def __str__(self) -> str:
+        return f"{self.person} @ {self.party_organization}"
+
+
+class User(AbstractUser):
+    person = models.OneToOneField(
+        Person, verbose_name=_("person"), null=True, blank=True, on_delete=models.SET_NULL, related_name="account"
+    )
+    display_name = models.CharField(_("display name"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+
+class Role(models.TextChoices):
+    PLATFORM_ADMIN = "platform_admin", _("Platform administrator")
+    DISTRICT_STAFF = "district_staff", _("District staff")
+    SUBDISTRICT_STAFF = "subdistrict_staff", _("Subdistrict staff")
+    COMMUNITY_STAFF = "community_staff", _("Community staff")
+    NEIGHBORHOOD_SECRETARY = "neighborhood_secretary", _("Neighborhood secretary")
+    NEIGHBORHOOD_STAFF = "neighborhood_staff", _("Neighborhood staff")
+    ORGANIZATION_LIAISON = "organization_liaison", _("Organization liaison")
+    VOLUNTEER = "volunteer", _("Volunteer")
+
+
+class RoleAssignment(models.Model):
+    """A role held over a scope: an area (and everything below it) or an organization."""
+
+    user = models.ForeignKey(User, verbose_name=_("account"), on_delete=models.CASCADE, related_name="roles")
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    area = models.ForeignKey(Area, verbose_name=_("area"), null=True, blank=True, on_delete=models.CASCADE)
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("organization"), null=True, blank=True, on_delete=models.CASCADE
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("role assignment")
+        verbose_name_plural = _("role assignments")
+        constraints: ClassVar = [
+            # A scope is an area or an organization, never both; only the
+            # platform administrator may hold a role without one.
+            models.CheckConstraint(
+                condition=(Q(area__isnull=True) | Q(organization__isnull=True))
+                & (Q(role="platform_admin") | Q(area__isnull=False) | Q(organization__isnull=False)),
+                name="core_role_one_scope",
+                violation_error_message=_("A role is held over exactly one area or one organization."),
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "area", "organization"], name="core_role_unique",
+                nulls_distinct=False,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.scope}"
+
+    @property
+    def scope(self) -> Area | Organization | None:
+        return self.area or self.organization
+
+
+class AuditEvent(models.Model):
+    """One entry of the append-only audit trail.
+
+    Written by actions.py in the same transaction as the change it records;
+    database triggers (migration 0002) refuse UPDATE and DELETE on both
+    SQLite and PostgreSQL, so not even a bug in the product can rewrite it.
+    """
+
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        User, verbose_name=_("actor"), null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False,
+        related_name="+",
+    )
+    actor_name = models.CharField(_("actor name"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=64, db_index=True)
+    target_type = models.ForeignKey(
+        ContentType, verbose_name=_("record type"), null=True, blank=True, on_delete=models.DO_NOTHING,
+        db_constraint=False, related_name="+",
+    )
+    target_id = models.CharField(_("record id"), max_length=64, blank=True)
+    target_repr = models.CharField(_("record"), max_length=200, blank=True)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering: ClassVar = ["-created_at", "-id"]
+        indexes: ClassVar = [models.Index(fields=["target_type", "target_id"], name="core_audit_target")]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.target_repr}"
+
+
+class APIToken(models.Model):
+    """A bearer token for the API. Only a hash is stored; the key is shown once."""
+
+    user = models.ForeignKey(User, verbose_name=_("account"), on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(max_length=8, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+
+class ImportJob(models.Model):
+    """An uploaded spreadsheet between preview and confirmation."""
+
+    class Kind(models.TextChoices):
+        PEOPLE = "people", _("People")
+        ORGANIZATIONS = "organizations", _("Organizations")
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", _("Previewed")
+        IMPORTED = "imported", _("Imported")
+        REJECTED = "rejected", _("Has errors")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices)
+    created_by = models.ForeignKey(User, verbose_name=_("uploaded by"), on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    filename = models.CharField(_("file name"), max_length=255)
+    content = models.BinaryField(editable=False)
+    row_count = models.PositiveIntegerField(_("rows"), default=0)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    imported_count = models.PositiveIntegerField(_("imported"), default=0)
+    imported_at = models.DateTimeField(_("imported at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_status_display()})"

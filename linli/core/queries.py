@@ -1,0 +1,160 @@
+"""Reads that matter: every list, search and export of core records starts here,
+and every one of them goes through the scoping function."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from linli.core.models import Area, AuditEvent, Organization, PartyOrganization, Person
+from linli.core.scoping import Perm, scope_queryset
+
+
+def _name_search(q: str) -> Q:
+    """Name contains the text, or the pinyin (initials or full) starts with it: `zs` finds 张三."""
+    q = q.strip()
+    cond = Q(name__icontains=q)
+    key = q.lower().replace(" ", "")
+    if key.isascii() and key.isalpha():
+        cond |= Q(name_initials__startswith=key) | Q(name_pinyin__startswith=key)
+    return cond
+
+
+@dataclass(frozen=True)
+class PeopleFilter:
+    q: str = ""
+    area: str = ""  # an area code: that area and everything under it
+    gender: str = ""
+    party_member: bool | None = None
+    volunteer: bool | None = None
+    organization: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v not in ("", None)}
+
+
+def people_visible_to(user: Any, filters: PeopleFilter | None = None, perm: Perm = Perm.VIEW) -> QuerySet[Person]:
+    qs = scope_queryset(Person.objects.all(), user, perm).select_related("neighborhood", "organization")
+    f = filters or PeopleFilter()
+    if f.q:
+        qs = qs.filter(_name_search(f.q))
+    if f.area:
+        area = Area.objects.filter(code=f.area).only("path").first()
+        qs = qs.filter(neighborhood__path__startswith=area.path) if area else qs.none()
+    if f.gender:
+        qs = qs.filter(gender=f.gender)
+    if f.party_member is not None:
+        qs = qs.filter(party_membership__isnull=not f.party_member)
+    if f.volunteer is not None:
+        qs = qs.filter(is_volunteer=f.volunteer)
+    if f.organization:
+        qs = qs.filter(organization_id=f.organization)
+    return qs.order_by("name", "id")
+
+
+@dataclass(frozen=True)
+class OrganizationFilter:
+    q: str = ""
+    area: str = ""
+    kind: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v not in ("", None)}
+
+
+def organizations_visible_to(
+    user: Any, filters: OrganizationFilter | None = None, perm: Perm = Perm.VIEW
+) -> QuerySet[Organization]:
+    qs = scope_queryset(Organization.objects.all(), user, perm).select_related("area")
+    f = filters or OrganizationFilter()
+    if f.q:
+        qs = qs.filter(_name_search(f.q))
+    if f.area:
+        area = Area.objects.filter(code=f.area).only("path").first()
+        qs = qs.filter(area__path__startswith=area.path) if area else qs.none()
+    if f.kind:
+        qs = qs.filter(kind=f.kind)
+    return qs.order_by("name", "id")
+
+
+def party_organizations_visible_to(user: Any, q: str = "") -> QuerySet[PartyOrganization]:
+    qs = scope_queryset(PartyOrganization.objects.all(), user).select_related(
+        "area", "organization", "parent", "secretary"
+    ).annotate(member_count=Count("members"))
+    if q:
+        qs = qs.filter(name__icontains=q)
+    return qs.order_by("name", "id")
+
+
+def areas_visible_to(user: Any) -> QuerySet[Area]:
+    return scope_queryset(Area.objects.all(), user).order_by("path")
+
+
+@dataclass
+class AreaNode:
+    area: Area
+    people: int
+    children: list[AreaNode]
+
+
+def area_tree(user: Any) -> list[AreaNode]:
+    """The areas the user holds, as a tree, with the number of residents under
+    each node — three queries whatever the size of the tree."""
+    areas = list(areas_visible_to(user))
+    if not areas:
+        return []
+    per_neighborhood = dict(
+        scope_queryset(Person.objects.all(), user).values_list("neighborhood__path").annotate(n=Count("id"))
+    )
+    nodes = {a.path: AreaNode(area=a, people=0, children=[]) for a in areas}
+    totals: dict[str, int] = defaultdict(int)
+    for path, n in per_neighborhood.items():
+        parts = path.rstrip("/").split("/")
+        for i in range(1, len(parts) + 1):
+            totals["/".join(parts[:i]) + "/"] += n
+    roots: list[AreaNode] = []
+    for a in areas:
+        node = nodes[a.path]
+        node.people = totals.get(a.path, 0)
+        parent_path = a.path[: a.path.rstrip("/").rfind("/") + 1]
+        if parent_path in nodes:
+            nodes[parent_path].children.append(node)
+        else:
+            roots.append(node)
+    return roots
+
+
+def area_choices_for(user: Any, levels: tuple[str, ...] | None = None) -> QuerySet[Area]:
+    qs = areas_visible_to(user)
+    return qs.filter(level__in=levels) if levels else qs
+
+
+def audit_events(*, q: str = "", action: str = "", actor: str = "") -> QuerySet[AuditEvent]:
+    qs = AuditEvent.objects.select_related("target_type")
+    if q:
+        qs = qs.filter(Q(target_repr__icontains=q) | Q(target_id=q))
+    if action:
+        qs = qs.filter(action__startswith=action)
+    if actor:
+        qs = qs.filter(actor_name__icontains=actor)
+    return qs.order_by("-created_at", "-id")
+
+
+def home_figures(user: Any, area: Area | None = None) -> dict[str, int]:
+    """Counts of what the user holds, optionally under one area."""
+    people = scope_queryset(Person.objects.all(), user)
+    orgs = scope_queryset(Organization.objects.all(), user)
+    porgs = scope_queryset(PartyOrganization.objects.all(), user)
+    if area is not None:
+        people = people.filter(neighborhood__path__startswith=area.path)
+        orgs = orgs.filter(area__path__startswith=area.path)
+        porgs = porgs.filter(area__path__startswith=area.path)
+    counts = people.aggregate(
+        people=Count("id"),
+        party_members=Count("id", filter=Q(party_membership__isnull=False)),
+        volunteers=Count("id", filter=Q(is_volunteer=True)),
+    )
+    return {**counts, "organizations": orgs.count(), "party_organizations": porgs.count()}

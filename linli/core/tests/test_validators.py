@@ -1,0 +1,62 @@
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from linli.core.tests.factories import make_id_number
+from linli.core.validators import (
+    mask_id_number,
+    mask_phone,
+    validate_id_number,
+    validate_not_future,
+    validate_phone,
+)
+
+
+def test_a_real_format_id_number_with_the_right_check_digit_passes():
+    validate_id_number("11010519491231002X")  # the standard's own worked example
+    validate_id_number(make_id_number(datetime.date(1985, 6, 15)))
+
+
+def test_id_number_with_a_wrong_check_digit_is_refused_with_a_checksum_message():
+    good = make_id_number(datetime.date(1985, 6, 15), seq=123)
+    bad = good[:17] + ("0" if good[17] != "0" else "1")
+    with pytest.raises(ValidationError) as err:
+        validate_id_number(bad)
+    assert err.value.code == "id_checksum"
+
+
+@pytest.mark.parametrize("value", ["12345", "31011519850615123", "3101151985061512345", "31011519851315123X"])
+def test_malformed_id_numbers_are_refused(value):
+    with pytest.raises(ValidationError):
+        validate_id_number(value)
+
+
+def test_id_number_born_in_the_future_is_refused():
+    future = datetime.date.today() + datetime.timedelta(days=400)
+    with pytest.raises(ValidationError):
+        validate_id_number(make_id_number(future))
+
+
+@pytest.mark.parametrize("value", ["13812345678", "+86 138 1234 5678", "021-58881234", "02158881234", "0571-8888888"])
+def test_mainland_mobiles_and_landlines_pass(value):
+    validate_phone(value)
+
+
+@pytest.mark.parametrize("value", ["12812345678", "1381234567", "58881234", "abc", "138123456789"])
+def test_bad_phone_numbers_are_refused(value):
+    with pytest.raises(ValidationError):
+        validate_phone(value)
+
+
+def test_future_date_is_refused_and_today_is_fine():
+    validate_not_future(datetime.date.today())
+    with pytest.raises(ValidationError):
+        validate_not_future(datetime.date.today() + datetime.timedelta(days=1))
+
+
+def test_masks_keep_only_prefix_and_last_four():
+    assert mask_phone("13812345678") == "138****5678"
+    assert mask_id_number("310115199001011234") == "310***********1234"
+    assert mask_phone("021-58881234") == "021*****1234"
+    assert mask_phone("") == ""

@@ -1,0 +1,224 @@
+"""Core pages as a user meets them: scoped lists, 404 out of scope, masked
+numbers, Chinese validation messages, audited reveals."""
+
+import datetime
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from linli.core.models import AuditEvent, Person
+from linli.core.tests.factories import PersonFactory, make_id_number
+
+pytestmark = pytest.mark.django_db
+
+
+def test_login_page_and_redirect_for_anonymous(client, tree):
+    response = client.get("/people/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+    page = client.get("/accounts/login/").content.decode()
+    assert "登录" in page
+
+
+def test_login_with_password_lands_on_home_with_role(client, lianyang2_secretary):
+    response = client.post("/accounts/login/", {"username": "ly2_secretary", "password": "linli-test-pw"},
+                           follow=True)
+    text = response.content.decode()
+    assert "居民区书记" in text and "联洋二" in text
+
+
+def test_wrong_password_is_refused_with_a_message(client, lianyang2_secretary):
+    response = client.post("/accounts/login/", {"username": "ly2_secretary", "password": "nope"})
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
+
+
+def test_people_list_shows_only_the_neighborhood_with_masked_numbers(login, lianyang2_secretary, ly2_resident,
+                                                                    ph1_resident):
+    page = login(lianyang2_secretary).get("/people/").content.decode()
+    assert "张三" in page and "李四" not in page
+    assert "138****5678" in page
+    assert "13812345678" not in page
+    assert ly2_resident.id_number not in page
+
+
+def test_subdistrict_staff_sees_both_neighborhoods(login, huamu_staff, ly2_resident, ph1_resident):
+    page = login(huamu_staff).get("/people/").content.decode()
+    assert "张三" in page and "李四" in page
+
+
+def test_search_by_pinyin_initials_and_out_of_scope_name(login, lianyang2_secretary, ly2_resident, ph1_resident):
+    c = login(lianyang2_secretary)
+    assert "张三" in c.get("/people/", {"q": "zs"}).content.decode()
+    assert "李四" not in c.get("/people/", {"q": "李四"}).content.decode()
+
+
+def test_htmx_search_returns_only_the_table(login, huamu_staff, ly2_resident):
+    response = login(huamu_staff).get("/people/", {"q": "zs"}, HTTP_HX_REQUEST="true",
+                                      HTTP_HX_TARGET="people-results")
+    text = response.content.decode()
+    assert "张三" in text and "<html" not in text
+
+
+def test_people_list_query_count_does_not_grow_with_rows(login, huamu_staff, tree, django_assert_max_num_queries):
+    PersonFactory.create_batch(30, neighborhood=tree.lianyang2)
+    c = login(huamu_staff)
+    with django_assert_max_num_queries(12):
+        assert c.get("/people/").status_code == 200
+
+
+def test_out_of_scope_detail_is_404(login, lianyang2_secretary, ph1_resident):
+    c = login(lianyang2_secretary)
+    assert c.get(f"/people/{ph1_resident.pk}/").status_code == 404
+    assert c.get(f"/people/{ph1_resident.pk}/edit/").status_code == 404
+    assert c.post(f"/people/{ph1_resident.pk}/delete/").status_code == 404
+    assert c.post(f"/people/{ph1_resident.pk}/reveal/phone/").status_code == 404
+    assert Person.objects.filter(pk=ph1_resident.pk).exists()
+
+
+def test_detail_masks_and_reveal_is_audited(login, lianyang2_secretary, ly2_resident):
+    c = login(lianyang2_secretary)
+    page = c.get(f"/people/{ly2_resident.pk}/").content.decode()
+    assert "138****5678" in page and "13812345678" not in page
+    revealed = c.post(f"/people/{ly2_resident.pk}/reveal/phone/", HTTP_HX_REQUEST="true").content.decode()
+    assert "13812345678" in revealed
+    assert AuditEvent.objects.filter(action="core.sensitive_revealed", target_id=str(ly2_resident.pk)).count() == 1
+
+
+def test_staff_without_reveal_permission_gets_no_button_and_403(login, lianyang2_staff, ly2_resident):
+    c = login(lianyang2_staff)
+    page = c.get(f"/people/{ly2_resident.pk}/").content.decode()
+    assert "reveal/phone" not in page
+    assert c.post(f"/people/{ly2_resident.pk}/reveal/phone/").status_code == 403
+    assert not AuditEvent.objects.filter(action="core.sensitive_revealed").exists()
+
+
+def _form(tree, **extra):
+    data = {"name": "赵六", "gender": "F", "birth_date": "1990-05-04", "phone": "13600001234",
+            "id_number": make_id_number(datetime.date(1990, 5, 4), seq=3), "address": "联洋新苑",
+            "neighborhood": tree.lianyang2.pk}
+    data.update(extra)
+    return data
+
+
+def test_create_person_through_the_form(login, lianyang2_secretary, tree):
+    response = login(lianyang2_secretary).post("/people/new/", _form(tree), follow=True)
+    assert "赵六" in response.content.decode()
+    assert Person.objects.filter(name="赵六", neighborhood=tree.lianyang2).exists()
+    assert AuditEvent.objects.filter(action="core.person.created").exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("id_number", "310115199005040031", "校验位"),
+        ("phone", "12345", "手机号"),
+        ("birth_date", "2999-01-01", "不能是将来"),
+    ],
+)
+def test_form_errors_are_chinese_and_name_the_field(login, lianyang2_secretary, tree, field, value, message):
+    response = login(lianyang2_secretary).post("/people/new/", _form(tree, **{field: value}))
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert f'data-field="{field}"' in text
+    assert message in text
+    assert not Person.objects.filter(name="赵六").exists()
+
+
+def test_neighborhood_outside_scope_is_not_offered_and_refused(login, lianyang2_secretary, tree):
+    c = login(lianyang2_secretary)
+    assert "培花一" not in c.get("/people/new/").content.decode()
+    response = c.post("/people/new/", _form(tree, neighborhood=tree.peihua1.pk))
+    assert response.status_code == 200
+    assert 'data-field="neighborhood"' in response.content.decode()
+    assert not Person.objects.filter(name="赵六").exists()
+
+
+def test_edit_keeps_numbers_left_empty_and_never_shows_them(login, lianyang2_secretary, ly2_resident, tree):
+    c = login(lianyang2_secretary)
+    form_page = c.get(f"/people/{ly2_resident.pk}/edit/").content.decode()
+    assert "13812345678" not in form_page and "138****5678" in form_page
+    data = _form(tree, name="张三丰", phone="", id_number="")
+    c.post(f"/people/{ly2_resident.pk}/edit/", data)
+    ly2_resident.refresh_from_db()
+    assert ly2_resident.name == "张三丰"
+    assert ly2_resident.phone == "13812345678"
+    event = AuditEvent.objects.get(action="core.person.updated")
+    assert "phone" not in event.changes and event.changes["name"] == ["张三", "张三丰"]
+
+
+def test_post_without_csrf_token_is_refused(lianyang2_secretary, tree):
+    c = Client(enforce_csrf_checks=True)
+    c.force_login(lianyang2_secretary)
+    assert c.post("/people/new/", _form(tree)).status_code == 403
+    assert not Person.objects.exists()
+
+
+def test_area_tree_and_area_detail_are_scoped(login, lianyang2_secretary, tree, ly2_resident):
+    c = login(lianyang2_secretary)
+    page = c.get("/areas/").content.decode()
+    assert "联洋二" in page and "培花一" not in page
+    assert c.get(f"/areas/{tree.lianyang2.code}/").status_code == 200
+    assert c.get(f"/areas/{tree.peihua1.code}/").status_code == 404
+
+
+def test_organizations_list_and_detail_are_scoped(login, lianyang2_secretary, tree, resident_unit):
+    from linli.core.tests.factories import OrganizationFactory
+
+    other = OrganizationFactory(name="培花学校", area=tree.peihua1)
+    c = login(lianyang2_secretary)
+    page = c.get("/organizations/").content.decode()
+    assert "联洋物业" in page and "培花学校" not in page
+    assert c.get(f"/organizations/{resident_unit.pk}/").status_code == 200
+    assert c.get(f"/organizations/{other.pk}/").status_code == 404
+    assert "联洋物业" in c.get("/organizations/", {"q": "lywy"}).content.decode()
+
+
+def test_create_organization_with_bad_phone_names_the_field(login, lianyang2_secretary, tree):
+    c = login(lianyang2_secretary)
+    response = c.post("/organizations/new/", {"name": "新单位", "kind": "school", "area": tree.lianyang2.pk,
+                                              "contact_phone": "999"})
+    assert 'data-field="contact_phone"' in response.content.decode()
+    response = c.post("/organizations/new/", {"name": "新单位", "kind": "school", "area": tree.lianyang2.pk,
+                                              "contact_phone": "021-58881234"}, follow=True)
+    assert "新单位" in response.content.decode()
+
+
+def test_party_organizations_pages(login, huamu_staff, tree, ly2_resident):
+    from linli.core import actions
+
+    branch = actions.create_party_organization(actor=huamu_staff, name="联洋二党支部", level="branch",
+                                               area=tree.lianyang2)
+    actions.set_party_membership(actor=huamu_staff, person=ly2_resident, party_organization=branch)
+    c = login(huamu_staff)
+    assert "联洋二党支部" in c.get("/party-organizations/").content.decode()
+    assert "张三" in c.get(f"/party-organizations/{branch.pk}/").content.decode()
+
+
+def test_audit_page_is_for_platform_admins_only(login, huamu_staff, platform_admin, ly2_resident):
+    from linli.core import actions
+
+    actions.update_person(actor=huamu_staff, person=ly2_resident, address="新地址")
+    assert login(huamu_staff).get("/audit/").status_code == 404
+    page = login(platform_admin).get("/audit/", {"action": "core.person"}).content.decode()
+    assert "core.person.updated" in page and "新地址" in page
+
+
+def test_history_is_shown_on_the_record_page(login, huamu_staff, ly2_resident):
+    from linli.core import actions
+
+    actions.update_person(actor=huamu_staff, person=ly2_resident, address="花木路1号")
+    page = login(huamu_staff).get(f"/people/{ly2_resident.pk}/").content.decode()
+    assert "花木路1号" in page and "core.person.updated" in page
+
+
+def test_english_is_available(login, huamu_staff):
+    c = login(huamu_staff)
+    c.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert "Log out" in c.get("/").content.decode()
+
+
+def test_home_page_per_role(login, platform_admin, lianyang2_staff, tree):
+    assert login(lianyang2_staff).get("/").status_code == 200
+    assert login(platform_admin).get("/").status_code == 200

@@ -1,0 +1,104 @@
+"""Validators for Chinese identity numbers, phone numbers and dates.
+
+Used by the model fields, so pages, imports and the API share them.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+# GB 11643-1999: weights for the first 17 digits, and the check character
+# indexed by the weighted sum mod 11.
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+_ID_RE = re.compile(r"^\d{17}[\dX]$")
+
+# Mainland mobile numbers: 11 digits starting 13-19. Landlines: an area code
+# 0xx or 0xxx, then 7 or 8 digits, optionally with an extension.
+_MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+_LANDLINE_RE = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")
+
+
+def id_check_character(first17: str) -> str:
+    total = sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True))
+    return _ID_CHECK[total % 11]
+
+
+def normalize_id_number(value: str) -> str:
+    return value.strip().upper().replace(" ", "")
+
+
+def validate_id_number(value: str) -> None:
+    value = normalize_id_number(value)
+    if not _ID_RE.match(value):
+        raise ValidationError(_("An ID number has 17 digits followed by a digit or X."), code="id_format")
+    try:
+        born = datetime.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        raise ValidationError(_("The birth date inside this ID number does not exist."), code="id_date") from None
+    if born > timezone.localdate() or born.year < 1900:
+        raise ValidationError(_("The birth date inside this ID number is not possible."), code="id_date")
+    if id_check_character(value[:17]) != value[17]:
+        raise ValidationError(
+            _("The ID number's check digit is wrong (GB 11643); please check the number."), code="id_checksum"
+        )
+
+
+def birth_date_from_id(value: str) -> datetime.date | None:
+    value = normalize_id_number(value)
+    try:
+        return datetime.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except (ValueError, IndexError):
+        return None
+
+
+def normalize_phone(value: str) -> str:
+    value = value.strip().replace(" ", "").replace("(", "").replace(")", "")
+    if value.startswith("+86"):
+        value = value[3:]
+    return value
+
+
+def validate_phone(value: str) -> None:
+    value = normalize_phone(value)
+    if _MOBILE_RE.match(value) or _LANDLINE_RE.match(value):
+        return
+    raise ValidationError(
+        _("Enter an 11-digit mainland mobile number (e.g. 13812345678) "
+          "or a landline with area code (e.g. 021-58881234)."),
+        code="phone",
+    )
+
+
+def validate_not_future(value: datetime.date) -> None:
+    if value and value > timezone.localdate():
+        raise ValidationError(_("This date cannot be in the future."), code="future_date")
+
+
+def mask_phone(value: str) -> str:
+    """138****5678 for a mobile; area code and last 4 digits for a landline."""
+    if not value:
+        return ""
+    value = normalize_phone(value)
+    if len(value) <= 4:
+        return "*" * len(value)
+    if _MOBILE_RE.match(value):
+        return f"{value[:3]}****{value[-4:]}"
+    head = value.split("-")[0] if "-" in value else value[:3]
+    if len(head) >= len(value) - 4:
+        head = value[:3]
+    return f"{head}{'*' * (len(value) - len(head) - 4)}{value[-4:]}"
+
+
+def mask_id_number(value: str) -> str:
+    """310***********1234: the region prefix and last four characters."""
+    if not value:
+        return ""
+    if len(value) <= 7:
+        return "*" * len(value)
+    return f"{value[:3]}{'*' * (len(value) - 7)}{value[-4:]}"

@@ -1,0 +1,244 @@
+"""Core pages. Thin: parse the request, call one query or action, render.
+Every record is fetched through the scoping function; out of scope is 404."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from linli.core import actions, audit, queries
+from linli.core.forms import OrganizationFilterForm, OrganizationForm, PeopleFilterForm, PersonForm
+from linli.core.models import Area, Organization, PartyOrganization, Person
+from linli.core.scoping import Perm, can, get_in_scope_or_404, grants_for
+
+PAGE_SIZE = 50
+
+
+def _page(request: HttpRequest, qs: Any) -> Any:
+    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _query_without_page(request: HttpRequest) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+def _form_errors_to_messages(request: HttpRequest, error: ValidationError) -> None:
+    for msg in error.messages:
+        messages.error(request, msg)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    grants = grants_for(request.user)
+    context = {
+        "figures": queries.home_figures(request.user) if grants.any(Perm.VIEW) else None,
+        "roles": grants.roles,
+        "me": request.user.person if request.user.person_id else None,
+    }
+    return render(request, "core/home.html", context)
+
+
+@login_required
+def area_tree(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/area_tree.html", {"roots": queries.area_tree(request.user)})
+
+
+@login_required
+def area_detail(request: HttpRequest, code: str) -> HttpResponse:
+    area = get_in_scope_or_404(Area.objects.select_related("parent"), request.user, code=code)
+    context = {
+        "area": area,
+        "ancestors": area.ancestors(),
+        "children": area.children.order_by("code"),
+        "figures": queries.home_figures(request.user, area),
+        "history": audit.history_for(area)[:20],
+    }
+    return render(request, "core/area_detail.html", context)
+
+
+# People ----------------------------------------------------------------------
+
+@login_required
+def people(request: HttpRequest) -> HttpResponse:
+    if not can(request.user, Perm.VIEW):
+        raise Http404
+    form = PeopleFilterForm(request.GET or None, user=request.user)
+    filters = form.to_filter()
+    page = _page(request, queries.people_visible_to(request.user, filters).select_related("party_membership"))
+    context = {
+        "form": form, "page": page, "query": _query_without_page(request),
+        "can_change": can(request.user, Perm.CHANGE), "can_import": can(request.user, Perm.IMPORT),
+        "can_export": can(request.user, Perm.EXPORT),
+    }
+    partial = request.htmx and request.htmx.target == "people-results"
+    template = "core/_people_table.html" if partial else "core/people.html"
+    return render(request, template, context)
+
+
+@login_required
+def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_in_scope_or_404(
+        Person.objects.select_related("neighborhood", "organization", "party_membership__party_organization"),
+        request.user, pk=pk,
+    )
+    context = {
+        "person": person,
+        "can_change": can(request.user, Perm.CHANGE, person),
+        "can_reveal": can(request.user, Perm.REVEAL, person),
+        "history": audit.history_for(person)[:50],
+    }
+    return render(request, "core/person_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    person = get_in_scope_or_404(Person.objects.all(), request.user, Perm.CHANGE, pk=pk) if pk else None
+    if person is None and not can(request.user, Perm.CHANGE):
+        raise Http404
+    form = PersonForm(request.POST or None, user=request.user, instance=person and Person.objects.get(pk=pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            if person is None:
+                person = actions.create_person(actor=request.user, **form.action_fields())
+                messages.success(request, _("%(name)s was added.") % {"name": person.name})
+            else:
+                actions.update_person(actor=request.user, person=person, **form.action_fields())
+                messages.success(request, _("Changes saved."))
+            return redirect("person_detail", pk=person.pk)
+        except ValidationError as error:
+            form.add_error(None, error)
+        except PermissionDenied as error:
+            form.add_error("neighborhood", str(error))
+    return render(request, "core/person_form.html", {"form": form, "person": person})
+
+
+@login_required
+@require_POST
+def person_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_in_scope_or_404(Person.objects.all(), request.user, Perm.CHANGE, pk=pk)
+    try:
+        actions.delete_person(actor=request.user, person=person)
+    except ValidationError as error:
+        _form_errors_to_messages(request, error)
+        return redirect("person_detail", pk=pk)
+    messages.success(request, _("%(name)s was deleted.") % {"name": person.name})
+    return redirect("people")
+
+
+@login_required
+@require_POST
+def person_reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
+    """Show one unmasked number, in place (an htmx fragment); audited."""
+    person = get_in_scope_or_404(Person.objects.all(), request.user, pk=pk)
+    if field not in Person.sensitive_fields:
+        raise Http404
+    value = actions.reveal_sensitive(actor=request.user, person=person, field=field)
+    return render(request, "core/_revealed.html", {"value": value})
+
+
+# Organizations ---------------------------------------------------------------
+
+@login_required
+def organizations(request: HttpRequest) -> HttpResponse:
+    if not can(request.user, Perm.VIEW):
+        raise Http404
+    form = OrganizationFilterForm(request.GET or None, user=request.user)
+    page = _page(request, queries.organizations_visible_to(request.user, form.to_filter()))
+    context = {
+        "form": form, "page": page, "query": _query_without_page(request),
+        "can_change": can(request.user, Perm.CHANGE), "can_import": can(request.user, Perm.IMPORT),
+        "can_export": can(request.user, Perm.EXPORT),
+    }
+    template = (
+        "core/_organizations_table.html"
+        if request.htmx and request.htmx.target == "organizations-results" else "core/organizations.html"
+    )
+    return render(request, template, context)
+
+
+@login_required
+def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    org = get_in_scope_or_404(Organization.objects.select_related("area"), request.user, pk=pk)
+    staff = queries.people_visible_to(request.user, queries.PeopleFilter(organization=org.pk))[:100]
+    context = {
+        "org": org,
+        "staff": staff,
+        "party_organizations": queries.party_organizations_visible_to(request.user).filter(organization=org),
+        "can_change": can(request.user, Perm.CHANGE, org),
+        "history": audit.history_for(org)[:50],
+    }
+    return render(request, "core/organization_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organization_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    org = get_in_scope_or_404(Organization.objects.all(), request.user, Perm.CHANGE, pk=pk) if pk else None
+    if org is None and not can(request.user, Perm.CHANGE):
+        raise Http404
+    form = OrganizationForm(request.POST or None, user=request.user,
+                            instance=org and Organization.objects.get(pk=pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            if org is None:
+                org = actions.create_organization(actor=request.user, **form.action_fields())
+                messages.success(request, _("%(name)s was added.") % {"name": org.name})
+            else:
+                actions.update_organization(actor=request.user, organization=org, **form.action_fields())
+                messages.success(request, _("Changes saved."))
+            return redirect("organization_detail", pk=org.pk)
+        except ValidationError as error:
+            form.add_error(None, error)
+        except PermissionDenied as error:
+            form.add_error("area", str(error))
+    return render(request, "core/organization_form.html", {"form": form, "org": org})
+
+
+# Party organizations ---------------------------------------------------------
+
+@login_required
+def party_organizations(request: HttpRequest) -> HttpResponse:
+    if not can(request.user, Perm.VIEW):
+        raise Http404
+    q = request.GET.get("q", "")[:50]
+    page = _page(request, queries.party_organizations_visible_to(request.user, q))
+    return render(request, "core/party_organizations.html",
+                  {"page": page, "q": q, "query": _query_without_page(request)})
+
+
+@login_required
+def party_organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    porg = get_in_scope_or_404(
+        PartyOrganization.objects.select_related("area", "organization", "parent", "secretary"), request.user, pk=pk
+    )
+    members = queries.people_visible_to(request.user).filter(party_membership__party_organization=porg)
+    context = {
+        "porg": porg,
+        "children": queries.party_organizations_visible_to(request.user).filter(parent=porg),
+        "members": members.select_related("party_membership")[:200],
+        "history": audit.history_for(porg)[:50],
+    }
+    return render(request, "core/party_organization_detail.html", context)
+
+
+# Audit -----------------------------------------------------------------------
+
+@login_required
+def audit_log(request: HttpRequest) -> HttpResponse:
+    if not can(request.user, Perm.VIEW_AUDIT):
+        raise Http404
+    q, action, actor = (request.GET.get(k, "")[:100] for k in ("q", "action", "actor"))
+    page = _page(request, queries.audit_events(q=q, action=action, actor=actor))
+    return render(request, "core/audit.html",
+                  {"page": page, "q": q, "action": action, "actor": actor, "query": _query_without_page(request)})
