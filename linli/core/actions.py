@@ -46,9 +46,18 @@ def _label(obj: models.Model) -> str:
     return f"{obj._meta.app_label}.{obj._meta.model_name}"
 
 
+def _clean(obj: models.Model) -> None:
+    # Normalize first (e.g. a lowercase x in an ID number), so that the
+    # uniqueness checks in full_clean see what will actually be stored.
+    fill = getattr(obj, "fill_derived_fields", None)
+    if fill is not None:
+        fill()
+    obj.full_clean()
+
+
 def _create(model: type[M], *, actor: Any, fields: dict[str, Any]) -> M:
     obj = model(**fields)
-    obj.full_clean()
+    _clean(obj)
     obj.save()
     _require(actor, Perm.CHANGE, obj)
     audit.record(actor=actor, action=f"{_label(obj)}.created", target=obj, changes=audit.diff({}, audit.snapshot(obj)))
@@ -60,7 +69,7 @@ def _update(obj: M, *, actor: Any, fields: dict[str, Any]) -> M:
     before = audit.snapshot(obj)
     for name, value in fields.items():
         setattr(obj, name, value)
-    obj.full_clean()
+    _clean(obj)
     obj.save()
     _require(actor, Perm.CHANGE, obj)  # and it may not be moved out of the actor's scope
     changes = audit.diff(before, audit.snapshot(obj))

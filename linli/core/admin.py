@@ -14,8 +14,10 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db import models
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
-from linli.core import actions, audit
+from linli.core import actions as core_actions
+from linli.core import audit
 from linli.core.models import APIToken, Area, AuditEvent, Organization, PartyOrganization, Person, RoleAssignment, User
 
 
@@ -54,8 +56,10 @@ class AreaAdmin(ActionAdmin):
     list_filter = ("level",)
     search_fields = ("name", "code")
     raw_id_fields = ("parent",)
-    create_action = staticmethod(lambda *, actor, fields: actions.create_area(actor=actor, **fields))
-    update_action = staticmethod(lambda *, actor, obj, fields: actions.rename_area(actor=actor, area=obj, **fields))
+    create_action = staticmethod(lambda *, actor, fields: core_actions.create_area(actor=actor, **fields))
+    update_action = staticmethod(
+        lambda *, actor, obj, fields: core_actions.rename_area(actor=actor, area=obj, **fields)
+    )
     fields = ("code", "name", "level", "parent")
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
@@ -70,11 +74,11 @@ class OrganizationAdmin(ActionAdmin):
     list_filter = ("kind",)
     search_fields = ("name", "name_initials")
     raw_id_fields = ("area",)
-    create_action = staticmethod(lambda *, actor, fields: actions.create_organization(actor=actor, **fields))
+    create_action = staticmethod(lambda *, actor, fields: core_actions.create_organization(actor=actor, **fields))
     update_action = staticmethod(
-        lambda *, actor, obj, fields: actions.update_organization(actor=actor, organization=obj, **fields)
+        lambda *, actor, obj, fields: core_actions.update_organization(actor=actor, organization=obj, **fields)
     )
-    delete_action = staticmethod(lambda *, actor, obj: actions.delete_organization(actor=actor, organization=obj))
+    delete_action = staticmethod(lambda *, actor, obj: core_actions.delete_organization(actor=actor, organization=obj))
 
 
 @admin.register(PartyOrganization)
@@ -83,9 +87,11 @@ class PartyOrganizationAdmin(ActionAdmin):
     list_filter = ("level",)
     search_fields = ("name",)
     raw_id_fields = ("parent", "area", "organization", "secretary")
-    create_action = staticmethod(lambda *, actor, fields: actions.create_party_organization(actor=actor, **fields))
+    create_action = staticmethod(lambda *, actor, fields: core_actions.create_party_organization(actor=actor, **fields))
     update_action = staticmethod(
-        lambda *, actor, obj, fields: actions.update_party_organization(actor=actor, party_organization=obj, **fields)
+        lambda *, actor, obj, fields: core_actions.update_party_organization(
+            actor=actor, party_organization=obj, **fields
+        )
     )
 
 
@@ -95,9 +101,11 @@ class PersonAdmin(ActionAdmin):
     list_filter = ("gender", "is_volunteer")
     search_fields = ("name", "name_initials")
     raw_id_fields = ("neighborhood", "organization")
-    create_action = staticmethod(lambda *, actor, fields: actions.create_person(actor=actor, **fields))
-    update_action = staticmethod(lambda *, actor, obj, fields: actions.update_person(actor=actor, person=obj, **fields))
-    delete_action = staticmethod(lambda *, actor, obj: actions.delete_person(actor=actor, person=obj))
+    create_action = staticmethod(lambda *, actor, fields: core_actions.create_person(actor=actor, **fields))
+    update_action = staticmethod(
+        lambda *, actor, obj, fields: core_actions.update_person(actor=actor, person=obj, **fields)
+    )
+    delete_action = staticmethod(lambda *, actor, obj: core_actions.delete_person(actor=actor, person=obj))
 
 
 @admin.register(RoleAssignment)
@@ -111,12 +119,12 @@ class RoleAssignmentAdmin(admin.ModelAdmin):
         return False  # revoke and assign anew, so both acts are in the audit trail
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        saved = actions.assign_role(actor=request.user, user=obj.user, role=obj.role, area=obj.area,
+        saved = core_actions.assign_role(actor=request.user, user=obj.user, role=obj.role, area=obj.area,
                                     organization=obj.organization)
         obj.pk = saved.pk
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        actions.revoke_role(actor=request.user, assignment=obj)
+        core_actions.revoke_role(actor=request.user, assignment=obj)
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         found = super().get_actions(request)
@@ -139,9 +147,15 @@ class UserAdmin(DjangoUserAdmin):
 class APITokenAdmin(admin.ModelAdmin):
     list_display = ("name", "user", "prefix", "created_at", "last_used_at", "revoked_at")
     readonly_fields = ("user", "name", "prefix", "created_at", "last_used_at", "revoked_at")
+    actions = ("revoke_tokens",)
+
+    @admin.action(description=_("Revoke the selected tokens"))
+    def revoke_tokens(self, request: HttpRequest, queryset: Any) -> None:
+        for token in queryset.filter(revoked_at__isnull=True):
+            core_actions.revoke_api_token(actor=request.user, token=token)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # created with actions.create_api_token, which shows the key once
+        return False  # created with core_actions.create_api_token, which shows the key once
 
 
 @admin.register(AuditEvent)

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 from faker import Faker
 
 from linli.core import actions, audit
@@ -228,7 +229,7 @@ class PersonGenerator:
         male = rng.random() < 0.48
         age = self.age(youngest, oldest)
         birth = REFERENCE_DATE - datetime.timedelta(days=age * 365 + age // 4 + rng.randint(1, 364))
-        region = rng.choices([r for r, _ in _ID_REGIONS], weights=[w for _, w in _ID_REGIONS])[0]
+        region = rng.choices([r for r, _w in _ID_REGIONS], weights=[w for _r, w in _ID_REGIONS])[0]
         while True:
             sequence = rng.randrange(100) * 10 + rng.choice((1, 3, 5, 7, 9) if male else (0, 2, 4, 6, 8))
             id_number = make_id_number(birth, region=region, sequence=sequence)
@@ -287,7 +288,7 @@ def resident_counts(total: int, neighborhoods: list[tuple[str, str]], seed: int)
         else:
             rest.append(code)
     remaining = max(total - sum(counts.values()), 0)
-    weights = [rng.uniform(0.7, 1.3) for _ in rest]
+    weights = [rng.uniform(0.7, 1.3) for _code in rest]
     for code, w in zip(rest, weights, strict=True):
         counts[code] = round(remaining * w / sum(weights))
     return {code: max(n, MIN_PER_NEIGHBORHOOD) for code, n in counts.items()}
@@ -323,7 +324,7 @@ class _Seeder:
         return area
 
     def seed_areas(self) -> None:
-        self.log("areas")
+        self.log(_("areas"))
         city = self.area(*CITY, L.CITY, None)
         district = self.area(*DISTRICT, L.DISTRICT, city)
         for sub, communities in ((HUAMU, HUAMU_COMMUNITIES), (BEICAI, BEICAI_COMMUNITIES)):
@@ -364,7 +365,7 @@ class _Seeder:
         return org
 
     def seed_organizations(self) -> None:
-        self.log("organizations")
+        self.log(_("organizations"))
         for spec in STREET_ORGANIZATIONS:
             self.organization(spec.name, spec.kind, self.areas[spec.area])
         for c, i, nbhd in self.neighborhoods():
@@ -394,7 +395,7 @@ class _Seeder:
         return f"{c.name}党委" if c in HUAMU_COMMUNITIES else f"{c.name}党总支"
 
     def seed_party_organizations(self) -> None:
-        self.log("party organizations")
+        self.log(_("party organizations"))
         committee = self.party("花木街道党工委", P.WORKING_COMMITTEE, None, area=self.areas[HUAMU[1]])
         beicai = self.party("北蔡镇党委", P.COMMITTEE, None, area=self.areas[BEICAI[1]])
         for c in (*HUAMU_COMMUNITIES, *BEICAI_COMMUNITIES):
@@ -421,9 +422,9 @@ class _Seeder:
         return pools
 
     def seed_residents(self) -> None:
-        self.log("residents")
+        self.log(_("residents"))
         all_nbhds = list(self.neighborhoods())
-        counts = resident_counts(self.people, [(a.code, a.name) for _, _, a in all_nbhds], self.seed)
+        counts = resident_counts(self.people, [(a.code, a.name) for _c, _i, a in all_nbhds], self.seed)
         # order_by(): the model's default ordering would otherwise leak into DISTINCT.
         populated = set(Person.objects.order_by().values_list("neighborhood_id", flat=True).distinct())
         pools = self.staff_pools()
@@ -466,7 +467,7 @@ class _Seeder:
                 if n == 2:
                     workplace = pool[0]  # the property company, where there is one
                 elif 20 <= age <= 60 and rng.random() < 0.10:
-                    workplace = rng.choices(pool, weights=[w for *_, w in pool])[0]
+                    workplace = rng.choices(pool, weights=[weight for _org, _positions, weight in pool])[0]
                 if workplace is not None:
                     fields.update(organization=workplace[0], position=rng.choice(workplace[1]))
             person = Person(neighborhood=nbhd, **fields)
@@ -486,6 +487,7 @@ class _Seeder:
         })
         self.result.created["people"] += len(people)
         self.result.created["party_members"] += len(members)
+        self.result.created["volunteers"] += sum(p.is_volunteer for p in people)
 
     # Officials: the secretaries of the upper party organizations -----------
 
@@ -508,7 +510,7 @@ class _Seeder:
         return person
 
     def seed_officials(self) -> None:
-        self.log("officials")
+        self.log(_("officials"))
         rng = random.Random(f"{self.seed}:officials")
         huamu_nbhds = [a for c, _i, a in self.neighborhoods() if c in HUAMU_COMMUNITIES]
         for org_name, position, member_of, secretary_of in STREET_OFFICIALS:
@@ -553,6 +555,7 @@ class _Seeder:
         return qs.filter(account__isnull=True).order_by("id").first()
 
     def seed_accounts(self) -> None:
+        self.log(_("accounts"))
         a = self.areas
         ly2_property = self.property_company["联洋二"]
         self.account("admin", "平台管理员", Role.PLATFORM_ADMIN, is_staff=True)
@@ -582,9 +585,12 @@ class _Seeder:
 
 
 def seed_demo(*, people: int = DEFAULT_PEOPLE, seed: int = DEFAULT_SEED,
-              log: Callable[[str], None] = lambda _msg: None) -> SeedResult:
-    """Seed (or complete) the Huamu demo. Safe to run again: what exists is left alone."""
-    return _Seeder(people=people, seed=seed, log=log).run()
+              log: Callable[[str], None] | None = None) -> SeedResult:
+    """Seed (or complete) the Huamu demo. Safe to run again: what exists is left alone.
+
+    `log` receives the name of each step as it starts (for progress output).
+    """
+    return _Seeder(people=people, seed=seed, log=log or (lambda _step: None)).run()
 
 
 def demo_totals() -> dict[str, int]:

@@ -4,11 +4,11 @@ organizations, people, accounts with scoped roles, and the audit trail."""
 from __future__ import annotations
 
 import hashlib
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -257,6 +257,7 @@ class Person(models.Model):
             models.UniqueConstraint(
                 fields=["id_number"], condition=Q(id_number__isnull=False), name="core_person_unique_id_number",
                 violation_error_message=_("A person with this ID number is already registered."),
+                violation_error_code="duplicate_id_number",
             ),
         ]
         indexes: ClassVar = [
@@ -285,6 +286,22 @@ class Person(models.Model):
     def clean(self) -> None:
         if self.neighborhood_id and self.neighborhood.level != Area.Level.NEIGHBORHOOD:
             raise ValidationError({"neighborhood": _("Choose a neighborhood (居民区), not a larger area.")})
+
+    def validate_constraints(self, exclude: Any = None) -> None:
+        # The unique-ID constraint is conditional, so Django reports it as a
+        # form-wide error; name the field so pages, imports and the API can.
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict({})
+            general = errors.pop(NON_FIELD_ERRORS, [])
+            duplicate = [e for e in general if getattr(e, "code", None) == "duplicate_id_number"]
+            if duplicate:
+                errors.setdefault("id_number", []).extend(duplicate)
+            rest = [e for e in general if e not in duplicate]
+            if rest:
+                errors[NON_FIELD_ERRORS] = rest
+            raise ValidationError(errors) from None
 
     def masked(self, field: str) -> str:
         return self.sensitive_fields[field](getattr(self, field) or "")
@@ -376,10 +393,14 @@ class RoleAssignment(models.Model):
                 name="core_role_one_scope",
                 violation_error_message=_("A role is held over exactly one area or one organization."),
             ),
-            models.UniqueConstraint(
-                fields=["user", "role", "area", "organization"], name="core_role_unique",
-                nulls_distinct=False,
-            ),
+            # One row per user, role and scope (three constraints because
+            # SQLite cannot treat NULLs as equal in one).
+            models.UniqueConstraint(fields=["user", "role", "area"], condition=Q(area__isnull=False),
+                                    name="core_role_unique_area"),
+            models.UniqueConstraint(fields=["user", "role", "organization"], condition=Q(organization__isnull=False),
+                                    name="core_role_unique_org"),
+            models.UniqueConstraint(fields=["user", "role"], condition=Q(area__isnull=True, organization__isnull=True),
+                                    name="core_role_unique_unscoped"),
         ]
 
     def __str__(self) -> str:

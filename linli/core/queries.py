@@ -37,7 +37,9 @@ class PeopleFilter:
 
 
 def people_visible_to(user: Any, filters: PeopleFilter | None = None, perm: Perm = Perm.VIEW) -> QuerySet[Person]:
-    qs = scope_queryset(Person.objects.all(), user, perm).select_related("neighborhood", "organization")
+    qs = scope_queryset(Person.objects.all(), user, perm).select_related(
+        "neighborhood", "organization", "party_membership__party_organization"
+    )
     f = filters or PeopleFilter()
     if f.q:
         qs = qs.filter(_name_search(f.q))

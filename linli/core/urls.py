@@ -22,11 +22,5 @@ urlpatterns = [
     path("party-organizations/", views.party_organizations, name="party_organizations"),
     path("party-organizations/<int:pk>/", views.party_organization_detail, name="party_organization_detail"),
     path("audit/", views.audit_log, name="audit"),
+    path("", include("linli.core.urls_spreadsheets")),
 ]
-
-try:  # the spreadsheet views land separately; see urls_spreadsheets.py
-    from linli.core import urls_spreadsheets  # noqa: F401
-
-    urlpatterns.append(path("", include("linli.core.urls_spreadsheets")))
-except ImportError:
-    pass

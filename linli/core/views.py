@@ -74,7 +74,7 @@ def people(request: HttpRequest) -> HttpResponse:
         raise Http404
     form = PeopleFilterForm(request.GET or None, user=request.user)
     filters = form.to_filter()
-    page = _page(request, queries.people_visible_to(request.user, filters).select_related("party_membership"))
+    page = _page(request, queries.people_visible_to(request.user, filters))
     context = {
         "form": form, "page": page, "query": _query_without_page(request),
         "can_change": can(request.user, Perm.CHANGE), "can_import": can(request.user, Perm.IMPORT),

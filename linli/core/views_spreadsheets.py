@@ -8,10 +8,12 @@ exactly what the list shows the user, never more.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,7 +26,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from linli.core import actions, imports, queries, spreadsheets
-from linli.core.models import ImportJob, Person
+from linli.core.models import ImportJob, Organization, Person
 from linli.core.queries import OrganizationFilter, PeopleFilter
 from linli.core.scoping import Perm, can, scope_queryset
 
@@ -57,8 +59,6 @@ def people_filter_from(params: Mapping[str, Any]) -> PeopleFilter:
 
 def organization_filter_from(params: Mapping[str, Any]) -> OrganizationFilter:
     """The organization list's filters from GET parameters (see people_filter_from)."""
-    from linli.core.models import Organization
-
     kind = (params.get("kind") or "").strip()
     return OrganizationFilter(
         q=(params.get("q") or "").strip()[:50],
@@ -164,7 +164,7 @@ def _upload(request: HttpRequest, kind: str) -> HttpResponse:
         "kind_name": _KIND_NAMES[kind],
         "list_url": _LIST_URLS[kind],
         "layout": spreadsheets.LAYOUTS[kind],
-        "max_rows": spreadsheets.settings.LINLI_IMPORT_MAX_ROWS,
+        "max_rows": settings.LINLI_IMPORT_MAX_ROWS,
         "recent": imports.import_jobs_visible_to(request.user).filter(kind=kind)[:5],
     }
     # A file that cannot be read is answered on the upload page itself (200, so htmx swaps it in).
@@ -190,10 +190,9 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     headers: list[str] = []
     sample: list[tuple[int, list[str]]] = []
     if job.status != ImportJob.Status.IMPORTED and job.content:
-        try:
+        # Should the settings have changed since the upload (a lower row cap), the errors still show.
+        with contextlib.suppress(ValidationError):
             headers, sample = spreadsheets.sample_rows(bytes(job.content), spreadsheets.LAYOUTS[job.kind])
-        except ValidationError:
-            pass  # the settings changed since the upload (e.g. a lower row cap); the errors still show
     context = {
         "job": job,
         "kind_name": _KIND_NAMES.get(job.kind, job.kind),

@@ -50,8 +50,10 @@ def test_subdistrict_staff_sees_both_neighborhoods(login, huamu_staff, ly2_resid
 
 def test_search_by_pinyin_initials_and_out_of_scope_name(login, lianyang2_secretary, ly2_resident, ph1_resident):
     c = login(lianyang2_secretary)
-    assert "张三" in c.get("/people/", {"q": "zs"}).content.decode()
-    assert "李四" not in c.get("/people/", {"q": "李四"}).content.decode()
+    assert f"/people/{ly2_resident.pk}/" in c.get("/people/", {"q": "zs"}).content.decode()
+    found = c.get("/people/", {"q": "李四"}).content.decode()
+    assert f"/people/{ph1_resident.pk}/" not in found
+    assert "没有符合条件的人员" in found
 
 
 def test_htmx_search_returns_only_the_table(login, huamu_staff, ly2_resident):

@@ -23,8 +23,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, people: int, seed: int, verbosity: int, **options: Any) -> None:
         if people < 0:
             raise CommandError(_("--people must be zero or more."))
-        log = (lambda step: self.stdout.write(_("Seeding %(step)s…") % {"step": step})) if verbosity >= 2 else None
-        result = seed_demo(people=people, seed=seed, **({"log": log} if log else {}))
+        def log(step: str) -> None:
+            if verbosity >= 2:
+                self.stdout.write(_("Seeding %(step)s…") % {"step": step})
+
+        result = seed_demo(people=people, seed=seed, log=log)
         if verbosity == 0:
             return
         totals = demo_totals()
