@@ -207,18 +207,25 @@ def _require_admin(actor: Any) -> None:
 @transaction.atomic
 def create_user(
     *, actor: Any, username: str, password: str | None, display_name: str = "", person: Person | None = None,
-    is_staff: bool = False,
+    is_staff: bool = False, is_superuser: bool = False, password_hash: str | None = None,
 ) -> User:
+    """Create an account. `password_hash` (from make_password) lets a seeder
+    hash one password once instead of once per account."""
     _require_admin(actor)
-    user = User(username=username, display_name=display_name, person=person, is_staff=is_staff)
-    if password:
+    if is_superuser and actor is not None and not actor.is_superuser:
+        raise PermissionDenied(_("Only a superuser can create another superuser."))
+    user = User(username=username, display_name=display_name, person=person, is_staff=is_staff or is_superuser,
+                is_superuser=is_superuser)
+    if password_hash:
+        user.password = password_hash
+    elif password:
         user.set_password(password)
     else:
         user.set_unusable_password()
     user.full_clean(exclude=["password"])
     user.save()
     audit.record(actor=actor, action="core.user_created", target=user,
-                 data={"username": username, "is_staff": is_staff})
+                 data={"username": username, "is_staff": user.is_staff, "is_superuser": is_superuser})
     return user
 
 

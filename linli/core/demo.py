@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils.translation import gettext as _
 from faker import Faker
@@ -296,6 +297,7 @@ def resident_counts(total: int, neighborhoods: list[tuple[str, str]], seed: int)
 
 class _Seeder:
     def __init__(self, *, people: int, seed: int, log: Callable[[str], None]) -> None:
+        self.password_hash: str | None = None
         self.people = people
         self.seed = seed
         self.log = log
@@ -541,8 +543,11 @@ class _Seeder:
         if user is None:
             if person is not None:
                 display_name = f"{display_name} {person.name}"
-            user = actions.create_user(actor=None, username=username, password=DEMO_PASSWORD,
-                                       display_name=display_name, person=person, is_staff=is_staff)
+            if self.password_hash is None:  # PBKDF2 once, not once per account
+                self.password_hash = make_password(DEMO_PASSWORD)
+            user = actions.create_user(actor=None, username=username, password=None, password_hash=self.password_hash,
+                                       display_name=display_name, person=person, is_staff=is_staff,
+                                       is_superuser=is_staff)
             actions.assign_role(actor=None, user=user, role=role, area=area, organization=organization)
             self.result.created["accounts"] += 1
         scope = area or organization

@@ -42,7 +42,7 @@ from openpyxl.utils import get_column_letter
 
 from linli.core.models import Area, Organization, Person
 from linli.core.scoping import Perm, grants_for, scope_queryset
-from linli.core.validators import birth_date_from_id, validate_id_number
+from linli.core.validators import birth_date_from_id
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -453,7 +453,7 @@ def check_people(content: bytes, *, actor: Any, max_rows: int | None = None) -> 
                      "birth_date": "birth_date", "phone": "phone", "id_number": "id_number", "address": "address",
                      "organization": "organization", "is_volunteer": "is_volunteer", "position": None,
                      NON_FIELD_ERRORS: None}
-    built: list[tuple[int, Person, bool]] = []  # (row, record, row is clean so far)
+    built: list[tuple[int, Person, set[str | None]]] = []  # (row, record, columns with errors)
     for number, values in sheet.rows:
         row_errors: list[tuple[str | None, str]] = []
         parsed: dict[str, Any] = {}
@@ -482,47 +482,44 @@ def check_people(content: bytes, *, actor: Any, max_rows: int | None = None) -> 
             is_volunteer=bool(parsed["is_volunteer"]),
         )
         person.fill_derived_fields()
-        if person.birth_date is None and person.id_number and not _filled(values.get("birth_date")):
-            try:
-                validate_id_number(person.id_number)
-            except ValidationError:
-                pass  # reported by full_clean below; no birth date to take from a bad number
-            else:
-                person.birth_date = birth_date_from_id(person.id_number)
         try:
             # Areas and organizations were resolved in bulk above: ForeignKey
             # validation would cost a query per row. Uniqueness is checked in bulk below.
             person.full_clean(exclude=["neighborhood", "organization"], validate_unique=False,
                               validate_constraints=False)
         except ValidationError as exc:
-            field_columns["neighborhood"] = area_key
             for name, message in _message_columns(exc):
-                key = field_columns.get(name)
+                key = area_key if name == "neighborhood" else field_columns.get(name)
                 if key in ("phone", "id_number") and _masked(getattr(person, key) or ""):
                     message = _("This number is masked (“*”), as in an export without numbers shown. Type the "
                                 "full number, or import an export made with numbers shown.")
                 row_errors.append((key, message))
+        bad = {key for key, _message in row_errors}
+        if (person.birth_date is None and person.id_number and "id_number" not in bad
+                and not _filled(values.get("birth_date"))):
+            # A valid ID number holds a real, past birth date: nothing left to check on it.
+            person.birth_date = birth_date_from_id(person.id_number)
         seen: set[tuple[str | None, str]] = set()
         for key, message in row_errors:
             if (key, message) not in seen:  # a masked number trips more than one rule; say it once
                 seen.add((key, message))
                 errors.append(RowError(number, header(key), message))
-        built.append((number, person, not row_errors))
+        built.append((number, person, bad))
 
     errors.extend(_people_duplicates(actor, built, header))
     errors.sort(key=lambda e: e.row)
-    return Checked(row_count=len(sheet.rows), records=[(n, p) for n, p, _ok in built], errors=errors)
+    return Checked(row_count=len(sheet.rows), records=[(n, p) for n, p, _bad in built], errors=errors)
 
 
 def _people_duplicates(
-    actor: Any, built: list[tuple[int, Person, bool]], header: Callable[[str | None], str]
+    actor: Any, built: list[tuple[int, Person, set[str | None]]], header: Callable[[str | None], str]
 ) -> list[RowError]:
     """Same ID number, or same name and phone in one neighborhood: in the file or already registered."""
     errors: list[RowError] = []
     flagged: set[int] = set()
     first_by_id: dict[str, int] = {}
-    for number, person, _ok in built:
-        if not person.id_number or not _valid_id(person.id_number):
+    for number, person, bad in built:
+        if not person.id_number or "id_number" in bad:
             continue
         if person.id_number in first_by_id:
             errors.append(RowError(number, header("id_number"), _("Same ID number as row %(row)s.")
@@ -541,7 +538,7 @@ def _people_duplicates(
             Person.objects.filter(id_number__in=chunk), actor, Perm.VIEW
         ).values_list("id_number", "name", "neighborhood__name"):
             visible[id_number] = (name, area_name)
-    for number, person, _ok in built:
+    for number, person, _bad in built:
         if number in flagged or person.id_number not in registered:
             continue
         if person.id_number in visible:
@@ -555,8 +552,9 @@ def _people_duplicates(
 
     first_by_contact: dict[tuple[int, str, str], int] = {}
     candidates: list[tuple[int, Person]] = []
-    for number, person, _ok in built:
-        if number in flagged or not person.phone or not person.name or person.neighborhood_id is None:
+    for number, person, bad in built:
+        if (number in flagged or not person.phone or not person.name or person.neighborhood_id is None
+                or "name" in bad or "phone" in bad):
             continue
         key = (person.neighborhood_id, person.name, person.phone)
         if key in first_by_contact:
@@ -577,14 +575,6 @@ def _people_duplicates(
                 "A person with the same name and phone is already registered in %(area)s.")
                 % {"area": person.neighborhood.name}))
     return errors
-
-
-def _valid_id(value: str) -> bool:
-    try:
-        validate_id_number(value)
-    except ValidationError:
-        return False
-    return True
 
 
 class _OrganizationNames:

@@ -567,3 +567,4 @@ def test_organization_list_query_count_does_not_grow_with_rows(login, tree, huam
 
     assert body["count"] == 20
     assert all(o["area"] for o in body["items"])
+

@@ -224,3 +224,10 @@ def test_english_is_available(login, huamu_staff):
 def test_home_page_per_role(login, platform_admin, lianyang2_staff, tree):
     assert login(lianyang2_staff).get("/").status_code == 200
     assert login(platform_admin).get("/").status_code == 200
+
+
+def test_chinese_even_for_an_english_browser_until_english_is_chosen(login, huamu_staff):
+    c = login(huamu_staff)
+    assert "退出" in c.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    c.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert "Log out" in c.get("/", HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()

@@ -12,17 +12,19 @@ from linli.core.models import Role
 
 
 class Command(BaseCommand):
+    # argparse needs plain strings here (Django's own commands leave help untranslated too).
     help = "Seed the Huamu demo: areas, units, party organizations, synthetic residents and one account per role."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--people", type=int, default=DEFAULT_PEOPLE,
-                            help=f"about how many residents to create (default {DEFAULT_PEOPLE})")
+                            help="about how many residents to create (default %(default)s)")
         parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
                             help="random seed; the same seed gives the same residents")
 
     def handle(self, *args: Any, people: int, seed: int, verbosity: int, **options: Any) -> None:
         if people < 0:
             raise CommandError(_("--people must be zero or more."))
+
         def log(step: str) -> None:
             if verbosity >= 2:
                 self.stdout.write(_("Seeding %(step)s…") % {"step": step})
