@@ -40,6 +40,17 @@ def pytest_configure(config: pytest.Config) -> None:
         test_settings["NAME"] = f"test_linli_{os.getpid()}"
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: run with DATABASE_URL=postgres://... (scripts/test.sh does)")
+    for item in items:
+        if "postgres_only" in item.keywords:
+            item.add_marker(skip)
+
+
 @dataclass
 class Tree:
     shanghai: Area

@@ -14,7 +14,7 @@ import secrets
 from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -55,10 +55,24 @@ def _clean(obj: models.Model) -> None:
     obj.full_clean()
 
 
+def _save(obj: models.Model) -> None:
+    """Save; a constraint that only failed because another transaction won a
+    race (e.g. two clerks entering the same ID number at once) becomes a
+    ValidationError with a message, not a server error."""
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError:
+        raise ValidationError(
+            _("This conflicts with a record saved at the same time (for example the same ID number). "
+              "Nothing was saved; reload and try again.")
+        ) from None
+
+
 def _create(model: type[M], *, actor: Any, fields: dict[str, Any]) -> M:
     obj = model(**fields)
     _clean(obj)
-    obj.save()
+    _save(obj)
     _require(actor, Perm.CHANGE, obj)
     audit.record(actor=actor, action=f"{_label(obj)}.created", target=obj, changes=audit.diff({}, audit.snapshot(obj)))
     return obj
@@ -70,7 +84,7 @@ def _update(obj: M, *, actor: Any, fields: dict[str, Any]) -> M:
     for name, value in fields.items():
         setattr(obj, name, value)
     _clean(obj)
-    obj.save()
+    _save(obj)
     _require(actor, Perm.CHANGE, obj)  # and it may not be moved out of the actor's scope
     changes = audit.diff(before, audit.snapshot(obj))
     if changes:
