@@ -31,6 +31,7 @@ from ninja.security import HttpBearer
 from ninja.security import SessionAuth as NinjaSessionAuth
 from ninja.utils import check_csrf
 
+from linli.core.actions import Conflict
 from linli.core.api import router as core_router
 from linli.core.models import APIToken
 
@@ -166,6 +167,12 @@ def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpRes
 def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     # The same words whether the record does not exist or is out of scope.
     return _error(request, 404, _("Not found."))
+
+
+@api.exception_handler(Conflict)
+def on_conflict(request: HttpRequest, exc: Conflict) -> HttpResponse:
+    # Raised by actions when the database refused a write that passed validation: a race.
+    return _error(request, 409, " ".join(exc.messages))
 
 
 @api.exception_handler(IntegrityError)

@@ -55,6 +55,11 @@ def _clean(obj: models.Model) -> None:
     obj.full_clean()
 
 
+class Conflict(ValidationError):
+    """A write lost a race to another transaction (the database refused it);
+    nothing was saved. Pages show it like any validation error; the API answers 409."""
+
+
 def _save(obj: models.Model) -> None:
     """Save; a constraint that only failed because another transaction won a
     race (e.g. two clerks entering the same ID number at once) becomes a
@@ -63,9 +68,9 @@ def _save(obj: models.Model) -> None:
         with transaction.atomic():
             obj.save()
     except IntegrityError:
-        raise ValidationError(
+        raise Conflict(
             _("This conflicts with a record saved at the same time (for example the same ID number). "
-              "Nothing was saved; reload and try again.")
+              "Nothing was saved; reload and try again."), code="conflict",
         ) from None
 
 

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import datetime
 import decimal
-from collections.abc import Iterable, Mapping
+import json
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connections, models, router
+from django.utils import timezone
 
+from linli.core.bulk import copy_rows, insert_many
 from linli.core.models import AuditEvent
 
 
@@ -67,6 +71,39 @@ def event(
     )
 
 
+def record_created_many(*, actor: Any, targets: Sequence[models.Model], data: Sequence[Mapping[str, Any]]) -> None:
+    """The `<app>.<model>.created` event of each of many new records of one model, written at once.
+
+    The import path: the same events `record` would write one by one, but on
+    PostgreSQL written with COPY without building a model instance per event,
+    which was most of an import's time.
+    """
+    if not targets:
+        return
+    connection = connections[router.db_for_write(AuditEvent)]
+    if connection.vendor != "postgresql":
+        record_many(event(actor=actor, action=f"{_label(t)}.created", target=t, changes=diff({}, snapshot(t)),
+                          data=d) for t, d in zip(targets, data, strict=True))
+        return
+    actor_obj = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    head = (timezone.now(), actor_obj.pk if actor_obj else None, str(actor_obj) if actor_obj else "system",
+            f"{_label(targets[0])}.created", ContentType.objects.get_for_model(targets[0]).pk)
+    rows = (
+        (*head, str(t.pk), str(t)[:200], _json(diff({}, snapshot(t))), _json(d))
+        for t, d in zip(targets, data, strict=True)
+    )
+    copy_rows(AuditEvent, ["created_at", "actor_id", "actor_name", "action", "target_type_id", "target_id",
+                           "target_repr", "changes", "data"], rows)
+
+
+def _label(obj: models.Model) -> str:
+    return f"{obj._meta.app_label}.{obj._meta.model_name}"
+
+
+def _json(value: Mapping[str, Any]) -> str:
+    return json.dumps(value, ensure_ascii=False, cls=DjangoJSONEncoder)
+
+
 def record(**kwargs: Any) -> AuditEvent:
     ev = event(**kwargs)
     ev.save()
@@ -74,7 +111,7 @@ def record(**kwargs: Any) -> AuditEvent:
 
 
 def record_many(events: Iterable[AuditEvent]) -> None:
-    AuditEvent.objects.bulk_create(list(events), batch_size=1000)
+    insert_many(AuditEvent, list(events))
 
 
 def history_for(obj: models.Model) -> models.QuerySet[AuditEvent]:

@@ -41,10 +41,6 @@ def area_filter_field(user: Any) -> forms.ChoiceField:
     )
 
 
-def _tristate(value: str | None) -> bool | None:
-    return {"1": True, "0": False}.get(value or "")
-
-
 class PeopleFilterForm(StyledFormMixin, forms.Form):
     """The filters of the people list; the export takes the same ones."""
 
@@ -60,13 +56,7 @@ class PeopleFilterForm(StyledFormMixin, forms.Form):
         self.style_widgets()
 
     def to_filter(self) -> PeopleFilter:
-        if not self.is_valid():
-            return PeopleFilter(q=(self.data.get("q") or "")[:50])
-        d = self.cleaned_data
-        return PeopleFilter(
-            q=d["q"], area=d["area"], gender=d["gender"],
-            party_member=_tristate(d["party_member"]), volunteer=_tristate(d["volunteer"]),
-        )
+        return PeopleFilter.from_params(self.data)
 
 
 class OrganizationFilterForm(StyledFormMixin, forms.Form):
@@ -80,10 +70,7 @@ class OrganizationFilterForm(StyledFormMixin, forms.Form):
         self.style_widgets()
 
     def to_filter(self) -> OrganizationFilter:
-        if not self.is_valid():
-            return OrganizationFilter(q=(self.data.get("q") or "")[:50])
-        d = self.cleaned_data
-        return OrganizationFilter(q=d["q"], kind=d["kind"], area=d["area"])
+        return OrganizationFilter.from_params(self.data)
 
 
 class PersonForm(StyledFormMixin, forms.ModelForm):

@@ -3,6 +3,7 @@ organizations, people, accounts with scoped roles, and the audit trail."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from typing import Any, ClassVar
 
@@ -13,7 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from pypinyin import Style, lazy_pinyin
+from pypinyin import lazy_pinyin
 
 from linli.core.validators import (
     mask_id_number,
@@ -28,15 +29,34 @@ from linli.core.validators import (
 PATH_SEP = "/"
 
 
+@functools.lru_cache(maxsize=20_000)
+def _char_pinyin(char: str) -> str:
+    syllables = lazy_pinyin(char, errors="ignore")
+    return syllables[0].lower() if syllables else ""
+
+
+# Surnames read differently from the character's everyday reading (曾 is
+# zeng as a surname, ceng elsewhere); applied to a name's first character.
+SURNAME_READINGS = {
+    "曾": "zeng", "单": "shan", "解": "xie", "区": "ou", "仇": "qiu", "朴": "piao", "查": "zha", "覃": "qin",
+    "翟": "zhai", "乐": "yue", "盖": "ge", "缪": "miao", "种": "chong", "尉": "yu", "员": "yun", "秘": "bi",
+    "繁": "po", "召": "shao", "长": "chang", "重": "chong", "薄": "bo", "藏": "zang", "阚": "kan", "那": "na",
+}
+
+
 def pinyin_keys(name: str) -> tuple[str, str]:
     """Initials and full pinyin, lower case: 张三 -> ("zs", "zhangsan").
 
     Stored on the record so that search is an indexed prefix match instead of
-    converting every name on every query.
+    converting every name on every query. Names are converted a character at
+    a time through a cache: a name has no phrase context for pypinyin to use,
+    and an import of 20,000 residents would otherwise spend most of its time here.
     """
-    syllables = lazy_pinyin(name, errors="ignore")
-    initials = "".join(s[0] for s in lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore") if s)
-    return initials.lower(), "".join(syllables).lower()
+    chars = [ch for ch in name if not ch.isspace()]
+    syllables = [SURNAME_READINGS.get(ch) or _char_pinyin(ch) if i == 0 else _char_pinyin(ch)
+                 for i, ch in enumerate(chars)]
+    syllables = [s for s in syllables if s]
+    return "".join(s[0] for s in syllables), "".join(syllables)
 
 
 class Area(models.Model):

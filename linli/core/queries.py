@@ -4,6 +4,7 @@ and every one of them goes through the scoping function."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +12,14 @@ from django.db.models import Count, Q, QuerySet
 
 from linli.core.models import Area, AuditEvent, Organization, PartyOrganization, Person
 from linli.core.scoping import Perm, scope_queryset
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+def _tristate(value: Any) -> bool | None:
+    value = str(value or "").strip().lower()
+    return True if value in _TRUE else False if value in _FALSE else None
 
 
 def _name_search(q: str) -> Q:
@@ -31,6 +40,24 @@ class PeopleFilter:
     party_member: bool | None = None
     volunteer: bool | None = None
     organization: int | None = None
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> PeopleFilter:
+        """The people list's filters from GET parameters; the list page and the export share this.
+
+        An area the user does not hold is kept, not dropped: the query then finds
+        nothing, where dropping it would silently widen the list to all their areas.
+        """
+        gender = (params.get("gender") or "").strip()
+        organization = (params.get("organization") or "").strip()
+        return cls(
+            q=(params.get("q") or "").strip()[:50],
+            area=(params.get("area") or "").strip()[:32],
+            gender=gender if gender in Person.Gender.values else "",
+            party_member=_tristate(params.get("party_member")),
+            volunteer=_tristate(params.get("volunteer")),
+            organization=int(organization) if organization.isdigit() else None,
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v not in ("", None)}
@@ -62,6 +89,16 @@ class OrganizationFilter:
     q: str = ""
     area: str = ""
     kind: str = ""
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> OrganizationFilter:
+        """The organization list's filters from GET parameters (see PeopleFilter.from_params)."""
+        kind = (params.get("kind") or "").strip()
+        return cls(
+            q=(params.get("q") or "").strip()[:50],
+            area=(params.get("area") or "").strip()[:32],
+            kind=kind if kind in Organization.Kind.values else "",
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v not in ("", None)}

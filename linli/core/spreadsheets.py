@@ -97,7 +97,7 @@ PEOPLE = Layout(
         Column("gender", "性别", ("Gender", "Sex"), gettext_lazy("男 or 女."), 6),
         Column("birth_date", "出生日期", ("Birth date", "Date of birth"),
                gettext_lazy("YYYY-MM-DD. Taken from the ID number when left empty."), 12),
-        Column("phone", "手机/电话", ("手机", "电话", "手机号", "联系电话", "Phone", "Mobile"),
+        Column("phone", "手机/电话", ("手机", "电话", "手机号", "手机号码", "电话号码", "联系电话", "Phone", "Mobile"),
                gettext_lazy("11-digit mobile number or landline with area code."), 14),
         Column("id_number", "身份证号", ("身份证号码", "公民身份号码", "ID number", "Resident ID number"),
                gettext_lazy("18 characters; format the column as Text so Excel keeps every digit."), 21),
@@ -270,12 +270,15 @@ def read_sheet(content: bytes, layout: Layout, *, max_rows: int | None = None) -
         headers[key] = str(value).strip()
     for alternatives in layout.required:
         if not any(key in positions for key in alternatives):
-            names = [layout.column(key).header for key in alternatives]
+            column, *others = [layout.column(key).header for key in alternatives]
+            if others:
+                message = _("The required column “%(column)s” (or “%(other)s”) is missing.") % {
+                    "column": column, "other": others[0]}
+            else:
+                message = _("The required column “%(column)s” is missing.") % {"column": column}
             raise ValidationError(
-                _("The required column “%(column)s” is missing. The first row of the sheet must contain the "
-                  "column headers, e.g. %(headers)s — download the template to see them.")
-                % {"column": _("” or “").join(names), "headers": "、".join(layout.headers)},
-                code="missing_column")
+                message + " " + _("The header row must name the columns as in the template: %(headers)s.")
+                % {"headers": "、".join(layout.headers)}, code="missing_column")
 
     rows: list[tuple[int, dict[str, Any]]] = []
     for i in range(best_row + 1, len(grid)):
@@ -432,12 +435,27 @@ def _message_columns(exc: ValidationError) -> Iterator[tuple[str, str]]:
             yield name, message
 
 
+def _field_errors(obj: Any, *, exclude: list[str]) -> list[tuple[str, str]]:
+    """The model's own field rules for one record, as (field, message) pairs."""
+    try:
+        obj.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        return list(_message_columns(exc))
+    return []
+
+
 def _masked(value: str) -> bool:
     return "*" in value
 
 
-def check_people(content: bytes, *, actor: Any, max_rows: int | None = None) -> Checked:
-    """Check every row of a people spreadsheet; build the Person records it describes."""
+def check_people(content: bytes, *, actor: Any, max_rows: int | None = None, recheck: bool = False) -> Checked:
+    """Check every row of a people spreadsheet; build the Person records it describes.
+
+    `recheck` is for confirming a previewed file: the stored bytes are the
+    same, so each row's own field rules gave the same answer at preview and
+    are skipped; everything that depends on the database (areas and scope,
+    workplaces, duplicates) is checked again.
+    """
     layout = PEOPLE
     sheet = read_sheet(content, layout, max_rows=max_rows)
     errors: list[RowError] = []
@@ -482,18 +500,14 @@ def check_people(content: bytes, *, actor: Any, max_rows: int | None = None) -> 
             is_volunteer=bool(parsed["is_volunteer"]),
         )
         person.fill_derived_fields()
-        try:
-            # Areas and organizations were resolved in bulk above: ForeignKey
-            # validation would cost a query per row. Uniqueness is checked in bulk below.
-            person.full_clean(exclude=["neighborhood", "organization"], validate_unique=False,
-                              validate_constraints=False)
-        except ValidationError as exc:
-            for name, message in _message_columns(exc):
-                key = area_key if name == "neighborhood" else field_columns.get(name)
-                if key in ("phone", "id_number") and _masked(getattr(person, key) or ""):
-                    message = _("This number is masked (“*”), as in an export without numbers shown. Type the "
-                                "full number, or import an export made with numbers shown.")
-                row_errors.append((key, message))
+        # Areas and organizations were resolved in bulk above: ForeignKey
+        # validation would cost a query per row. Uniqueness is checked in bulk below.
+        for name, message in [] if recheck else _field_errors(person, exclude=["neighborhood", "organization"]):
+            key = area_key if name == "neighborhood" else field_columns.get(name)
+            if key in ("phone", "id_number") and _masked(getattr(person, key) or ""):
+                message = _("This number is masked (“*”), as in an export without numbers shown. Type the "
+                            "full number, or import an export made with numbers shown.")
+            row_errors.append((key, message))
         bad = {key for key, _message in row_errors}
         if (person.birth_date is None and person.id_number and "id_number" not in bad
                 and not _filled(values.get("birth_date"))):
@@ -625,7 +639,8 @@ def kind_label(value: str) -> str:
         return str(Organization.Kind(value).label)
 
 
-def check_organizations(content: bytes, *, actor: Any, max_rows: int | None = None) -> Checked:
+def check_organizations(content: bytes, *, actor: Any, max_rows: int | None = None,
+                        recheck: bool = False) -> Checked:
     """Check every row of an organization spreadsheet; build the Organization records it describes."""
     layout = ORGANIZATIONS
     sheet = read_sheet(content, layout, max_rows=max_rows)
@@ -665,17 +680,14 @@ def check_organizations(content: bytes, *, actor: Any, max_rows: int | None = No
             contact_phone=_text(values.get("contact_phone")),
         )
         organization.fill_derived_fields()
-        try:
-            # The area was resolved in bulk above; ForeignKey validation would cost a query per row.
-            organization.full_clean(exclude=["area"], validate_unique=False, validate_constraints=False)
-        except ValidationError as exc:
-            for name, message in _message_columns(exc):
-                if name == "kind" and kind_text:
-                    continue  # already said which types exist
-                key = field_columns.get(name)
-                if key == "contact_phone" and _masked(organization.contact_phone):
-                    message = _("This number is masked (“*”); type the full number.")
-                row_errors.append((key, message))
+        # The area was resolved in bulk above; ForeignKey validation would cost a query per row.
+        for name, message in [] if recheck else _field_errors(organization, exclude=["area"]):
+            if name == "kind" and kind_text:
+                continue  # already said which types exist
+            key = field_columns.get(name)
+            if key == "contact_phone" and _masked(organization.contact_phone):
+                message = _("This number is masked (“*”); type the full number.")
+            row_errors.append((key, message))
         for key, message in row_errors:
             errors.append(RowError(number, header(key), message))
         records.append((number, organization))
@@ -802,7 +814,16 @@ def write_template(layout: Layout, areas: Iterable[Area]) -> bytes:
     return content
 
 
-def sample_rows(content: bytes, layout: Layout, limit: int = 10) -> tuple[list[str], list[tuple[int, list[str]]]]:
+@dataclass
+class Sample:
+    """How a stored upload was read, for the preview page."""
+
+    headers: list[str]  # the recognised columns, as written in the file
+    rows: list[tuple[int, list[str]]]  # (Excel row number, cells as text)
+    ignored: list[str]  # headers that match no column: their cells are not imported
+
+
+def sample_rows(content: bytes, layout: Layout, limit: int = 10) -> Sample:
     """The first rows of a stored upload as text, phone and ID masked, so the
     preview shows how the columns were understood without displaying numbers."""
     sheet = read_sheet(content, layout)
@@ -817,7 +838,7 @@ def sample_rows(content: bytes, layout: Layout, limit: int = 10) -> tuple[list[s
             text = _text(values.get(key))
             cells.append(masks[key](text) if key in masks and text else text)
         rows.append((number, cells))
-    return [sheet.headers[k] for k in keys], rows
+    return Sample(headers=[sheet.headers[k] for k in keys], rows=rows, ignored=sheet.ignored_headers)
 
 
 def areas_for_import(actor: Any, layout: Layout) -> models.QuerySet[Area]:

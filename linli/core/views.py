@@ -59,6 +59,9 @@ def area_detail(request: HttpRequest, code: str) -> HttpResponse:
     context = {
         "area": area,
         "ancestors": area.ancestors(),
+        # Ancestors outside the user's scope are named but not linked (they would 404).
+        "linkable": set(queries.areas_visible_to(request.user).filter(code__in=area.ancestor_codes())
+                        .values_list("code", flat=True)),
         "children": area.children.order_by("code"),
         "figures": queries.home_figures(request.user, area),
         "history": audit.history_for(area)[:20],

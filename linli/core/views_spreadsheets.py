@@ -9,7 +9,6 @@ exactly what the list shows the user, never more.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
 from typing import Any
 
 from django import forms
@@ -26,50 +25,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from linli.core import actions, imports, queries, spreadsheets
-from linli.core.models import ImportJob, Organization, Person
+from linli.core.models import ImportJob
 from linli.core.queries import OrganizationFilter, PeopleFilter
 from linli.core.scoping import Perm, can, scope_queryset
-
-_TRUE = frozenset({"1", "true", "yes", "on"})
-_FALSE = frozenset({"0", "false", "no", "off"})
-
-
-def _tristate(value: str | None) -> bool | None:
-    value = (value or "").strip().lower()
-    return True if value in _TRUE else False if value in _FALSE else None
-
-
-def people_filter_from(params: Mapping[str, Any]) -> PeopleFilter:
-    """The people list's filters from GET parameters; the list page and the export share this.
-
-    An area the user does not hold is kept, not dropped: the query then finds
-    nothing, where dropping it would silently widen the list to all their areas.
-    """
-    gender = (params.get("gender") or "").strip()
-    organization = (params.get("organization") or "").strip()
-    return PeopleFilter(
-        q=(params.get("q") or "").strip()[:50],
-        area=(params.get("area") or "").strip()[:32],
-        gender=gender if gender in Person.Gender.values else "",
-        party_member=_tristate(params.get("party_member")),
-        volunteer=_tristate(params.get("volunteer")),
-        organization=int(organization) if organization.isdigit() else None,
-    )
-
-
-def organization_filter_from(params: Mapping[str, Any]) -> OrganizationFilter:
-    """The organization list's filters from GET parameters (see people_filter_from)."""
-    kind = (params.get("kind") or "").strip()
-    return OrganizationFilter(
-        q=(params.get("q") or "").strip()[:50],
-        area=(params.get("area") or "").strip()[:32],
-        kind=kind if kind in Organization.Kind.values else "",
-    )
 
 
 def _xlsx_response(content: bytes, stem: str) -> HttpResponse:
     response = HttpResponse(content, content_type=spreadsheets.XLSX_CONTENT_TYPE)
-    # A Chinese file name needs RFC 5987's filename*; Django's helper writes both forms.
+    # A Chinese file name needs RFC 5987's filename* (percent-encoded UTF-8); Django's helper writes it.
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=True, filename=f"{stem}-{timezone.localdate():%Y%m%d}.xlsx"
     )
@@ -92,7 +55,7 @@ def people_export(request: HttpRequest) -> HttpResponse:
     if not can(request.user, Perm.EXPORT):
         raise PermissionDenied(_("You do not have permission to export lists."))
     unmasked = _wants_unmasked(request)
-    filters = people_filter_from(request.GET)
+    filters = PeopleFilter.from_params(request.GET)
     people = queries.people_visible_to(request.user, filters, perm=Perm.EXPORT)
     if unmasked:
         # Numbers are shown only for records the user may also reveal one by one.
@@ -108,7 +71,7 @@ def people_export(request: HttpRequest) -> HttpResponse:
 def organizations_export(request: HttpRequest) -> HttpResponse:
     if not can(request.user, Perm.EXPORT):
         raise PermissionDenied(_("You do not have permission to export lists."))
-    filters = organization_filter_from(request.GET)
+    filters = OrganizationFilter.from_params(request.GET)
     organizations = queries.organizations_visible_to(request.user, filters, perm=Perm.EXPORT)
     content, count = spreadsheets.write_organizations(organizations.iterator(chunk_size=2000))
     actions.record_export(actor=request.user, kind="organizations", count=count, filters=filters.as_dict(),
@@ -118,9 +81,10 @@ def organizations_export(request: HttpRequest) -> HttpResponse:
 
 # Import ----------------------------------------------------------------------
 
-_KIND_NAMES = {
-    ImportJob.Kind.PEOPLE: gettext_lazy("people"),
-    ImportJob.Kind.ORGANIZATIONS: gettext_lazy("organizations"),
+# Whole sentences, not a noun slotted into one: word order differs between languages.
+_UPLOAD_TITLES = {
+    ImportJob.Kind.PEOPLE: gettext_lazy("Import people from Excel"),
+    ImportJob.Kind.ORGANIZATIONS: gettext_lazy("Import organizations from Excel"),
 }
 _LIST_URLS = {ImportJob.Kind.PEOPLE: "people", ImportJob.Kind.ORGANIZATIONS: "organizations"}
 
@@ -161,7 +125,7 @@ def _upload(request: HttpRequest, kind: str) -> HttpResponse:
     context = {
         "form": form,
         "kind": kind,
-        "kind_name": _KIND_NAMES[kind],
+        "title": _UPLOAD_TITLES[kind],
         "list_url": _LIST_URLS[kind],
         "layout": spreadsheets.LAYOUTS[kind],
         "max_rows": settings.LINLI_IMPORT_MAX_ROWS,
@@ -187,19 +151,16 @@ def organizations_import(request: HttpRequest) -> HttpResponse:
 @require_GET
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(imports.import_jobs_visible_to(request.user).defer(None), pk=pk)
-    headers: list[str] = []
-    sample: list[tuple[int, list[str]]] = []
+    sample = None
     if job.status != ImportJob.Status.IMPORTED and job.content:
         # Should the settings have changed since the upload (a lower row cap), the errors still show.
         with contextlib.suppress(ValidationError):
-            headers, sample = spreadsheets.sample_rows(bytes(job.content), spreadsheets.LAYOUTS[job.kind])
+            sample = spreadsheets.sample_rows(bytes(job.content), spreadsheets.LAYOUTS[job.kind])
     context = {
         "job": job,
-        "kind_name": _KIND_NAMES.get(job.kind, job.kind),
         "list_url": _LIST_URLS.get(job.kind, "home"),
         "upload_url": f"{job.kind}_import",
         "errors": job.errors,
-        "headers": headers,
         "sample": sample,
         "can_confirm": job.status == ImportJob.Status.PREVIEWED,
     }

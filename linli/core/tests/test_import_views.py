@@ -15,7 +15,7 @@ from python_calamine import load_workbook
 
 from linli.core.models import AuditEvent, ImportJob, Organization, Person
 from linli.core.tests.factories import PersonFactory
-from linli.core.tests.test_spreadsheets import LY2, PEOPLE_HEADERS, PH1, residents, xlsx
+from linli.core.tests.test_spreadsheets import LY2, PEOPLE_HEADERS, PH1, resident, residents, xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -78,6 +78,14 @@ def test_bad_rows_are_listed_and_confirm_is_refused(as_user, lianyang2_secretary
     refused = c.post(reverse("import_confirm", args=[job.pk]), follow=True).content.decode()
     assert "This file has errors" in refused
     assert Person.objects.count() == 0
+
+
+def test_preview_warns_about_columns_it_does_not_recognise(as_user, lianyang2_secretary, tree):
+    c = as_user(lianyang2_secretary)
+    job_url = upload(c, xlsx([[*resident(0), "腿脚不便"]], [*PEOPLE_HEADERS, "备注"]))["Location"]
+    page = c.get(job_url).content.decode()
+    assert "not recognised" in page and "备注" in page
+    assert "腿脚不便" not in page
 
 
 @pytest.mark.parametrize(("name", "content", "says"), [
@@ -175,6 +183,15 @@ def test_export_takes_the_list_filters(as_user, huamu_staff, tree):
     assert names == ["王芳"]
     names = [r[0] for r in sheet_rows(c.get(reverse("people_export"), {"volunteer": "1", "area": LY2}))[1:]]
     assert names == ["王芳"]
+
+
+def test_export_query_count_does_not_grow_with_the_rows(as_user, huamu_staff, tree, resident_unit,
+                                                       django_assert_max_num_queries):
+    PersonFactory.create_batch(40, neighborhood=tree.lianyang2, organization=resident_unit)
+    c = as_user(huamu_staff)
+    with django_assert_max_num_queries(8):
+        rows = sheet_rows(c.get(reverse("people_export")))
+    assert len(rows) == 41 and rows[1][9] == "联洋物业"
 
 
 def test_people_export_needs_the_export_permission(as_user, org_liaison, ly2_resident):

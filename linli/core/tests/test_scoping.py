@@ -98,3 +98,8 @@ def test_descendants_use_the_materialized_path(tree):
     assert set(tree.huamu.descendants()) == set(Area.objects.filter(code__startswith="310115009"))
     assert tree.beicai not in tree.huamu.descendants()
     assert [a.name for a in tree.lianyang2.ancestors()] == ["上海市", "浦东新区", "花木街道", "联洋社区", "联洋二"]
+
+
+def test_surnames_with_their_own_reading_are_found_by_it(tree, huamu_staff):
+    zeng = PersonFactory(name="曾秀芳", neighborhood=tree.lianyang2)
+    assert list(queries.people_visible_to(huamu_staff, queries.PeopleFilter(q="zxf"))) == [zeng]

@@ -137,6 +137,12 @@ def test_header_row_under_a_title_english_headers_and_neighborhood_by_name(liany
         "13600002222", "M", True, tree.lianyang2)
 
 
+def test_a_community_code_is_refused_for_a_person(huamu_staff, tree):
+    job = preview(huamu_staff, xlsx([resident(0, area_code=tree.lianyang.code)]))
+    assert [(e["row"], e["column"]) for e in job.errors] == [(2, "居民区编码")]
+    assert "not a larger area" in job.errors[0]["message"]
+
+
 def test_workplace_is_matched_by_exact_name(lianyang2_secretary, tree, resident_unit):
     job = preview(lianyang2_secretary, xlsx([resident(1, organization="联洋物业"),
                                              resident(2, organization="不存在的公司")]))
@@ -225,6 +231,22 @@ def test_confirm_checks_again_and_refuses_a_record_registered_since_the_preview(
     assert job.status == ImportJob.Status.REJECTED
     assert [(e["row"], e["column"]) for e in job.errors] == [(row_of(7), "身份证号")]
     assert Person.objects.count() == 1
+
+
+def test_a_record_registered_between_check_and_insert_rolls_the_whole_file_back(lianyang2_secretary, tree,
+                                                                               monkeypatch):
+    rows = residents(20)
+    job = preview(lianyang2_secretary, xlsx(rows))
+    stale = spreadsheets.check_people(xlsx(rows), actor=lianyang2_secretary)
+    PersonFactory(name="抢先者", neighborhood=tree.lianyang2, id_number=rows[12][4])
+    # As if the other registration committed just after confirm's check had run.
+    monkeypatch.setattr(imports, "_check", lambda kind, content, actor, recheck=False: stale)
+    with pytest.raises(ValidationError, match="nothing was imported"):
+        imports.confirm_import(actor=lianyang2_secretary, job=job)
+    assert Person.objects.count() == 1
+    assert not AuditEvent.objects.filter(action="core.person.created").exists()
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.PREVIEWED
 
 
 def test_a_file_is_imported_once(lianyang2_secretary, tree):
