@@ -1,0 +1,50 @@
+"""Chinese first: every marked string has a zh_Hans translation, and the
+compiled catalogue matches its source."""
+
+import ast
+import gettext
+import re
+from pathlib import Path
+
+import linli
+
+LOCALE = Path(linli.__file__).parent / "locale" / "zh_Hans" / "LC_MESSAGES"
+
+
+def _po_entries() -> list[tuple[str, list[str]]]:
+    """(msgid, [msgstr…]) for each entry of django.po, continuation lines joined."""
+    entries, current, key = [], None, None
+    for line in (LOCALE / "django.po").read_text(encoding="utf-8").splitlines():
+        match = re.match(r'^(msgid|msgid_plural|msgstr(?:\[\d+\])?) (".*")$', line)
+        if match:
+            key = match.group(1)
+            if key == "msgid":
+                current = {"msgid": "", "msgstr": []}
+                entries.append(current)
+            value = ast.literal_eval(match.group(2))
+            if key == "msgid":
+                current["msgid"] = value
+            elif key.startswith("msgstr"):
+                current["msgstr"].append(value)
+        elif line.startswith('"') and current is not None:
+            value = ast.literal_eval(line)
+            if key == "msgid":
+                current["msgid"] += value
+            elif key and key.startswith("msgstr"):
+                current["msgstr"][-1] += value
+        elif line.startswith("#, fuzzy") and entries:
+            raise AssertionError(f"fuzzy translation after {entries[-1]['msgid']!r}: review it")
+    return [(e["msgid"], e["msgstr"]) for e in entries if e["msgid"]]
+
+
+def test_every_marked_string_is_translated_to_chinese():
+    missing = [msgid for msgid, msgstrs in _po_entries() if not all(msgstrs)]
+    assert missing == []
+
+
+def test_the_compiled_catalogue_is_up_to_date():
+    with open(LOCALE / "django.mo", "rb") as f:
+        catalog = gettext.GNUTranslations(f)
+    stale = [msgid for msgid, msgstrs in _po_entries()
+             if "\x00" not in msgid and catalog.gettext(msgid) != msgstrs[0] and len(msgstrs) == 1]
+    assert stale == [], "run: cd linli && linli compilemessages"
