@@ -21,7 +21,15 @@ from linli.core import audit
 from linli.core.models import APIToken, Area, AuditEvent, Organization, PartyOrganization, Person, RoleAssignment, User
 
 
-class ActionAdmin(admin.ModelAdmin):
+class NoBulkDeleteMixin:
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        # Bulk delete would bypass the audited actions.
+        found = super().get_actions(request)  # type: ignore[misc]
+        found.pop("delete_selected", None)
+        return found
+
+
+class ActionAdmin(NoBulkDeleteMixin, admin.ModelAdmin):
     """Saves and deletes through the module's actions instead of obj.save()."""
 
     create_action: Callable[..., models.Model]
@@ -42,12 +50,6 @@ class ActionAdmin(admin.ModelAdmin):
         if self.delete_action is None:
             raise NotImplementedError
         type(self).delete_action(actor=request.user, obj=obj)
-
-    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
-        # Bulk delete would bypass the audited actions.
-        found = super().get_actions(request)
-        found.pop("delete_selected", None)
-        return found
 
 
 @admin.register(Area)
@@ -109,7 +111,7 @@ class PersonAdmin(ActionAdmin):
 
 
 @admin.register(RoleAssignment)
-class RoleAssignmentAdmin(admin.ModelAdmin):
+class RoleAssignmentAdmin(NoBulkDeleteMixin, admin.ModelAdmin):
     list_display = ("user", "role", "area", "organization", "created_at")
     list_filter = ("role",)
     search_fields = ("user__username", "user__display_name")
@@ -125,11 +127,6 @@ class RoleAssignmentAdmin(admin.ModelAdmin):
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         core_actions.revoke_role(actor=request.user, assignment=obj)
-
-    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
-        found = super().get_actions(request)
-        found.pop("delete_selected", None)
-        return found
 
 
 @admin.register(User)

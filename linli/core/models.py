@@ -12,6 +12,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from pypinyin import lazy_pinyin
@@ -57,6 +58,25 @@ def pinyin_keys(name: str) -> tuple[str, str]:
                  for i, ch in enumerate(chars)]
     syllables = [s for s in syllables if s]
     return "".join(s[0] for s in syllables), "".join(syllables)
+
+
+class PinyinSearchable(models.Model):
+    """A record found by its name in characters or in pinyin (张三: `zs`, `zhangsan`)."""
+
+    name_initials = models.CharField(max_length=100, blank=True, editable=False)
+    name_pinyin = models.CharField(max_length=400, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        self.fill_derived_fields()
+        super().save(*args, **kwargs)
+
+    def fill_derived_fields(self) -> None:
+        """Normalize input and refresh the search keys; bulk imports call this too."""
+        self.name = self.name.strip()
+        self.name_initials, self.name_pinyin = pinyin_keys(self.name)
 
 
 class Area(models.Model):
@@ -128,7 +148,7 @@ class Area(models.Model):
         return Area.objects.filter(code__in=self.ancestor_codes()).order_by("depth")
 
 
-class Organization(models.Model):
+class Organization(PinyinSearchable):
     class Kind(models.TextChoices):
         AGENCY = "agency", _("Government agency")
         PUBLIC_INSTITUTION = "public_institution", _("Public institution")
@@ -149,8 +169,6 @@ class Organization(models.Model):
     address = models.CharField(_("address"), max_length=255, blank=True)
     contact_name = models.CharField(_("contact person"), max_length=50, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=32, blank=True, validators=[validate_phone])
-    name_initials = models.CharField(max_length=100, blank=True, editable=False, db_index=True)
-    name_pinyin = models.CharField(max_length=400, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -166,17 +184,18 @@ class Organization(models.Model):
         constraints: ClassVar = [
             models.UniqueConstraint(fields=["name", "area"], name="core_org_unique_name_in_area"),
         ]
+        indexes: ClassVar = [
+            models.Index(fields=["name_initials"], name="core_org_initials", opclasses=["varchar_pattern_ops"]),
+        ]
 
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs) -> None:
-        self.fill_derived_fields()
-        super().save(*args, **kwargs)
-
+    def get_absolute_url(self) -> str:
+        return reverse("organization_detail", args=[self.pk])
 
     def fill_derived_fields(self) -> None:
-        self.name_initials, self.name_pinyin = pinyin_keys(self.name)
+        super().fill_derived_fields()
         if self.contact_phone:
             self.contact_phone = normalize_phone(self.contact_phone)
 
@@ -236,7 +255,7 @@ class PartyOrganization(models.Model):
             raise ValidationError({"parent": _("The upper organization must be of a higher level.")})
 
 
-class Person(models.Model):
+class Person(PinyinSearchable):
     class Gender(models.TextChoices):
         MALE = "M", _("Male")
         FEMALE = "F", _("Female")
@@ -259,8 +278,6 @@ class Person(models.Model):
     )
     position = models.CharField(_("position"), max_length=100, blank=True)
     is_volunteer = models.BooleanField(_("volunteer"), default=False)
-    name_initials = models.CharField(max_length=50, blank=True, editable=False)
-    name_pinyin = models.CharField(max_length=200, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -291,14 +308,11 @@ class Person(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs) -> None:
-        self.fill_derived_fields()
-        super().save(*args, **kwargs)
+    def get_absolute_url(self) -> str:
+        return reverse("person_detail", args=[self.pk])
 
     def fill_derived_fields(self) -> None:
-        """Normalize input and refresh search keys; bulk imports call this too."""
-        self.name = self.name.strip()
-        self.name_initials, self.name_pinyin = pinyin_keys(self.name)
+        super().fill_derived_fields()
         if self.phone:
             self.phone = normalize_phone(self.phone)
         self.id_number = normalize_id_number(self.id_number) if self.id_number else None

@@ -32,6 +32,12 @@ def _name_search(q: str) -> Q:
     return cond
 
 
+def _under_area(qs: QuerySet[Any], path_lookup: str, code: str) -> QuerySet[Any]:
+    """Rows placed in the area with this code or below it; an unknown code matches nothing."""
+    area = Area.objects.filter(code=code).only("path").first()
+    return qs.filter(**{f"{path_lookup}__startswith": area.path}) if area else qs.none()
+
+
 @dataclass(frozen=True)
 class PeopleFilter:
     q: str = ""
@@ -71,8 +77,7 @@ def people_visible_to(user: Any, filters: PeopleFilter | None = None, perm: Perm
     if f.q:
         qs = qs.filter(_name_search(f.q))
     if f.area:
-        area = Area.objects.filter(code=f.area).only("path").first()
-        qs = qs.filter(neighborhood__path__startswith=area.path) if area else qs.none()
+        qs = _under_area(qs, "neighborhood__path", f.area)
     if f.gender:
         qs = qs.filter(gender=f.gender)
     if f.party_member is not None:
@@ -112,8 +117,7 @@ def organizations_visible_to(
     if f.q:
         qs = qs.filter(_name_search(f.q))
     if f.area:
-        area = Area.objects.filter(code=f.area).only("path").first()
-        qs = qs.filter(area__path__startswith=area.path) if area else qs.none()
+        qs = _under_area(qs, "area__path", f.area)
     if f.kind:
         qs = qs.filter(kind=f.kind)
     return qs.order_by("name", "id")

@@ -103,27 +103,45 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "core/person_detail.html", context)
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def person_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    person = get_in_scope_or_404(Person.objects.all(), request.user, Perm.CHANGE, pk=pk) if pk else None
-    if person is None and not can(request.user, Perm.CHANGE):
+def _record_form(
+    request: HttpRequest, *, model: type[Any], form_class: type[Any], pk: int | None, create: Any, update: Any,
+    scope_field: str, template: str,
+) -> HttpResponse:
+    """Create or edit one record through its actions; the same flow for people and organizations.
+
+    A scope refusal is shown on the field that places the record (its
+    neighborhood or area), since that is what the user has to change.
+    """
+    record = get_in_scope_or_404(model.objects.all(), request.user, Perm.CHANGE, pk=pk) if pk else None
+    if record is None and not can(request.user, Perm.CHANGE):
         raise Http404
-    form = PersonForm(request.POST or None, user=request.user, instance=person and Person.objects.get(pk=pk))
+    # The form gets its own copy: it writes the submitted values into its
+    # instance, and the action must see the stored ones to audit the change.
+    form = form_class(request.POST or None, user=request.user, instance=record and model.objects.get(pk=pk))
     if request.method == "POST" and form.is_valid():
         try:
-            if person is None:
-                person = actions.create_person(actor=request.user, **form.action_fields())
-                messages.success(request, _("%(name)s was added.") % {"name": person.name})
+            if record is None:
+                record = create(actor=request.user, **form.action_fields())
+                messages.success(request, _("%(name)s was added.") % {"name": record})
             else:
-                actions.update_person(actor=request.user, person=person, **form.action_fields())
+                update(request.user, record, form.action_fields())
                 messages.success(request, _("Changes saved."))
-            return redirect("person_detail", pk=person.pk)
+            return redirect(record.get_absolute_url())
         except ValidationError as error:
             form.add_error(None, error)
         except PermissionDenied as error:
-            form.add_error("neighborhood", str(error))
-    return render(request, "core/person_form.html", {"form": form, "person": person})
+            form.add_error(scope_field, str(error))
+    return render(request, template, {"form": form, "record": record})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    return _record_form(
+        request, model=Person, form_class=PersonForm, pk=pk, create=actions.create_person,
+        update=lambda actor, person, fields: actions.update_person(actor=actor, person=person, **fields),
+        scope_field="neighborhood", template="core/person_form.html",
+    )
 
 
 @login_required
@@ -187,25 +205,11 @@ def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def organization_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    org = get_in_scope_or_404(Organization.objects.all(), request.user, Perm.CHANGE, pk=pk) if pk else None
-    if org is None and not can(request.user, Perm.CHANGE):
-        raise Http404
-    form = OrganizationForm(request.POST or None, user=request.user,
-                            instance=org and Organization.objects.get(pk=pk))
-    if request.method == "POST" and form.is_valid():
-        try:
-            if org is None:
-                org = actions.create_organization(actor=request.user, **form.action_fields())
-                messages.success(request, _("%(name)s was added.") % {"name": org.name})
-            else:
-                actions.update_organization(actor=request.user, organization=org, **form.action_fields())
-                messages.success(request, _("Changes saved."))
-            return redirect("organization_detail", pk=org.pk)
-        except ValidationError as error:
-            form.add_error(None, error)
-        except PermissionDenied as error:
-            form.add_error("area", str(error))
-    return render(request, "core/organization_form.html", {"form": form, "org": org})
+    return _record_form(
+        request, model=Organization, form_class=OrganizationForm, pk=pk, create=actions.create_organization,
+        update=lambda actor, org, fields: actions.update_organization(actor=actor, organization=org, **fields),
+        scope_field="area", template="core/organization_form.html",
+    )
 
 
 # Party organizations ---------------------------------------------------------
