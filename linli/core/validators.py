@@ -81,18 +81,21 @@ def validate_not_future(value: datetime.date) -> None:
 
 
 def mask_phone(value: str) -> str:
-    """138****5678 for a mobile; area code and last 4 digits for a landline."""
+    """138****5678 for a mobile; area code and last 4 digits for a landline.
+
+    Whatever the input, at least a third of the characters are hidden, so a
+    short or malformed number cannot come out whole.
+    """
     if not value:
         return ""
     value = normalize_phone(value)
-    if len(value) <= 4:
-        return "*" * len(value)
     if _MOBILE_RE.match(value):
         return f"{value[:3]}****{value[-4:]}"
     head = value.split("-")[0] if "-" in value else value[:3]
-    if len(head) >= len(value) - 4:
-        head = value[:3]
-    return f"{head}{'*' * (len(value) - len(head) - 4)}{value[-4:]}"
+    tail = 4
+    if len(head) + tail > len(value) * 2 // 3:
+        head, tail = value[: len(value) // 6], len(value) // 6
+    return f"{head}{'*' * (len(value) - len(head) - tail)}{value[len(value) - tail:] if tail else ''}"
 
 
 def mask_id_number(value: str) -> str:

@@ -7,6 +7,7 @@ from linli.core.tests.factories import make_id_number
 from linli.core.validators import (
     mask_id_number,
     mask_phone,
+    normalize_phone,
     validate_id_number,
     validate_not_future,
     validate_phone,
@@ -60,3 +61,10 @@ def test_masks_keep_only_prefix_and_last_four():
     assert mask_id_number("310115199001011234") == "310***********1234"
     assert mask_phone("021-58881234") == "021*****1234"
     assert mask_phone("") == ""
+
+
+@pytest.mark.parametrize("value", ["12345", "1", "021-5888", "123456789012345"])
+def test_masking_never_shows_a_short_or_malformed_number_whole(value):
+    masked = mask_phone(value)
+    assert masked != value
+    assert masked.count("*") >= len(normalize_phone(value)) // 3
