@@ -138,7 +138,7 @@ def _summary(errors: dict[str, list[str]]) -> str:
 
 @api.exception_handler(DjangoValidationError)
 def on_validation_error(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
-    errors = exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.messages}
+    errors: dict[str, list[str]] = exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.messages}
     return _error(request, 422, _summary(errors), errors=errors)
 
 

@@ -8,7 +8,7 @@ read-only here as everywhere.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -24,7 +24,7 @@ from linli.core.models import APIToken, Area, AuditEvent, Organization, PartyOrg
 class NoBulkDeleteMixin:
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         # Bulk delete would bypass the audited actions.
-        found = super().get_actions(request)  # type: ignore[misc]
+        found = super().get_actions(request)  # type: ignore[misc]  # a mixin: ModelAdmin comes after it in the MRO
         found.pop("delete_selected", None)
         return found
 
@@ -47,9 +47,10 @@ class ActionAdmin(NoBulkDeleteMixin, admin.ModelAdmin):
         obj.refresh_from_db()
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        if self.delete_action is None:
+        delete_action = type(self).delete_action
+        if delete_action is None:
             raise NotImplementedError
-        type(self).delete_action(actor=request.user, obj=obj)
+        delete_action(actor=request.user, obj=obj)
 
 
 @admin.register(Area)
@@ -131,7 +132,8 @@ class RoleAssignmentAdmin(NoBulkDeleteMixin, admin.ModelAdmin):
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    fieldsets = (*DjangoUserAdmin.fieldsets, ("linli", {"fields": ("display_name", "person")}))
+    # cast: django-stubs gives UserAdmin ModelAdmin's optional `fieldsets`; Django's UserAdmin always sets it.
+    fieldsets = (*cast(tuple[Any, ...], DjangoUserAdmin.fieldsets), ("linli", {"fields": ("display_name", "person")}))
     raw_id_fields = ("person",)
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:

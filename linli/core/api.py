@@ -46,7 +46,7 @@ class Pagination(LimitOffsetPagination):
 
 def _actor(request: HttpRequest) -> Any:
     # The account found by the session or by the bearer token.
-    return request.auth  # type: ignore[attr-defined]
+    return request.auth  # type: ignore[attr-defined]  # set by ninja's authentication; HttpRequest lacks it
 
 
 def _parent_code(area: Area) -> str | None:

@@ -310,7 +310,10 @@ class _Seeder:
         self.garbage_team: dict[str, Organization] = {}  # by neighborhood name
         self.parties: dict[str, PartyOrganization] = {}  # by name
         self.branch_of: dict[str, PartyOrganization] = {}  # neighborhood name -> its branch
-        self.used_ids: set[str] = set(Person.objects.exclude(id_number=None).values_list("id_number", flat=True))
+        # `is not None` again: values_list() types the nullable column as str | None.
+        self.used_ids: set[str] = {
+            i for i in Person.objects.exclude(id_number=None).values_list("id_number", flat=True) if i is not None
+        }
 
     def generator(self, key: str) -> PersonGenerator:
         return PersonGenerator(f"{self.seed}:{key}", self.used_ids, self.fake)
@@ -479,8 +482,10 @@ class _Seeder:
         branch = self.branch_of[nbhd.name]
         for n in members:
             status = PartyMembership.Status.PROBATIONARY if rng.random() < 0.04 else PartyMembership.Status.FULL
+            birth = people[n].birth_date
+            assert birth is not None  # gen.fields() always gives one
             actions.set_party_membership(actor=None, person=people[n], party_organization=branch,
-                                         status=status, joined_on=gen.joined_party_on(people[n].birth_date))
+                                         status=status, joined_on=gen.joined_party_on(birth))
         if branch.secretary_id is None:
             actions.update_party_organization(actor=None, party_organization=branch, secretary=people[0])
         audit.record(actor=None, action="core.demo_seeded", data={
@@ -503,6 +508,7 @@ class _Seeder:
             fields = gen.fields(address=self.address(gen.rng, lives_in.name), youngest=38, oldest=58)
             person = actions.create_person(actor=None, neighborhood=lives_in, organization=organization,
                                            position=position, **fields)
+            assert person.birth_date is not None  # gen.fields() always gives one
             actions.set_party_membership(actor=None, person=person, party_organization=member_of,
                                          joined_on=gen.joined_party_on(person.birth_date))
             self.result.created["people"] += 1
@@ -568,8 +574,11 @@ class _Seeder:
         self.account("huamu", "花木街道干部", Role.SUBDISTRICT_STAFF, area=a[HUAMU[1]])
         self.account("lianyang", "联洋社区干部", Role.COMMUNITY_STAFF, area=a["联洋社区"])
         for username, nbhd in (("ly2", "联洋二"), ("ph1", "培花一")):
+            secretary_id = self.branch_of[nbhd].secretary_id
+            # filter(pk=None) would match no one; none() says so without a query.
+            secretary = Person.objects.filter(pk=secretary_id) if secretary_id is not None else Person.objects.none()
             self.account(username, f"{nbhd}书记", Role.NEIGHBORHOOD_SECRETARY, area=a[nbhd],
-                         person=self.unlinked(Person.objects.filter(pk=self.branch_of[nbhd].secretary_id)))
+                         person=self.unlinked(secretary))
         self.account("ly2staff", "联洋二社工", Role.NEIGHBORHOOD_STAFF, area=a["联洋二"])
         self.account("liaison", "联洋二物业联络员", Role.ORGANIZATION_LIAISON, organization=ly2_property,
                      person=self.unlinked(Person.objects.filter(organization=ly2_property)))

@@ -16,11 +16,20 @@ from linli.core.scoping import Perm, scope_queryset
 _YES_NO = [("", _("All")), ("1", _("Yes")), ("0", _("No"))]
 
 
+def _model_choice_field(form: forms.BaseForm, name: str) -> forms.ModelChoiceField:
+    """A ForeignKey's form field, typed as such (Form.fields holds plain Fields)."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField)
+    return field
+
+
 class StyledFormMixin:
     """Give every widget Bootstrap's class, so templates stay plain."""
 
+    fields: dict[str, forms.Field]  # the form this is mixed into has them
+
     def style_widgets(self) -> None:
-        for field in self.fields.values():  # type: ignore[attr-defined]
+        for field in self.fields.values():
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput):
                 css = "form-check-input"
@@ -86,8 +95,8 @@ class PersonForm(StyledFormMixin, forms.ModelForm):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["neighborhood"].queryset = queries.area_choices_for(user, (Area.Level.NEIGHBORHOOD,))
-        self.fields["organization"].queryset = scope_queryset(Organization.objects.all(), user, Perm.VIEW)
+        _model_choice_field(self, "neighborhood").queryset = queries.area_choices_for(user, (Area.Level.NEIGHBORHOOD,))
+        _model_choice_field(self, "organization").queryset = scope_queryset(Organization.objects.all(), user, Perm.VIEW)
         self.editing = self.instance.pk is not None
         if self.editing:
             for name in Person.sensitive_fields:
@@ -105,7 +114,7 @@ class PersonForm(StyledFormMixin, forms.ModelForm):
             for name in Person.sensitive_fields:
                 if not self.cleaned_data.get(name):
                     self.cleaned_data[name] = getattr(self.instance, name)
-        super()._post_clean()
+        super()._post_clean()  # type: ignore[misc]  # BaseModelForm._post_clean exists; django-stubs omits it
 
     def action_fields(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
@@ -118,7 +127,7 @@ class OrganizationForm(StyledFormMixin, forms.ModelForm):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["area"].queryset = queries.area_choices_for(user)
+        _model_choice_field(self, "area").queryset = queries.area_choices_for(user)
         self.fields["area"].required = True
         self.style_widgets()
 

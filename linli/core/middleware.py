@@ -28,7 +28,7 @@ class ChineseFirstLocaleMiddleware:
         if code not in self.languages:
             code = settings.LANGUAGE_CODE
         translation.activate(code)
-        request.LANGUAGE_CODE = code  # type: ignore[attr-defined]
+        request.LANGUAGE_CODE = code
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", code)
         return response

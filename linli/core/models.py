@@ -65,6 +65,7 @@ class PinyinSearchable(models.Model):
 
     name_initials = models.CharField(max_length=100, blank=True, editable=False)
     name_pinyin = models.CharField(max_length=400, blank=True, editable=False)
+    name: str  # each concrete subclass declares its own `name` field
 
     class Meta:
         abstract = True
@@ -121,7 +122,8 @@ class Area(models.Model):
         return self.name
 
     def save(self, *args, **kwargs) -> None:
-        self.path = (self.parent.path if self.parent_id else "") + self.code + PATH_SEP
+        parent = self.parent if self.parent_id else None
+        self.path = (parent.path if parent is not None else "") + self.code + PATH_SEP
         self.depth = self.path.count(PATH_SEP) - 1
         super().save(*args, **kwargs)
 
@@ -131,6 +133,7 @@ class Area(models.Model):
                 raise ValidationError({"parent": _("Only a city can be without a parent area.")})
             return
         parent = self.parent
+        assert parent is not None  # parent_id is set
         if self.LEVEL_ORDER.index(self.level) != self.LEVEL_ORDER.index(parent.level) + 1:
             raise ValidationError(
                 {"level": _("A %(level)s cannot sit directly under a %(parent)s.")
@@ -251,7 +254,8 @@ class PartyOrganization(models.Model):
     def clean(self) -> None:
         if self.area_id is None and self.organization_id is None:
             raise ValidationError({"area": _("Attach the party organization to an area or an organization.")})
-        if self.parent_id and self.LEVEL_ORDER.index(self.level) <= self.LEVEL_ORDER.index(self.parent.level):
+        parent = self.parent if self.parent_id else None
+        if parent is not None and self.LEVEL_ORDER.index(self.level) <= self.LEVEL_ORDER.index(parent.level):
             raise ValidationError({"parent": _("The upper organization must be of a higher level.")})
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import Q
 from django.http import Http404
@@ -130,5 +131,6 @@ def get_in_scope_or_404(qs: models.QuerySet[M], user: Any, perm: Perm = Perm.VIE
     so that a URL cannot be used to learn that a record exists."""
     try:
         return scope_queryset(qs, user, perm).get(**lookup)
-    except (qs.model.DoesNotExist, ValueError, TypeError):
+    # ObjectDoesNotExist: the base of qs.model.DoesNotExist, which a generic model type does not carry.
+    except (ObjectDoesNotExist, ValueError, TypeError):
         raise Http404 from None

@@ -472,6 +472,7 @@ def check_people(content: bytes, *, actor: Any, max_rows: int | None = None, rec
                      "organization": "organization", "is_volunteer": "is_volunteer", "position": None,
                      NON_FIELD_ERRORS: None}
     built: list[tuple[int, Person, set[str | None]]] = []  # (row, record, columns with errors)
+    key: str | None  # a column; None for an error that belongs to no one column
     for number, values in sheet.rows:
         row_errors: list[tuple[str | None, str]] = []
         parsed: dict[str, Any] = {}
@@ -542,10 +543,10 @@ def _people_duplicates(
         else:
             first_by_id[person.id_number] = number
 
-    registered: set[str] = set()
+    registered: set[str | None] = set()  # id_number is nullable; the filter leaves only strings
     for chunk in _chunks(first_by_id):
         registered.update(Person.objects.filter(id_number__in=chunk).values_list("id_number", flat=True))
-    visible: dict[str, tuple[str, str]] = {}
+    visible: dict[str | None, tuple[str, str]] = {}
     for chunk in _chunks(registered):
         # Only records the actor may see are described; others are just "already registered".
         for id_number, name, area_name in scope_queryset(
@@ -698,12 +699,12 @@ def check_organizations(content: bytes, *, actor: Any, max_rows: int | None = No
     first: dict[tuple[int | None, str], int] = {}
     unique: list[tuple[int, Organization]] = []
     for number, org in candidates:
-        key = (org.area_id, org.name)
-        if key in first:
+        place = (org.area_id, org.name)
+        if place in first:
             errors.append(RowError(number, header("name"), _("Same name and area as row %(row)s.")
-                                   % {"row": first[key]}))
+                                   % {"row": first[place]}))
         else:
-            first[key] = number
+            first[place] = number
             unique.append((number, org))
     existing: set[tuple[int | None, str]] = set()
     for chunk in _chunks({name for _area, name in first}):
@@ -763,8 +764,10 @@ def _workbook(layout: Layout, rows: Iterable[Sequence[Any]], extra_sheets: Itera
 
 def person_row(person: Person, *, unmasked: bool) -> list[Any]:
     """One exported row, in PEOPLE column order; phone and ID masked unless `unmasked`."""
-    gender = {Person.Gender.MALE: "男", Person.Gender.FEMALE: "女"}.get(person.gender, "")
+    genders: dict[str, str] = {Person.Gender.MALE: "男", Person.Gender.FEMALE: "女"}
+    gender = genders.get(person.gender, "")
     area = person.neighborhood
+    organization = person.organization if person.organization_id else None
     return [
         person.name,
         gender,
@@ -775,16 +778,17 @@ def person_row(person: Person, *, unmasked: bool) -> list[Any]:
         area.code if area else "",
         area.name if area else "",
         "是" if person.is_volunteer else "否",
-        person.organization.name if person.organization_id else "",
+        organization.name if organization is not None else "",
     ]
 
 
 def organization_row(org: Organization) -> list[Any]:
+    area = org.area if org.area_id else None
     return [
         org.name,
         kind_label(org.kind) if org.kind else "",
-        org.area.code if org.area_id else "",
-        org.area.name if org.area_id else "",
+        area.code if area is not None else "",
+        area.name if area is not None else "",
         org.credit_code,
         org.address,
         org.contact_name,

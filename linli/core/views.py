@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from linli.core import actions, audit, queries
 from linli.core.forms import OrganizationFilterForm, OrganizationForm, PeopleFilterForm, PersonForm
+from linli.core.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from linli.core.models import Area, Organization, PartyOrganization, Person
 from linli.core.scoping import Perm, can, get_in_scope_or_404, grants_for
 
@@ -38,7 +39,7 @@ def _form_errors_to_messages(request: HttpRequest, error: ValidationError) -> No
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     grants = grants_for(request.user)
     context = {
         "figures": queries.home_figures(request.user) if grants.any(Perm.VIEW) else None,
@@ -72,7 +73,7 @@ def area_detail(request: HttpRequest, code: str) -> HttpResponse:
 # People ----------------------------------------------------------------------
 
 @login_required
-def people(request: HttpRequest) -> HttpResponse:
+def people(request: HtmxHttpRequest) -> HttpResponse:
     if not can(request.user, Perm.VIEW):
         raise Http404
     form = PeopleFilterForm(request.GET or None, user=request.user)
@@ -171,7 +172,7 @@ def person_reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
 # Organizations ---------------------------------------------------------------
 
 @login_required
-def organizations(request: HttpRequest) -> HttpResponse:
+def organizations(request: HtmxHttpRequest) -> HttpResponse:
     if not can(request.user, Perm.VIEW):
         raise Http404
     form = OrganizationFilterForm(request.GET or None, user=request.user)

@@ -9,7 +9,7 @@ exactly what the list shows the user, never more.
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.conf import settings
@@ -29,13 +29,18 @@ from linli.core.models import ImportJob
 from linli.core.queries import OrganizationFilter, PeopleFilter
 from linli.core.scoping import Perm, can, scope_queryset
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
+
 
 def _xlsx_response(content: bytes, stem: str) -> HttpResponse:
     response = HttpResponse(content, content_type=spreadsheets.XLSX_CONTENT_TYPE)
     # A Chinese file name needs RFC 5987's filename* (percent-encoded UTF-8); Django's helper writes it.
-    response["Content-Disposition"] = content_disposition_header(
+    disposition = content_disposition_header(
         as_attachment=True, filename=f"{stem}-{timezone.localdate():%Y%m%d}.xlsx"
     )
+    assert disposition is not None  # None only when neither an attachment nor a file name
+    response["Content-Disposition"] = disposition
     response["Cache-Control"] = "no-store"  # residents' data stays out of shared caches
     return response
 
@@ -82,11 +87,12 @@ def organizations_export(request: HttpRequest) -> HttpResponse:
 # Import ----------------------------------------------------------------------
 
 # Whole sentences, not a noun slotted into one: word order differs between languages.
-_UPLOAD_TITLES = {
+# Keyed by str: ImportJob.kind reads back from the database as a plain string.
+_UPLOAD_TITLES: dict[str, StrPromise] = {
     ImportJob.Kind.PEOPLE: gettext_lazy("Import people from Excel"),
     ImportJob.Kind.ORGANIZATIONS: gettext_lazy("Import organizations from Excel"),
 }
-_LIST_URLS = {ImportJob.Kind.PEOPLE: "people", ImportJob.Kind.ORGANIZATIONS: "organizations"}
+_LIST_URLS: dict[str, str] = {ImportJob.Kind.PEOPLE: "people", ImportJob.Kind.ORGANIZATIONS: "organizations"}
 
 
 class UploadForm(forms.Form):
