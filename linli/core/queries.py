@@ -23,13 +23,16 @@ def _tristate(value: Any) -> bool | None:
 
 
 def _name_search(q: str) -> Q:
-    """Name contains the text, or the pinyin (initials or full) starts with it: `zs` finds 张三."""
+    """Pinyin (initials or full) starting with the text, or the name containing it: `zs` finds 张三.
+
+    Latin letters are looked up in the pinyin keys only, an indexed prefix
+    match; a name-contains search would read every row in scope.
+    """
     q = q.strip()
-    cond = Q(name__icontains=q)
     key = q.lower().replace(" ", "")
-    if key.isascii() and key.isalpha():
-        cond |= Q(name_initials__startswith=key) | Q(name_pinyin__startswith=key)
-    return cond
+    if key.isascii() and key.isalnum():
+        return Q(name_initials__startswith=key) | Q(name_pinyin__startswith=key)
+    return Q(name__icontains=q)
 
 
 def _under_area(qs: QuerySet[Any], path_lookup: str, code: str) -> QuerySet[Any]:
@@ -86,7 +89,7 @@ def people_visible_to(user: Any, filters: PeopleFilter | None = None, perm: Perm
         qs = qs.filter(is_volunteer=f.volunteer)
     if f.organization:
         qs = qs.filter(organization_id=f.organization)
-    return qs.order_by("name", "id")
+    return qs.order_by("name_pinyin", "id")
 
 
 @dataclass(frozen=True)
@@ -120,7 +123,7 @@ def organizations_visible_to(
         qs = _under_area(qs, "area__path", f.area)
     if f.kind:
         qs = qs.filter(kind=f.kind)
-    return qs.order_by("name", "id")
+    return qs.order_by("name_pinyin", "id")
 
 
 def party_organizations_visible_to(user: Any, q: str = "") -> QuerySet[PartyOrganization]:

@@ -17,7 +17,7 @@ def test_insert_many_sets_primary_keys_and_saves_every_field(tree, huamu_staff):
     assert all(p.pk for p in people)
     stored = Person.objects.get(pk=people[1].pk)
     assert (stored.name, stored.phone, stored.name_initials, stored.neighborhood) == (
-        "批量1", "13900000001", "pl", tree.lianyang2)
+        "批量1", "13900000001", "pl1", tree.lianyang2)
     assert stored.created_at is not None
 
 

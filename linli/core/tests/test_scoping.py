@@ -103,3 +103,13 @@ def test_descendants_use_the_materialized_path(tree):
 def test_surnames_with_their_own_reading_are_found_by_it(tree, huamu_staff):
     zeng = PersonFactory(name="曾秀芳", neighborhood=tree.lianyang2)
     assert list(queries.people_visible_to(huamu_staff, queries.PeopleFilter(q="zxf"))) == [zeng]
+
+
+def test_people_are_listed_in_pinyin_order_like_a_phone_book(tree, huamu_staff, ly2_resident, ph1_resident):
+    wang = PersonFactory(name="王五", neighborhood=tree.lianyang2)
+    assert list(queries.people_visible_to(huamu_staff)) == [ph1_resident, wang, ly2_resident]  # li, wang, zhang
+
+
+def test_latin_names_are_found_by_their_letters(tree, huamu_staff):
+    tom = PersonFactory(name="Tom Smith", neighborhood=tree.lianyang2)
+    assert list(queries.people_visible_to(huamu_staff, queries.PeopleFilter(q="tom"))) == [tom]
