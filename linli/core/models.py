@@ -289,7 +289,7 @@ class Person(PinyinSearchable):
 
     scope_area_lookups: ClassVar = ("neighborhood__path",)
     scope_organization_lookups: ClassVar = ("organization_id",)
-    scope_self_lookups: ClassVar = ("account",)
+    scope_self_lookups: ClassVar = ("pk",)
     sensitive_fields: ClassVar = {"phone": mask_phone, "id_number": mask_id_number}
 
     class Meta:

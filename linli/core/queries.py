@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 
 from linli.core.models import Area, AuditEvent, Organization, PartyOrganization, Person
-from linli.core.scoping import Perm, scope_queryset
+from linli.core.scoping import Perm, scope_queryset, under_area
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
@@ -38,7 +38,7 @@ def _name_search(q: str) -> Q:
 def _under_area(qs: QuerySet[Any], path_lookup: str, code: str) -> QuerySet[Any]:
     """Rows placed in the area with this code or below it; an unknown code matches nothing."""
     area = Area.objects.filter(code=code).only("path").first()
-    return qs.filter(**{f"{path_lookup}__startswith": area.path}) if area else qs.none()
+    return qs.filter(under_area(path_lookup, area.path)) if area else qs.none()
 
 
 @dataclass(frozen=True)

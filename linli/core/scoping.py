@@ -5,7 +5,8 @@ A role grants permissions; a role assignment grants them over a scope. An
 area scope covers the area and everything below it (a prefix match on the
 materialized path); an organization scope covers that organization's records.
 Each scoped model names the lookups that place its rows
-(`scope_area_lookups`, `scope_organization_lookups`, `scope_self_lookups`).
+(`scope_area_lookups`, `scope_organization_lookups`, and `scope_self_lookups`
+for the lookups that reach the user's own Person).
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from django.db import models
 from django.db.models import Q
 from django.http import Http404
 
+from linli.core.models import Area, RoleAssignment
 from linli.core.models import Role as R
-from linli.core.models import RoleAssignment
 
 
 class Perm(StrEnum):
@@ -96,14 +97,31 @@ def scope_filter(model: type[models.Model], user: Any, perm: Perm = Perm.VIEW) -
     q = Q(pk__in=[])
     for path in grants.area_paths.get(perm, []):
         for lookup in getattr(model, "scope_area_lookups", ()):
-            q |= Q(**{f"{lookup}__startswith": path})
+            q |= under_area(lookup, path)
     for org_id in grants.organization_ids.get(perm, []):
         for lookup in getattr(model, "scope_organization_lookups", ()):
             q |= Q(**{lookup: org_id})
-    if perm == Perm.VIEW and user is not None and user.is_authenticated:
+    person_id = getattr(user, "person_id", None)
+    if perm == Perm.VIEW and person_id is not None:
         for lookup in getattr(model, "scope_self_lookups", ()):
-            q |= Q(**{lookup: user})
+            q |= Q(**{lookup: person_id})
     return q
+
+
+def under_area(lookup: str, path: str) -> Q:
+    """Rows placed at or below the area with this materialized path.
+
+    `lookup` ends in `path`: "path" on Area itself, or "neighborhood__path"
+    through a foreign key. Through a foreign key the condition is written as
+    `neighborhood IN (areas under path)`, a semi-join on a handful of area
+    ids: the planner can then walk a list's index in order and stop after one
+    page, where a join on the path made it join and sort every row in scope
+    (200 ms instead of a few for a community of 33,000 residents).
+    """
+    if lookup == "path":
+        return Q(path__startswith=path)
+    foreign_key = lookup.removesuffix("__path")
+    return Q(**{f"{foreign_key}__in": Area.objects.filter(path__startswith=path).values("pk")})
 
 
 def scope_queryset(qs: models.QuerySet[M], user: Any, perm: Perm = Perm.VIEW) -> models.QuerySet[M]:
