@@ -31,7 +31,17 @@ def _name_search(q: str) -> Q:
     q = q.strip()
     key = q.lower().replace(" ", "")
     if key.isascii() and key.isalnum():
-        return Q(name_initials__startswith=key) | Q(name_pinyin__startswith=key)
+        cond = Q(name_initials__startswith=key) | Q(name_pinyin__startswith=key)
+        first = key[0]
+        if "a" <= first <= "z":
+            # Both keys begin with the same letter, so every match lies in one
+            # letter's range of the list's (name_pinyin, id) index. Saying so
+            # lets the planner walk that range in list order instead of the
+            # whole index: `zs` read 185,000 rows without it, ~1,000 with it.
+            cond &= Q(name_pinyin__gte=first)
+            if first != "z":
+                cond &= Q(name_pinyin__lt=chr(ord(first) + 1))
+        return cond
     return Q(name__icontains=q)
 
 

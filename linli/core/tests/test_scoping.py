@@ -113,3 +113,14 @@ def test_people_are_listed_in_pinyin_order_like_a_phone_book(tree, huamu_staff, 
 def test_latin_names_are_found_by_their_letters(tree, huamu_staff):
     tom = PersonFactory(name="Tom Smith", neighborhood=tree.lianyang2)
     assert list(queries.people_visible_to(huamu_staff, queries.PeopleFilter(q="tom"))) == [tom]
+
+
+def test_pinyin_search_finds_names_at_both_ends_of_the_alphabet(tree, huamu_staff):
+    ali = PersonFactory(name="阿里", neighborhood=tree.lianyang2)
+    zhou = PersonFactory(name="周杰", neighborhood=tree.lianyang2)
+    search = lambda q: list(queries.people_visible_to(huamu_staff, queries.PeopleFilter(q=q)))  # noqa: E731
+    assert search("a") == [ali]
+    assert search("al") == [ali]
+    assert search("zj") == [zhou]
+    assert search("zhoujie") == [zhou]
+    assert search("z") == [zhou]
