@@ -20,6 +20,10 @@ from linli.core import actions as core_actions
 from linli.core import audit
 from linli.core.models import APIToken, Area, AuditEvent, Organization, PartyOrganization, Person, RoleAssignment, User
 
+admin.site.site_header = _("linli settings")
+admin.site.site_title = _("linli settings")
+admin.site.index_title = _("Configuration")
+
 
 class NoBulkDeleteMixin:
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
@@ -100,7 +104,9 @@ class PartyOrganizationAdmin(ActionAdmin):
 
 @admin.register(Person)
 class PersonAdmin(ActionAdmin):
-    list_display = ("name", "gender", "neighborhood", "masked_phone", "is_volunteer")
+    list_display = ("name", "gender", "neighborhood", "phone_masked", "is_volunteer")
+    # Numbers are seen and changed on the record's page, where revealing one is audited.
+    exclude = ("phone", "id_number")
     list_filter = ("gender", "is_volunteer")
     search_fields = ("name", "name_initials")
     raw_id_fields = ("neighborhood", "organization")
@@ -109,6 +115,10 @@ class PersonAdmin(ActionAdmin):
         lambda *, actor, obj, fields: core_actions.update_person(actor=actor, person=obj, **fields)
     )
     delete_action = staticmethod(lambda *, actor, obj: core_actions.delete_person(actor=actor, person=obj))
+
+    @admin.display(description=_("phone"))
+    def phone_masked(self, obj: Person) -> str:
+        return obj.masked_phone
 
 
 @admin.register(RoleAssignment)

@@ -111,8 +111,12 @@ class OrganizationOut(Schema):
     credit_code: str
     address: str
     contact_name: str
-    contact_phone: str
+    contact_phone: str = Field(description="Masked, like residents' numbers.")
     created_at: datetime.datetime
+
+    @staticmethod
+    def resolve_contact_phone(obj: Organization) -> str:
+        return obj.masked_contact_phone
     updated_at: datetime.datetime
 
 

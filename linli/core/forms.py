@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from linli.core import queries
 from linli.core.models import Area, Organization, Person
 from linli.core.queries import OrganizationFilter, PeopleFilter
-from linli.core.scoping import Perm, scope_queryset
+from linli.core.scoping import Perm, grants_for, scope_queryset
 
 _YES_NO = [("", _("All")), ("1", _("Yes")), ("0", _("No"))]
 
@@ -21,6 +21,20 @@ def _model_choice_field(form: forms.BaseForm, name: str) -> forms.ModelChoiceFie
     field = form.fields[name]
     assert isinstance(field, forms.ModelChoiceField)
     return field
+
+
+def _choices(form: forms.BaseModelForm, name: str, queryset: Any) -> None:
+    """Offer `queryset` for a foreign key, always including the record's current
+    value (so an edit never has to change it), and preselect a single choice."""
+    current = getattr(form.instance, f"{name}_id", None)
+    if current is not None:
+        queryset = queryset | queryset.model.objects.filter(pk=current)
+    field = _model_choice_field(form, name)
+    field.queryset = queryset.distinct()
+    if current is None and not form.is_bound and field.required:
+        only = list(field.queryset[:2])
+        if len(only) == 1:
+            form.initial[name] = only[0].pk
 
 
 class StyledFormMixin:
@@ -91,12 +105,18 @@ class PersonForm(StyledFormMixin, forms.ModelForm):
         model = Person
         fields = ["name", "gender", "birth_date", "phone", "id_number", "address", "neighborhood",
                   "organization", "position", "is_volunteer"]
-        widgets = {"birth_date": forms.DateInput(attrs={"type": "date"})}
+        # <input type=date> only understands ISO dates, whatever the language.
+        widgets = {"birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _model_choice_field(self, "neighborhood").queryset = queries.area_choices_for(user, (Area.Level.NEIGHBORHOOD,))
-        _model_choice_field(self, "organization").queryset = scope_queryset(Organization.objects.all(), user, Perm.VIEW)
+        neighborhoods = queries.area_choices_for(user, (Area.Level.NEIGHBORHOOD,))
+        if grants_for(user).organization_ids.get(Perm.CHANGE):
+            # An organization's liaison places its staff by the organization;
+            # where they live may be any neighborhood.
+            neighborhoods = Area.objects.filter(level=Area.Level.NEIGHBORHOOD)
+        _choices(self, "neighborhood", neighborhoods)
+        _choices(self, "organization", scope_queryset(Organization.objects.all(), user, Perm.VIEW))
         self.editing = self.instance.pk is not None
         if self.editing:
             for name in Person.sensitive_fields:
@@ -127,7 +147,7 @@ class OrganizationForm(StyledFormMixin, forms.ModelForm):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _model_choice_field(self, "area").queryset = queries.area_choices_for(user)
+        _choices(self, "area", queries.area_choices_for(user))
         self.fields["area"].required = True
         self.style_widgets()
 

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -180,6 +180,8 @@ class Organization(PinyinSearchable):
     # How the scoping function finds this record's place (see core/scoping.py).
     scope_area_lookups: ClassVar = ("area__path",)
     scope_organization_lookups: ClassVar = ("id",)
+    # Often a person's own mobile: masked like residents' numbers (and in the audit trail).
+    sensitive_fields: ClassVar = {"contact_phone": mask_phone}
     search_fields: ClassVar = ("name",)
 
     class Meta:
@@ -203,6 +205,10 @@ class Organization(PinyinSearchable):
         super().fill_derived_fields()
         if self.contact_phone:
             self.contact_phone = normalize_phone(self.contact_phone)
+
+    @property
+    def masked_contact_phone(self) -> str:
+        return mask_phone(self.contact_phone)
 
 class PartyOrganization(models.Model):
     class Level(models.TextChoices):
@@ -486,6 +492,71 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.target_repr}"
+
+    @property
+    def action_label(self) -> str:
+        """The act in words: `core.person.updated` → 修改."""
+        if self.action in AUDIT_ACTION_LABELS:
+            return str(AUDIT_ACTION_LABELS[self.action])
+        verb = self.action.rsplit(".", 1)[-1]
+        return str(AUDIT_VERB_LABELS.get(verb, self.action))
+
+    def _field_label(self, name: str) -> str:
+        model = ContentType.objects.get_for_id(self.target_type_id).model_class() if self.target_type_id else None
+        try:
+            field = model._meta.get_field(name) if model else None
+        except FieldDoesNotExist:  # a field that has since been removed keeps its name
+            return name
+        return str(getattr(field, "verbose_name", name))
+
+    def change_rows(self) -> list[tuple[str, str, str]]:
+        """(field label, before, after) in words, for pages."""
+        return [(self._field_label(name), _audit_value(old), _audit_value(new))
+                for name, (old, new) in self.changes.items()]
+
+    def data_rows(self) -> list[tuple[str, str]]:
+        rows = []
+        for key, value in self.data.items():
+            shown = self._field_label(value) if key == "field" and isinstance(value, str) else _audit_value(value)
+            rows.append((str(AUDIT_DATA_LABELS.get(key, key)), shown))
+        return rows
+
+
+def _audit_value(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if value is True:
+        return str(_("Yes"))
+    if value is False:
+        return str(_("No"))
+    if isinstance(value, dict):
+        return "; ".join(f"{k}={v}" for k, v in value.items()) or "—"
+    return str(value)
+
+
+AUDIT_VERB_LABELS = {"created": _("created"), "updated": _("changed"), "deleted": _("deleted")}
+AUDIT_ACTION_LABELS = {
+    "core.sensitive_revealed": _("revealed a number"),
+    "core.people_exported": _("exported the people list"),
+    "core.organizations_exported": _("exported the organization list"),
+    "core.party_membership_set": _("set party membership"),
+    "core.party_membership_ended": _("ended party membership"),
+    "core.role_assigned": _("assigned a role"),
+    "core.role_revoked": _("revoked a role"),
+    "core.user_created": _("created an account"),
+    "core.user_updated": _("changed an account"),
+    "core.import_previewed": _("uploaded a file to import"),
+    "core.import_confirmed": _("imported a file"),
+    "core.import_rejected": _("import refused"),
+    "core.demo_seeded": _("demo data"),
+    "core.api_token_created": _("created an API token"),
+    "core.api_token_revoked": _("revoked an API token"),
+}
+AUDIT_DATA_LABELS = {
+    "field": _("field"), "count": _("rows"), "filters": _("filters"), "unmasked": _("full numbers"),
+    "import": _("import"), "row": _("row"), "role": _("role"), "scope": _("scope"), "kind": _("kind"),
+    "filename": _("file name"), "rows": _("rows"), "errors": _("errors"), "name": _("name"),
+}
 
 
 class APIToken(models.Model):

@@ -792,7 +792,7 @@ def organization_row(org: Organization) -> list[Any]:
         org.credit_code,
         org.address,
         org.contact_name,
-        org.contact_phone,
+        org.masked_contact_phone,  # no reveal path for units' numbers yet: always masked
     ]
 
 

@@ -82,7 +82,7 @@ def people(request: HtmxHttpRequest) -> HttpResponse:
     context = {
         "form": form, "page": page, "query": _query_without_page(request),
         "can_change": can(request.user, Perm.CHANGE), "can_import": can(request.user, Perm.IMPORT),
-        "can_export": can(request.user, Perm.EXPORT),
+        "can_export": can(request.user, Perm.EXPORT), "can_reveal": can(request.user, Perm.REVEAL),
     }
     partial = request.htmx and request.htmx.target == "people-results"
     template = "core/_people_table.html" if partial else "core/people.html"
@@ -179,7 +179,9 @@ def organizations(request: HtmxHttpRequest) -> HttpResponse:
     page = _page(request, queries.organizations_visible_to(request.user, form.to_filter()))
     context = {
         "form": form, "page": page, "query": _query_without_page(request),
-        "can_change": can(request.user, Perm.CHANGE), "can_import": can(request.user, Perm.IMPORT),
+        # A new organization is placed in an area: only those who hold one can add it.
+        "can_change": can(request.user, Perm.CHANGE) and queries.area_choices_for(request.user).exists(),
+        "can_import": can(request.user, Perm.IMPORT),
         "can_export": can(request.user, Perm.EXPORT),
     }
     template = (

@@ -28,11 +28,17 @@ def test_admin_edit_of_a_person_is_validated_and_audited(superuser_client, tree,
     event = AuditEvent.objects.get(action="core.person.updated")
     assert set(event.changes) == {"address", "is_volunteer"}
 
-    data["phone"] = "12345"
+    data["birth_date"] = "2999-01-01"
     response = superuser_client.post(url, data)
     assert response.status_code == 200  # the form shows the error
     ly2_resident.refresh_from_db()
-    assert ly2_resident.phone == "13812345678"
+    assert ly2_resident.birth_date.year < 2999
+
+
+def test_admin_never_shows_full_numbers(superuser_client, tree, ly2_resident):
+    page = superuser_client.get(f"/admin/core/person/{ly2_resident.pk}/change/").content.decode()
+    assert "13812345678" not in page and ly2_resident.id_number not in page
+    assert "138****5678" in superuser_client.get("/admin/core/person/").content.decode()
 
 
 def test_admin_role_assignment_is_audited_and_bulk_delete_is_gone(superuser_client, tree, lianyang2_staff):
