@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from pypinyin import lazy_pinyin
 
 from linli.core.validators import (
+    birth_date_from_id,
     mask_id_number,
     mask_phone,
     normalize_id_number,
@@ -333,8 +334,36 @@ class Person(PinyinSearchable):
         self.id_number = normalize_id_number(self.id_number) if self.id_number else None
 
     def clean(self) -> None:
+        errors: dict[str, Any] = {}
         if self.neighborhood_id and self.neighborhood.level != Area.Level.NEIGHBORHOOD:
-            raise ValidationError({"neighborhood": _("Choose a neighborhood (居民区), not a larger area.")})
+            errors["neighborhood"] = _("Choose a neighborhood (居民区), not a larger area.")
+        errors.update(self._agree_with_id_number())
+        if errors:
+            raise ValidationError(errors)
+
+    def _agree_with_id_number(self) -> dict[str, Any]:
+        """Birth date and gender are written in the ID number (GB 11643: digits
+        7–14, and the 17th is odd for men): fill them when empty, refuse a
+        contradiction."""
+        if not self.id_number:
+            return {}
+        try:
+            validate_id_number(self.id_number)
+        except ValidationError:
+            return {}  # the field's own error says what is wrong
+        born = birth_date_from_id(self.id_number)
+        gender = self.Gender.MALE if int(self.id_number[16]) % 2 else self.Gender.FEMALE
+        errors = {}
+        if self.birth_date is None:
+            self.birth_date = born
+        elif self.birth_date != born and self.birth_date <= timezone.localdate():  # a future date has its own error
+            errors["birth_date"] = _("The ID number says this person was born on %(date)s.") % {"date": born}
+        if not self.gender:
+            self.gender = gender
+        elif self.gender != gender:
+            errors["gender"] = _("The ID number says this person is %(gender)s.") % {
+                "gender": self.Gender(gender).label}
+        return errors
 
     def validate_constraints(self, exclude: Any = None) -> None:
         # The unique-ID constraint is conditional, so Django reports it as a

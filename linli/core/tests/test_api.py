@@ -390,7 +390,10 @@ def test_viewer_without_change_permission_gets_403(login, tree, ly2_resident):
 
 def test_duplicate_id_number_is_refused_with_a_message(login, tree, lianyang2_secretary, ly2_resident):
     response = login(lianyang2_secretary).post(
-        f"{API}/people", person_payload(tree, id_number=ly2_resident.id_number), content_type="application/json"
+        f"{API}/people",
+        person_payload(tree, id_number=ly2_resident.id_number, birth_date=str(ly2_resident.birth_date),
+                       gender=ly2_resident.gender),
+        content_type="application/json",
     )
 
     assert response.status_code == 422
@@ -405,7 +408,10 @@ def test_duplicate_id_number_lost_in_a_race_is_409_not_500(login, tree, lianyang
     monkeypatch.setattr(Person, "validate_constraints", lambda self, exclude=None: None)
 
     response = login(lianyang2_secretary).post(
-        f"{API}/people", person_payload(tree, id_number=ly2_resident.id_number), content_type="application/json"
+        f"{API}/people",
+        person_payload(tree, id_number=ly2_resident.id_number, birth_date=str(ly2_resident.birth_date),
+                       gender=ly2_resident.gender),
+        content_type="application/json",
     )
 
     assert response.status_code == 409

@@ -161,9 +161,11 @@ def test_preview_lists_every_bad_row_with_row_number_column_and_reason(lianyang2
     rows[9][2] = timezone.localdate() + datetime.timedelta(days=30)
     rows[12][6] = "310115009999"
     rows[15][6] = PH1
-    rows[18][4] = rows[1][4]
-    rows[21][4] = ly2_resident.id_number
-    rows[24][4] = ph1_resident.id_number
+    # Duplicated ID numbers come with the gender and birth date they encode, so the only error is the duplicate.
+    rows[18][1], rows[18][2], rows[18][4] = rows[1][1], rows[1][2], rows[1][4]
+    for index, other in ((21, ly2_resident), (24, ph1_resident)):
+        rows[index][1] = "男" if other.gender == "M" else "女"
+        rows[index][2], rows[index][4] = other.birth_date, other.id_number
     rows[27][0], rows[27][3] = rows[2][0], rows[2][3]
     rows[30][0], rows[30][3] = "张三", "13812345678"
 

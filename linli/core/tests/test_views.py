@@ -98,7 +98,7 @@ def test_staff_without_reveal_permission_gets_no_button_and_403(login, lianyang2
 
 def _form(tree, **extra):
     data = {"name": "赵六", "gender": "F", "birth_date": "1990-05-04", "phone": "13600001234",
-            "id_number": make_id_number(datetime.date(1990, 5, 4), seq=3), "address": "联洋新苑",
+            "id_number": make_id_number(datetime.date(1990, 5, 4), seq=4), "address": "联洋新苑",
             "neighborhood": tree.lianyang2.pk}
     data.update(extra)
     return data
@@ -141,7 +141,8 @@ def test_edit_keeps_numbers_left_empty_and_never_shows_them(login, lianyang2_sec
     c = login(lianyang2_secretary)
     form_page = c.get(f"/people/{ly2_resident.pk}/edit/").content.decode()
     assert "13812345678" not in form_page and "138****5678" in form_page
-    data = _form(tree, name="张三丰", phone="", id_number="")
+    data = _form(tree, name="张三丰", phone="", id_number="", gender=ly2_resident.gender,
+                 birth_date=str(ly2_resident.birth_date))
     c.post(f"/people/{ly2_resident.pk}/edit/", data)
     ly2_resident.refresh_from_db()
     assert ly2_resident.name == "张三丰"
@@ -253,7 +254,7 @@ def test_liaison_edits_a_staff_member_of_their_organization(login, org_liaison, 
     page = c.get(f"/people/{staff.pk}/edit/").content.decode()
     assert "培花一" in page  # their home neighborhood stays selectable
     data = _form(tree, name="物业员工", neighborhood=tree.peihua1.pk, organization=resident_unit.pk, phone="",
-                 id_number="")
+                 id_number="", gender=staff.gender, birth_date=str(staff.birth_date))
     response = c.post(f"/people/{staff.pk}/edit/", data)
     assert response.status_code == 302
     staff.refresh_from_db()
@@ -266,3 +267,17 @@ def test_unit_contact_phone_is_masked_in_lists(login, lianyang2_staff, resident_
     actions.update_organization(actor=None, organization=resident_unit, contact_phone="13912340000")
     page = login(lianyang2_staff).get("/organizations/").content.decode()
     assert "13912340000" not in page and "139****0000" in page
+
+
+def test_form_fills_birth_date_and_gender_from_the_id_number_and_refuses_contradictions(
+        login, lianyang2_secretary, tree):
+    c = login(lianyang2_secretary)
+    id_number = make_id_number(datetime.date(1975, 8, 9), seq=6)  # even 17th digit: a woman
+    response = c.post("/people/new/", _form(tree, id_number=id_number, gender="M", birth_date="1975-08-09"))
+    assert 'data-field="gender"' in response.content.decode()
+    response = c.post("/people/new/", _form(tree, id_number=id_number, gender="F", birth_date="1975-08-10"))
+    assert 'data-field="birth_date"' in response.content.decode()
+    assert not Person.objects.filter(name="赵六").exists()
+    c.post("/people/new/", _form(tree, id_number=id_number, gender="", birth_date=""))
+    person = Person.objects.get(name="赵六")
+    assert (person.gender, person.birth_date) == ("F", datetime.date(1975, 8, 9))
