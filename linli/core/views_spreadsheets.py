@@ -178,13 +178,11 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(imports.import_jobs_visible_to(request.user), pk=pk)
     try:
-        count = imports.confirm_import(actor=request.user, job=job)
+        imports.confirm_import(actor=request.user, job=job)
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
-    else:
-        messages.success(request, _("Imported %(count)s records from %(file)s.") % {"count": count,
-                                                                                  "file": job.filename})
+    # On success the job's page itself says how many records were imported.
     return redirect("import_detail", pk=job.pk)
 
 

@@ -56,7 +56,7 @@ def test_upload_preview_and_confirm_200_residents(as_user, lianyang2_secretary, 
     assert Person.objects.count() == 0
 
     done = c.post(reverse("import_confirm", args=[job.pk]), follow=True).content.decode()
-    assert "Imported 200 records" in done
+    assert "200 records imported on" in done
     assert Person.objects.filter(neighborhood=tree.lianyang2).count() == 200
     assert AuditEvent.objects.filter(action="core.person.created").count() == 200
 
