@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "ninja",
     "linli.core",
+    "linli.needs",
 ]
 
 MIDDLEWARE = [
@@ -173,6 +174,8 @@ X_FRAME_OPTIONS = "DENY"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 LINLI_IMPORT_MAX_ROWS = env_int("LINLI_IMPORT_MAX_ROWS", 100_000)
+# How long after claiming a need the claimant may still cancel the claim themselves.
+LINLI_CLAIM_CANCEL_HOURS = env_int("LINLI_CLAIM_CANCEL_HOURS", 48)
 
 LOGGING = {
     "version": 1,

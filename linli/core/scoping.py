@@ -31,16 +31,18 @@ class Perm(StrEnum):
     IMPORT = "import"
     REVEAL = "reveal_sensitive"
     VIEW_AUDIT = "view_audit"
+    # Approve, reject and publish what others submitted (needs), record its fulfilment and close it.
+    REVIEW = "review"
 
 
 _STAFF = frozenset({Perm.VIEW, Perm.CHANGE, Perm.EXPORT, Perm.IMPORT})
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     R.PLATFORM_ADMIN: frozenset(Perm),
-    R.DISTRICT_STAFF: _STAFF | {Perm.REVEAL},
-    R.SUBDISTRICT_STAFF: _STAFF | {Perm.REVEAL},
-    R.COMMUNITY_STAFF: _STAFF,
-    R.NEIGHBORHOOD_SECRETARY: _STAFF | {Perm.REVEAL},
+    R.DISTRICT_STAFF: _STAFF | {Perm.REVEAL, Perm.REVIEW},
+    R.SUBDISTRICT_STAFF: _STAFF | {Perm.REVEAL, Perm.REVIEW},
+    R.COMMUNITY_STAFF: _STAFF | {Perm.REVIEW},
+    R.NEIGHBORHOOD_SECRETARY: _STAFF | {Perm.REVEAL, Perm.REVIEW},
     R.NEIGHBORHOOD_STAFF: _STAFF,
     R.ORGANIZATION_LIAISON: frozenset({Perm.VIEW, Perm.CHANGE}),
     # A volunteer sees their own record only (scope_self_lookups), not lists.

@@ -1,0 +1,402 @@
+"""Every write to needs and claims. Pages, the API, the admin, the demo seeder
+and tests call these functions; nothing else writes.
+
+As in core.actions: keyword-only, `actor=` (None is the system, e.g. the demo
+seeder, and acts without a scope), one transaction per call, permission
+checked, and an audit event (`needs.submitted`, `needs.claimed`, …) written
+in the same transaction.
+
+Who may do what:
+- CHANGE over the need's neighborhood (or its owner organization): create and
+  edit a draft, set a wish's details, submit, withdraw;
+- REVIEW over the need's neighborhood (secretaries, community, subdistrict and
+  district staff): approve, reject, publish, record the fulfilment, close, and
+  release anyone's claim before fulfilment;
+- any signed-in resident (an account with a person record), or an
+  organization's liaison in its name, whom the publication scope reaches:
+  claim; the claimant may cancel within settings.LINLI_CLAIM_CANCEL_HOURS.
+
+Every state change goes through `_move`, which locks the need's row first:
+of two people acting on one need at once (fifty claimants, or a claimant
+cancelling while staff record the hand-over), the second one waits, then sees
+the first one's result and is refused.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from linli.core import audit
+from linli.core.actions import Conflict
+from linli.core.models import Area, Organization, Role
+from linli.core.scoping import Perm, can, grants_for
+from linli.core.validators import validate_not_future
+from linli.needs.models import Claim, Need, WishDetails, subdistrict_path
+
+
+class IllegalTransition(Conflict):
+    """The need is not (or no longer) in a state this step starts from; nothing changed.
+
+    A Conflict, so the API answers 409: the request was fine, the record's
+    state does not allow it (often because someone else acted first).
+    """
+
+
+class AlreadyClaimed(IllegalTransition):
+    """Someone else claimed the need first."""
+
+
+# One sentence per step, naming the state the need is in now.
+_REFUSALS: dict[str, Promise] = {
+    "submit": gettext_lazy("Only a draft can be submitted (this need is now: %(state)s)."),
+    "approve": gettext_lazy("Only a submitted need can be approved (this need is now: %(state)s)."),
+    "reject": gettext_lazy("Only a submitted or approved need can be rejected (this need is now: %(state)s)."),
+    "publish": gettext_lazy("Only an approved need can be published (this need is now: %(state)s)."),
+    "withdraw": gettext_lazy("A need can be withdrawn only before it is claimed (this need is now: %(state)s)."),
+    "claim": gettext_lazy("Only a published need can be claimed (this need is now: %(state)s)."),
+    "cancel_claim": gettext_lazy("A claim can be cancelled only before fulfilment (this need is now: %(state)s)."),
+    "fulfil": gettext_lazy("Only a claimed need can be marked fulfilled (this need is now: %(state)s)."),
+    "close": gettext_lazy("Only a fulfilled need can be closed (this need is now: %(state)s)."),
+    "edit": gettext_lazy("Only a draft can be edited (this need is now: %(state)s)."),
+    "edit_details": gettext_lazy("A wish's details can be changed only before it is published "
+                                 "(this need is now: %(state)s)."),
+}
+
+
+def _refusal(step: str, state: str) -> IllegalTransition:
+    if step == "claim" and state in (Need.State.CLAIMED, Need.State.FULFILLED, Need.State.CLOSED):
+        return AlreadyClaimed(_("This need has already been claimed."), code="already_claimed")
+    return IllegalTransition(_REFUSALS[step] % {"state": Need.State(state).label}, code="illegal_transition")
+
+
+def _require(actor: Any, perm: Perm, obj: models.Model | None = None) -> None:
+    if actor is None:  # the system (seeding) acts without a scope
+        return
+    if not can(actor, perm, obj):
+        raise PermissionDenied(_("You do not have permission to do this here."))
+
+
+def _clean(obj: models.Model, exclude: list[str] | None = None) -> None:
+    fill = getattr(obj, "fill_derived_fields", None)
+    if fill is not None:
+        fill()
+    obj.full_clean(exclude=exclude)
+
+
+def _lock(need: Need, step: str, allowed: frozenset[str]) -> Need:
+    """The need's current row, locked until the transaction ends; refused unless in an `allowed` state.
+
+    The lock is what makes the check hold: a second transaction acting on
+    the same need waits here until the first commits, then reads its result.
+    (SQLite takes the database's write lock at BEGIN IMMEDIATE, see
+    settings, which serializes the same way.)
+    """
+    # of=("self",): the neighborhood joined in stays unlocked, or every claim in it would queue here.
+    locked = Need.objects.select_for_update(of=("self",)).select_related("neighborhood").get(pk=need.pk)
+    if locked.state not in allowed:
+        raise _refusal(step, locked.state)
+    return locked
+
+
+def _move(need: Need, step: str, to: str, *, guard: Callable[[Need], None] | None = None,
+          **fields: Any) -> str:
+    """Take `need` through `step` to state `to`, setting `fields`; return the state it left.
+
+    `guard` runs on the locked, current row before anything is written and
+    refuses by raising. The caller's instance is updated in place.
+    """
+    locked = _lock(need, step, Need.TRANSITIONS[step])
+    if guard is not None:
+        guard(locked)
+    before = locked.state
+    fields.update(state=to, updated_at=timezone.now())
+    Need.objects.filter(pk=need.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(need, name, value)
+    return before
+
+
+def _record(actor: Any, action: str, need: Need, before: str, *, changes: dict[str, list[Any]] | None = None,
+            data: dict[str, Any] | None = None) -> None:
+    audit.record(actor=actor, action=action, target=need,
+                 changes={"state": [before, need.state], **(changes or {})}, data=data)
+
+
+# Drafts ------------------------------------------------------------------------
+
+NEED_FIELDS = ("title", "description", "category", "value_band", "neighborhood", "organization")
+
+
+@transaction.atomic
+def create_need(*, actor: Any, kind: str, wish: dict[str, Any] | None = None, **fields: Any) -> Need:
+    """A new draft need; `wish` holds a wish's details (see set_wish_details)."""
+    unknown = set(fields) - set(NEED_FIELDS)
+    if unknown:
+        raise TypeError(f"create_need() got unexpected fields: {sorted(unknown)}")
+    if fields.get("organization") is not None:
+        _require(actor, Perm.VIEW, fields["organization"])
+    need = Need(kind=kind, created_by=actor if actor is not None and actor.is_authenticated else None, **fields)
+    _clean(need)
+    need.save()
+    # Checked after the write, as in core: a need cannot be created in an area the actor does not hold.
+    _require(actor, Perm.CHANGE, need)
+    audit.record(actor=actor, action="needs.created", target=need, changes=audit.diff({}, audit.snapshot(need)))
+    if wish is not None:
+        set_wish_details(actor=actor, need=need, **wish)
+    return need
+
+
+@transaction.atomic
+def update_need(*, actor: Any, need: Need, **fields: Any) -> Need:
+    """Change a draft's fields (title, description, category, value band, neighborhood, organization)."""
+    unknown = set(fields) - set(NEED_FIELDS)
+    if unknown:
+        raise TypeError(f"update_need() got unexpected fields: {sorted(unknown)}")
+    _require(actor, Perm.CHANGE, need)
+    locked = _lock(need, "edit", frozenset({Need.State.DRAFT}))
+    if fields.get("organization") is not None and fields["organization"].pk != locked.organization_id:
+        _require(actor, Perm.VIEW, fields["organization"])
+    before = audit.snapshot(locked)
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    _clean(locked)
+    locked.save()
+    _require(actor, Perm.CHANGE, locked)  # and it may not be moved out of the actor's scope
+    changes = audit.diff(before, audit.snapshot(locked))
+    if changes:
+        audit.record(actor=actor, action="needs.updated", target=locked, changes=changes)
+    for name in (*fields, "updated_at"):
+        setattr(need, name, getattr(locked, name))
+    return need
+
+
+@transaction.atomic
+def set_wish_details(*, actor: Any, need: Need, **fields: Any) -> WishDetails:
+    """Record or change who a wish is for: the child, school, guardian and the guardian's consent.
+
+    Allowed until the wish is published; consent often arrives after approval.
+    """
+    if need.kind != Need.Kind.WISH:
+        raise ValidationError(_("Only a wish has a beneficiary child."))
+    _require(actor, Perm.CHANGE, need)
+    _lock(need, "edit_details", Need.EDITABLE_DETAILS_STATES)
+    details = WishDetails.objects.filter(need=need).first()
+    before = audit.snapshot(details) if details is not None else {}
+    details = details or WishDetails(need=need)
+    for name, value in fields.items():
+        setattr(details, name, value)
+    _clean(details, exclude=["need"])
+    details.save()
+    changes = audit.diff(before, audit.snapshot(details))
+    changes.pop("need", None)
+    if changes:
+        # Masked like residents' numbers (WishDetails.sensitive_fields): the trail is no copy of the guardian's phone.
+        audit.record(actor=actor, action="needs.wish_details_set", target=need, changes=changes)
+    return details
+
+
+# Review --------------------------------------------------------------------------
+
+def _has_details(need: Need) -> None:
+    if need.kind == Need.Kind.WISH and not WishDetails.objects.filter(need=need).exists():
+        raise ValidationError(_("Enter who the wish is for (the child's name, the name shown publicly and the "
+                                "birth date) before submitting it."))
+
+
+@transaction.atomic
+def submit_need(*, actor: Any, need: Need) -> Need:
+    _require(actor, Perm.CHANGE, need)
+    before = _move(need, "submit", Need.State.SUBMITTED, guard=_has_details, submitted_at=timezone.now())
+    _record(actor, "needs.submitted", need, before)
+    return need
+
+
+@transaction.atomic
+def approve_need(*, actor: Any, need: Need) -> Need:
+    _require(actor, Perm.REVIEW, need)
+    before = _move(need, "approve", Need.State.APPROVED)
+    _record(actor, "needs.approved", need, before)
+    return need
+
+
+@transaction.atomic
+def reject_need(*, actor: Any, need: Need, reason: str) -> Need:
+    _require(actor, Perm.REVIEW, need)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the need is rejected; the person who submitted it reads this.")})
+    before = _move(need, "reject", Need.State.REJECTED, rejection_reason=reason)
+    _record(actor, "needs.rejected", need, before, data={"reason": reason})
+    return need
+
+
+def _publishable(need: Need) -> None:
+    if need.kind != Need.Kind.WISH:
+        return
+    details = WishDetails.objects.filter(need=need).first()
+    if details is None or not details.guardian_consent:
+        raise ValidationError(_("A wish can be published only with the guardian's consent: record it in the "
+                                "wish's details first."), code="no_consent")
+
+
+@transaction.atomic
+def publish_need(*, actor: Any, need: Need, scope: str) -> Need:
+    """Open an approved need to claimants in `scope`: its neighborhood, its subdistrict or the whole city."""
+    _require(actor, Perm.REVIEW, need)
+    if scope not in Need.Scope.values:
+        raise ValidationError({"scope": _("Choose who may claim the need: the neighborhood, the subdistrict or "
+                                          "the whole city.")})
+    before = _move(need, "publish", Need.State.PUBLISHED, guard=_publishable,
+                      publication_scope=scope, published_at=timezone.now())
+    _record(actor, "needs.published", need, before, data={"scope": scope})
+    return need
+
+
+@transaction.atomic
+def withdraw_need(*, actor: Any, need: Need, reason: str = "") -> Need:
+    """Take a need back before anyone claims it (a claimed need's claim is cancelled first)."""
+    _require(actor, Perm.CHANGE, need)
+    before = _move(need, "withdraw", Need.State.WITHDRAWN)
+    _record(actor, "needs.withdrawn", need, before, data={"reason": reason.strip()} if reason.strip() else None)
+    return need
+
+
+# Claims --------------------------------------------------------------------------
+
+def _claimant_area(actor: Any, organization: Organization | None) -> Area | None:
+    """Where the claimant is: the organization's area when claiming in its name, else the resident's neighborhood."""
+    if organization is not None:
+        liaison = any(ra.role == Role.ORGANIZATION_LIAISON and ra.organization_id == organization.pk
+                      for ra in grants_for(actor).roles)
+        if not liaison:
+            raise PermissionDenied(_("Only a liaison of %(organization)s can claim in its name.")
+                                   % {"organization": organization})
+        return organization.area
+    if actor.person_id is None:
+        raise PermissionDenied(_("Only a registered resident, or an organization's liaison in its name, "
+                                 "can claim a need."))
+    return actor.person.neighborhood
+
+
+def _is_cross_region(claimant_area: Area | None, need_area: Area) -> bool:
+    """A claim from outside the need's subdistrict (e.g. a 北蔡 sub-center taking a 花木 project)."""
+    if claimant_area is None:  # an organization placed nowhere: its region is unknown, not "other"
+        return False
+    return subdistrict_path(claimant_area) != subdistrict_path(need_area)
+
+
+@transaction.atomic
+def claim_need(*, actor: Any, need: Need, organization: Organization | None = None) -> Claim:
+    """Claim a published need, as a resident or in an organization's name.
+
+    However many claim at once, exactly one succeeds: each waits for the
+    need's row lock (`_move`), and every one after the first finds it
+    claimed and gets AlreadyClaimed. The conditional unique constraint
+    `needs_claim_one_active` is the database's own guarantee behind that.
+    """
+    if actor is None or not actor.is_authenticated:
+        raise PermissionDenied(_("Log in to claim a need."))
+    claimant_area = _claimant_area(actor, organization)
+
+    def claimable(current: Need) -> None:
+        own_organization = organization is not None and current.organization_id == organization.pk
+        if current.created_by_id == actor.pk or own_organization:
+            raise ValidationError(_("You cannot claim your own need."), code="own_need")
+        if not current.covers(claimant_area):
+            raise PermissionDenied(_("This need is published for %(scope)s only; it cannot be claimed from "
+                                     "where you are.") % {"scope": current.get_publication_scope_display()})
+
+    now = timezone.now()
+    before = _move(need, "claim", Need.State.CLAIMED, guard=claimable, claimed_at=now)
+    # The need's neighborhood is fixed once it leaves the draft state.
+    claim = Claim(need=need, claimant=actor, organization=organization, claimant_area=claimant_area,
+                  need_area=need.neighborhood, cross_region=_is_cross_region(claimant_area, need.neighborhood),
+                  created_at=now)
+    try:
+        with transaction.atomic():
+            claim.save()
+    except IntegrityError:
+        raise AlreadyClaimed(_("This need has already been claimed."), code="already_claimed") from None
+    _record(actor, "needs.claimed", need, before, data={
+        "claim": claim.pk, "organization": str(organization or ""), "cross_region": claim.cross_region,
+    })
+    return claim
+
+
+@transaction.atomic
+def cancel_claim(*, actor: Any, claim: Claim, reason: str = "") -> Claim:
+    """Give a claimed need back: it is published again for others to claim.
+
+    The claimant may cancel within settings.LINLI_CLAIM_CANCEL_HOURS of
+    claiming; staff who review the need may release a claim at any time
+    before fulfilment (a claimant who can no longer be reached).
+    """
+    need = claim.need
+    staff = actor is not None and can(actor, Perm.REVIEW, need)
+    if not staff:
+        if actor is None or claim.claimant_id != actor.pk:
+            raise PermissionDenied(_("Only the claimant or the staff in charge can cancel this claim."))
+        if timezone.now() > claim.cancel_deadline():
+            raise ValidationError(
+                _("A claim can be cancelled by the claimant within %(hours)s hours of claiming; ask the staff in "
+                  "charge of the need to release it.") % {"hours": settings.LINLI_CLAIM_CANCEL_HOURS},
+                code="cancel_window_passed",
+            )
+    # The need first, then the claim: the same order as claim_need, so two cancellations cannot deadlock.
+    before = _move(need, "cancel_claim", Need.State.PUBLISHED, claimed_at=None)
+    current = Claim.objects.select_for_update().get(pk=claim.pk)
+    if current.status != Claim.Status.ACTIVE:
+        raise IllegalTransition(_("This claim has already been cancelled."), code="claim_cancelled")
+    fields = {"status": Claim.Status.CANCELLED, "cancelled_at": timezone.now(), "cancelled_by": actor,
+              "cancel_reason": reason.strip()[:200]}
+    Claim.objects.filter(pk=claim.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(claim, name, value)
+    _record(actor, "needs.claim_cancelled", need, before,
+            data={"claim": claim.pk, "claimant": str(claim.claimant), "reason": claim.cancel_reason,
+                  "by_staff": staff and (actor is None or claim.claimant_id != actor.pk)})
+    return claim
+
+
+# Fulfilment ----------------------------------------------------------------------
+
+@transaction.atomic
+def record_fulfilment(*, actor: Any, need: Need, fulfilled_on: datetime.date, event: str = "",
+                      note: str = "") -> Need:
+    """The hand-over happened: on which day, at which event (e.g. a 梦想见面会), with what note."""
+    _require(actor, Perm.REVIEW, need)
+
+    def after_claim(current: Need) -> None:
+        try:
+            validate_not_future(fulfilled_on)
+        except ValidationError as error:
+            raise ValidationError({"fulfilled_on": error.messages}) from None
+        claimed_on = timezone.localdate(current.claimed_at) if current.claimed_at else None
+        if claimed_on is not None and fulfilled_on < claimed_on:
+            raise ValidationError({"fulfilled_on": _("The hand-over cannot be before the claim (%(date)s).")
+                                   % {"date": claimed_on}})
+
+    before = _move(need, "fulfil", Need.State.FULFILLED, guard=after_claim, fulfilled_on=fulfilled_on,
+                      fulfilment_event=event.strip(), fulfilment_note=note.strip())
+    _record(actor, "needs.fulfilled", need, before,
+            changes={"fulfilled_on": [None, str(fulfilled_on)]}, data={"event": event.strip()})
+    return need
+
+
+@transaction.atomic
+def close_need(*, actor: Any, need: Need, note: str = "") -> Need:
+    """The end: thanked, rated, nothing left to do."""
+    _require(actor, Perm.REVIEW, need)
+    before = _move(need, "close", Need.State.CLOSED, closed_at=timezone.now())
+    _record(actor, "needs.closed", need, before, data={"note": note.strip()} if note.strip() else None)
+    return need

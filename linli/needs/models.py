@@ -1,0 +1,325 @@
+"""Needs and claims: 微心愿 wishes, 群众点单 service orders and projects, one
+lifecycle for all three, and the claims made on them.
+
+A need is placed in a neighborhood (the scoping function finds it there),
+may belong to an organization, and once published is open to claimants in
+its publication scope: its neighborhood, its subdistrict, or the whole city.
+
+A wish's beneficiary is a child: the details that identify the child live in
+`WishDetails`, a separate table, so that the public wish wall's queries never
+read them (see queries.public_wishes).
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import ClassVar
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from linli.core.models import PATH_SEP, Area, Organization
+from linli.core.validators import mask_phone, normalize_phone, validate_not_future, validate_phone
+
+
+def age_on(born: datetime.date | None, day: datetime.date | None = None) -> int | None:
+    if born is None:
+        return None
+    day = day or timezone.localdate()
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def subdistrict_path(area: Area) -> str | None:
+    """The materialized path of the subdistrict that holds `area` (None above that level).
+
+    The tree's levels are fixed (city / district / subdistrict / …), so the
+    subdistrict's path is the first three codes of the area's own path.
+    """
+    codes = area.ancestor_codes()
+    return PATH_SEP.join(codes[:3]) + PATH_SEP if len(codes) >= 3 else None
+
+
+class Need(models.Model):
+    """A wish, a service order or a project, from draft to closed."""
+
+    class Kind(models.TextChoices):
+        WISH = "wish", _("Wish")
+        SERVICE = "service", _("Service order")
+        PROJECT = "project", _("Project")
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        APPROVED = "approved", _("Approved")
+        PUBLISHED = "published", _("Published")
+        CLAIMED = "claimed", _("Claimed")
+        FULFILLED = "fulfilled", _("Fulfilled")
+        CLOSED = "closed", _("Closed")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    class Scope(models.TextChoices):
+        NEIGHBORHOOD = "neighborhood", _("Own neighborhood")
+        SUBDISTRICT = "subdistrict", _("Own subdistrict")
+        CITY = "city", _("Whole city")
+
+    class Category(models.TextChoices):
+        STUDY = "study", _("Study supplies")
+        BOOKS = "books", _("Books")
+        SPORTS = "sports", _("Sports")
+        CLOTHING = "clothing", _("Clothing")
+        DAILY = "daily", _("Daily necessities")
+        EXPERIENCE = "experience", _("Visit or experience")
+        CARE = "care", _("Care and company")
+        REPAIR = "repair", _("Repairs")
+        HEALTH = "health", _("Health")
+        CULTURE = "culture", _("Culture and education")
+        OTHER = "other", _("Other")
+
+    class ValueBand(models.TextChoices):
+        UP_TO_100 = "0-100", _("Up to ¥100")
+        UP_TO_300 = "100-300", _("¥100–300")
+        UP_TO_500 = "300-500", _("¥300–500")
+        UP_TO_1000 = "500-1000", _("¥500–1,000")
+        ABOVE_1000 = "1000+", _("Above ¥1,000")
+
+    # Which states each transition starts from; the actions refuse any other,
+    # with a conditional UPDATE so that two people acting at once cannot both pass.
+    TRANSITIONS: ClassVar[dict[str, frozenset[str]]] = {
+        "submit": frozenset({State.DRAFT}),
+        "approve": frozenset({State.SUBMITTED}),
+        "reject": frozenset({State.SUBMITTED, State.APPROVED}),
+        "publish": frozenset({State.APPROVED}),
+        "withdraw": frozenset({State.DRAFT, State.SUBMITTED, State.APPROVED, State.PUBLISHED}),
+        "claim": frozenset({State.PUBLISHED}),
+        "cancel_claim": frozenset({State.CLAIMED}),
+        "fulfil": frozenset({State.CLAIMED}),
+        "close": frozenset({State.FULFILLED}),
+    }
+    # The wish's details (child, school, guardian, consent) may change until it is published.
+    EDITABLE_DETAILS_STATES: ClassVar[frozenset[str]] = frozenset({State.DRAFT, State.SUBMITTED, State.APPROVED})
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.DRAFT)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    category = models.CharField(_("category"), max_length=16, choices=Category.choices, default=Category.OTHER)
+    value_band = models.CharField(_("value band"), max_length=16, choices=ValueBand.choices, blank=True)
+    neighborhood = models.ForeignKey(
+        Area, verbose_name=_("neighborhood"), on_delete=models.PROTECT, related_name="needs",
+        limit_choices_to={"level": Area.Level.NEIGHBORHOOD},
+    )
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("owner organization"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="needs",
+    )
+    publication_scope = models.CharField(_("publication scope"), max_length=16, choices=Scope.choices, blank=True)
+    rejection_reason = models.TextField(_("reason for rejection"), blank=True)
+    fulfilled_on = models.DateField(_("fulfilled on"), null=True, blank=True, validators=[validate_not_future])
+    fulfilment_event = models.CharField(_("hand-over event"), max_length=200, blank=True)
+    fulfilment_note = models.TextField(_("fulfilment note"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # When each step happened, for the figures (days from publication to claim and to fulfilment).
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    scope_area_lookups: ClassVar = ("neighborhood__path",)
+    scope_organization_lookups: ClassVar = ("organization_id",)
+
+    class Meta:
+        verbose_name = _("need")
+        verbose_name_plural = _("needs")
+        ordering: ClassVar = ["-created_at", "-id"]
+        constraints: ClassVar = [
+            # A published need (and everything after) says who may claim it.
+            models.CheckConstraint(
+                condition=~Q(state__in=["published", "claimed", "fulfilled", "closed"]) | ~Q(publication_scope=""),
+                name="needs_need_published_has_scope",
+            ),
+        ]
+        indexes: ClassVar = [
+            # The public wish wall and the claimable lists: published needs of a
+            # kind, newest first. Partial, so it holds only the open needs.
+            models.Index(fields=["kind", "-published_at", "-id"], condition=Q(state="published"),
+                         name="needs_need_published"),
+            # Staff lists: the scope is a semi-join on neighborhood ids (core.scoping.under_area).
+            models.Index(fields=["neighborhood", "state"], name="needs_need_nbhd_state"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("needs:detail", args=[self.pk])
+
+    def clean(self) -> None:
+        if self.neighborhood_id and self.neighborhood.level != Area.Level.NEIGHBORHOOD:
+            raise ValidationError({"neighborhood": _("Choose a neighborhood (居民区), not a larger area.")})
+
+    def allows(self, transition: str) -> bool:
+        """May `transition` start from the state this instance was read in?"""
+        return self.state in self.TRANSITIONS[transition]
+
+    def allowed_transitions(self) -> list[str]:
+        return [name for name, states in self.TRANSITIONS.items() if self.state in states]
+
+    @property
+    def is_wish(self) -> bool:
+        return self.kind == self.Kind.WISH
+
+    @property
+    def public_age(self) -> int | None:
+        """The child's age on the public wall, from the birth date queries.public_wishes() annotates."""
+        return age_on(getattr(self, "beneficiary_birth_date", None))
+
+    def covers(self, area: Area | None) -> bool:
+        """Does the publication scope reach a claimant placed in `area`?
+
+        The same rule as `open_to(area)`, for one need already in memory.
+        """
+        if self.publication_scope == self.Scope.CITY:
+            return True
+        if area is None:
+            return False
+        if self.publication_scope == self.Scope.NEIGHBORHOOD:
+            return area.pk == self.neighborhood_id
+        if self.publication_scope == self.Scope.SUBDISTRICT:
+            own = subdistrict_path(self.neighborhood)
+            return own is not None and area.path.startswith(own)
+        return False
+
+
+def open_to(area: Area | None) -> Q:
+    """Needs whose publication scope reaches a claimant placed in `area`
+    (a resident's neighborhood, an organization's area; None: city-wide only)."""
+    q = Q(publication_scope=Need.Scope.CITY)
+    if area is None:
+        return q
+    if area.level == Area.Level.NEIGHBORHOOD:
+        q |= Q(publication_scope=Need.Scope.NEIGHBORHOOD, neighborhood_id=area.pk)
+    own = subdistrict_path(area)
+    if own is not None:
+        q |= Q(publication_scope=Need.Scope.SUBDISTRICT, neighborhood__path__startswith=own)
+    return q
+
+
+class WishDetails(models.Model):
+    """Who a wish is for. Sensitive personal information of a child (PIPL):
+    only staff in scope see all of it; the claimant, after claiming, sees the
+    child's name and school but never the guardian's contact; the public sees
+    only `public_name` and the age."""
+
+    need = models.OneToOneField(
+        Need, verbose_name=_("need"), on_delete=models.CASCADE, primary_key=True, related_name="wish_details"
+    )
+    child_name = models.CharField(_("child's full name"), max_length=50)
+    public_name = models.CharField(
+        _("name shown publicly"), max_length=20, help_text=_("A given name or an alias, never the full name.")
+    )
+    birth_date = models.DateField(_("birth date"), validators=[validate_not_future])
+    school = models.CharField(_("school"), max_length=100, blank=True)
+    school_class = models.CharField(_("class"), max_length=50, blank=True)
+    guardian_name = models.CharField(_("guardian's name"), max_length=50, blank=True)
+    guardian_phone = models.CharField(_("guardian's phone"), max_length=32, blank=True, validators=[validate_phone])
+    guardian_consent = models.BooleanField(
+        _("guardian consents to publication"), default=False,
+        help_text=_("Required before the wish can be published."),
+    )
+
+    sensitive_fields: ClassVar = {"guardian_phone": mask_phone}
+
+    class Meta:
+        verbose_name = _("wish details")
+        verbose_name_plural = _("wish details")
+
+    def __str__(self) -> str:
+        return str(_("Wish of %(name)s") % {"name": self.public_name})
+
+    def fill_derived_fields(self) -> None:
+        self.child_name = self.child_name.strip()
+        self.public_name = self.public_name.strip()
+        if self.guardian_phone:
+            self.guardian_phone = normalize_phone(self.guardian_phone)
+
+    def clean(self) -> None:
+        if self.child_name and self.public_name and self.public_name == self.child_name and len(self.child_name) > 1:
+            raise ValidationError({"public_name": _("Show a given name or an alias, not the child's full name.")})
+
+    @property
+    def age(self) -> int | None:
+        return age_on(self.birth_date)
+
+    @property
+    def masked_guardian_phone(self) -> str:
+        return mask_phone(self.guardian_phone)
+
+
+class Claim(models.Model):
+    """Someone taking a published need on: an individual, or a unit, volunteer
+    team or sub-center through its liaison. Both regions are kept, so that
+    claims from another subdistrict count as cross-region claims."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    need = models.ForeignKey(Need, verbose_name=_("need"), on_delete=models.PROTECT, related_name="claims")
+    claimant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("claimant"), on_delete=models.PROTECT, related_name="need_claims"
+    )
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("claiming organization"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="need_claims",
+    )
+    claimant_area = models.ForeignKey(
+        Area, verbose_name=_("claimant's area"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    need_area = models.ForeignKey(Area, verbose_name=_("need's area"), on_delete=models.PROTECT, related_name="+")
+    # Stored at claim time (areas never move): figures count them without path arithmetic.
+    cross_region = models.BooleanField(_("cross-region"), default=False)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField(_("claimed at"), default=timezone.now)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("cancelled by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
+
+    scope_area_lookups: ClassVar = ("need__neighborhood__path",)
+    scope_organization_lookups: ClassVar = ("need__organization_id", "organization_id")
+
+    class Meta:
+        verbose_name = _("claim")
+        verbose_name_plural = _("claims")
+        ordering: ClassVar = ["-created_at", "-id"]
+        constraints: ClassVar = [
+            # The database's word on "exactly one claimant": whatever the
+            # application does, a second active claim on a need cannot be stored.
+            models.UniqueConstraint(fields=["need"], condition=Q(status="active"), name="needs_claim_one_active",
+                                    violation_error_message=_("This need has already been claimed.")),
+        ]
+        indexes: ClassVar = [models.Index(fields=["claimant", "-created_at"], name="needs_claim_claimant")]
+
+    def __str__(self) -> str:
+        return f"{self.need} · {self.organization or self.claimant}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+    def cancel_deadline(self) -> datetime.datetime:
+        """Until when the claimant may cancel (staff may release a claim later)."""
+        return self.created_at + datetime.timedelta(hours=settings.LINLI_CLAIM_CANCEL_HOURS)
