@@ -1,0 +1,234 @@
+"""Reads of needs and claims. Staff lists go through core's scoping function;
+the public wish wall reads only the fields the public may see."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import F, Q, QuerySet
+from django.http import Http404
+
+from linli.core.models import Area, Role
+from linli.core.scoping import Perm, can, grants_for, scope_filter, scope_queryset, under_area
+from linli.needs.models import Claim, Need, WishDetails, open_to
+
+
+def _choice(params: Mapping[str, Any], name: str, choices: list[str]) -> str:
+    value = (params.get(name) or "").strip()
+    return value if value in choices else ""
+
+
+@dataclass(frozen=True)
+class NeedFilter:
+    kind: str = ""
+    state: str = ""
+    category: str = ""
+    area: str = ""  # an area code: that area and everything under it
+    q: str = ""
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> NeedFilter:
+        """The staff list's filters from GET parameters; an unknown choice is dropped, an area kept (see core)."""
+        return cls(
+            kind=_choice(params, "kind", Need.Kind.values),
+            state=_choice(params, "state", Need.State.values),
+            category=_choice(params, "category", Need.Category.values),
+            area=(params.get("area") or "").strip()[:32],
+            q=(params.get("q") or "").strip()[:50],
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v not in ("", None)}
+
+
+def _filtered(qs: QuerySet[Need], f: NeedFilter) -> QuerySet[Need]:
+    if f.kind:
+        qs = qs.filter(kind=f.kind)
+    if f.state:
+        qs = qs.filter(state=f.state)
+    if f.category:
+        qs = qs.filter(category=f.category)
+    if f.area:
+        # An unknown code, or one out of scope, matches nothing (never "everything").
+        area = Area.objects.filter(code=f.area).only("path").first()
+        qs = qs.filter(under_area("neighborhood__path", area.path)) if area else qs.none()
+    if f.q:
+        qs = qs.filter(title__icontains=f.q)
+    return qs
+
+
+def needs_visible_to(user: Any, filters: NeedFilter | None = None, perm: Perm = Perm.VIEW) -> QuerySet[Need]:
+    """The needs staff manage: those placed in their areas (or of their organization)."""
+    qs = scope_queryset(Need.objects.select_related("neighborhood", "organization"), user, perm)
+    return _filtered(qs, filters or NeedFilter()).order_by("-created_at", "-id")
+
+
+def _liaison_roles(user: Any) -> list[Any]:
+    """The user's liaison roles (from the grants core resolves once per request)."""
+    if user is None or not user.is_authenticated:
+        return []
+    return [ra for ra in grants_for(user).roles if ra.role == Role.ORGANIZATION_LIAISON and ra.organization_id]
+
+
+def claimant_areas(user: Any) -> list[Area | None]:
+    """Where `user` may claim from: their own neighborhood as a resident, and
+    the area of each organization they are the liaison of (None: placed nowhere)."""
+    if user is None or not user.is_authenticated:
+        return []
+    areas: list[Area | None] = [user.person.neighborhood] if user.person_id else []
+    return areas + [ra.organization.area for ra in _liaison_roles(user)]
+
+
+def _open_to_user(user: Any) -> Q | None:
+    areas = claimant_areas(user)
+    if not areas:
+        return None
+    q = Q(pk__in=[])
+    for area in areas:
+        q |= open_to(area)
+    return Q(state=Need.State.PUBLISHED) & q
+
+
+def needs_open_to(user: Any, filters: NeedFilter | None = None) -> QuerySet[Need]:
+    """Published needs whose publication scope reaches the user (as a resident or a liaison)."""
+    q = _open_to_user(user)
+    if q is None:
+        return Need.objects.none()
+    qs = Need.objects.filter(q).select_related("neighborhood", "organization")
+    return _filtered(qs, filters or NeedFilter()).order_by("-published_at", "-id")
+
+
+def needs_accessible_to(user: Any) -> QuerySet[Need]:
+    """Every need the user may open: managed in their scope, open to them to claim, or claimed by them."""
+    if user is None or not user.is_authenticated:
+        return Need.objects.none()
+    scoped = scope_filter(Need, user, Perm.VIEW)
+    if scoped is None:  # the platform administrator
+        return Need.objects.select_related("neighborhood", "organization")
+    q = scoped | Q(pk__in=Claim.objects.filter(claimant=user).values("need_id"))
+    open_q = _open_to_user(user)
+    if open_q is not None:
+        q |= open_q
+    return Need.objects.filter(q).select_related("neighborhood", "organization")
+
+
+def need_for(user: Any, pk: Any) -> Need:
+    """One need the user may open; any other answers 404 (out of scope or not there: the same)."""
+    try:
+        return needs_accessible_to(user).get(pk=pk)
+    except (Need.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+# The public wish wall ------------------------------------------------------------
+
+# What the public may read of a published wish (DESIGN.md, Privacy). Anything
+# else of the need, and all of WishDetails but the shown name and the age, is
+# never selected.
+PUBLIC_WISH_FIELDS = ("id", "kind", "state", "title", "description", "category", "value_band", "published_at",
+                      "neighborhood__name", "neighborhood__parent__name", "neighborhood__parent__code")
+
+
+@dataclass(frozen=True)
+class WallFilter:
+    category: str = ""
+    value_band: str = ""
+    community: str = ""  # a community's area code
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> WallFilter:
+        return cls(
+            category=_choice(params, "category", Need.Category.values),
+            value_band=_choice(params, "value_band", Need.ValueBand.values),
+            community=(params.get("community") or "").strip()[:32],
+        )
+
+
+def public_wishes(filters: WallFilter | None = None) -> QuerySet[Need]:
+    """Published wishes, newest first, with only their public fields.
+
+    Each row carries `public_name` and `beneficiary_birth_date` (read as
+    `Need.public_age`), selected from WishDetails by name: the child's full
+    name, school and guardian are not part of the query.
+    """
+    f = filters or WallFilter()
+    qs = (
+        Need.objects.filter(kind=Need.Kind.WISH, state=Need.State.PUBLISHED)
+        .select_related("neighborhood__parent")
+        .only(*PUBLIC_WISH_FIELDS)
+        .annotate(public_name=F("wish_details__public_name"), beneficiary_birth_date=F("wish_details__birth_date"))
+    )
+    if f.category:
+        qs = qs.filter(category=f.category)
+    if f.value_band:
+        qs = qs.filter(value_band=f.value_band)
+    if f.community:
+        qs = qs.filter(neighborhood__parent__code=f.community)
+    return qs.order_by("-published_at", "-id")
+
+
+def wall_communities() -> QuerySet[Area]:
+    """The communities with a published wish, for the wall's filter."""
+    return Area.objects.filter(
+        level=Area.Level.COMMUNITY,
+        children__needs__state=Need.State.PUBLISHED, children__needs__kind=Need.Kind.WISH,
+    ).distinct().order_by("code")
+
+
+# Claims ----------------------------------------------------------------------------
+
+def claims_of(user: Any) -> QuerySet[Claim]:
+    """The claims a user made, and those made in the name of an organization they are the liaison of."""
+    if user is None or not user.is_authenticated:
+        return Claim.objects.none()
+    return (
+        Claim.objects.filter(_claimed_by(user))
+        .select_related("need__neighborhood", "organization", "claimant")
+        .order_by("-created_at", "-id")
+    )
+
+
+def _claimed_by(user: Any) -> Q:
+    return Q(claimant=user) | Q(organization_id__in=[ra.organization_id for ra in _liaison_roles(user)])
+
+
+def active_claim(need: Need) -> Claim | None:
+    return need.claims.filter(status=Claim.Status.ACTIVE).select_related("claimant", "organization").first()
+
+
+@dataclass(frozen=True)
+class Beneficiary:
+    """Who a wish is for, as one user may see it."""
+
+    public_name: str
+    age: int | None
+    child_name: str
+    school: str
+    school_class: str
+    guardian_consent: bool
+    # None when this user may not see the guardian (a claimant: the hand-over goes through staff).
+    guardian_name: str | None
+    guardian_phone: str | None  # masked
+
+
+def beneficiary_for(user: Any, need: Need) -> Beneficiary | None:
+    """The child's details for staff in scope (guardian's phone masked) and for
+    the active claimant (no guardian); None for everyone else."""
+    if need.kind != Need.Kind.WISH:
+        return None
+    staff = can(user, Perm.VIEW, need)
+    claimant = (not staff and user is not None and user.is_authenticated
+                and need.claims.filter(_claimed_by(user), status=Claim.Status.ACTIVE).exists())
+    if not (staff or claimant):
+        return None
+    details = WishDetails.objects.filter(need=need).first()
+    if details is None:
+        return None
+    return Beneficiary(
+        public_name=details.public_name, age=details.age, child_name=details.child_name, school=details.school,
+        school_class=details.school_class, guardian_consent=details.guardian_consent,
+        guardian_name=details.guardian_name if staff else None,
+        guardian_phone=details.masked_guardian_phone if staff else None,
+    )
