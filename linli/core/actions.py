@@ -141,13 +141,47 @@ def delete_organization(*, actor: Any, organization: Organization) -> None:
 
 # Party organizations ---------------------------------------------------------
 
+# The records a party organization points to. Its own place (area or
+# organization) is checked by the scope check after the write; these are
+# checked before it, so that nobody can hang a branch under, or name as its
+# secretary, a record they cannot see.
+_PARTY_ORGANIZATION_REFERENCES = ("parent", "area", "organization", "secretary")
+
+
+def _require_visible_references(
+    actor: Any, fields: dict[str, Any], current: PartyOrganization | None = None
+) -> None:
+    """Refuse, on its field, each newly chosen reference the actor may not see.
+    A reference left as it was is not checked again: an edit must not fail
+    because someone else chose, say, an upper organization outside the actor's area."""
+    if actor is None:
+        return
+    errors: dict[str, str] = {}
+    for name in _PARTY_ORGANIZATION_REFERENCES:
+        value = fields.get(name)
+        if value is None or (current is not None and getattr(current, f"{name}_id") == value.pk):
+            continue
+        if not can(actor, Perm.VIEW, value):
+            errors[name] = _("Choose a record in your area.")
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def create_party_organization(*, actor: Any, **fields: Any) -> PartyOrganization:
+    """Create a party organization. Its level, parent and attachment are
+    checked by PartyOrganization.clean(); the actor must be able to see every
+    record it points to and hold the change permission where it is placed."""
+    _require(actor, Perm.CHANGE)
+    _require_visible_references(actor, fields)
     return _create(PartyOrganization, actor=actor, fields=fields)
 
 
 @transaction.atomic
 def update_party_organization(*, actor: Any, party_organization: PartyOrganization, **fields: Any) -> PartyOrganization:
+    """Change a party organization (see create_party_organization for the checks)."""
+    _require(actor, Perm.CHANGE, party_organization)  # before the references say anything about other records
+    _require_visible_references(actor, fields, current=party_organization)
     return _update(party_organization, actor=actor, fields=fields)
 
 

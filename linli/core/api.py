@@ -1,4 +1,4 @@
-"""JSON endpoints for areas, organizations and people.
+"""JSON endpoints for areas, organizations, party organizations and people.
 
 Thin, like the views: parse → one query or action → schema. Reads go through
 linli.core.queries (scoped), writes through linli.core.actions (permission-
@@ -22,7 +22,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from linli.core import actions, audit, queries
-from linli.core.models import Area, Organization, PartyMembership, Person
+from linli.core.models import Area, Organization, PartyMembership, PartyOrganization, Person
 
 router = Router()
 
@@ -144,6 +144,34 @@ class OrganizationFilterIn(Schema):
     q: str = Field("", description="Name, or pinyin initials / full pinyin of the name.")
     area: str = Field("", description="An area code: that area and everything under it.")
     kind: Organization.Kind | Literal[""] = ""
+
+
+class PartyOrganizationRef(Schema):
+    id: int
+    name: str
+    level: PartyOrganization.Level
+
+
+class PersonRef(Schema):
+    id: int
+    name: str
+
+
+class PartyOrganizationOut(Schema):
+    id: int
+    name: str
+    level: PartyOrganization.Level
+    parent: PartyOrganizationRef | None = Field(description="The upper organization.")
+    area: AreaRef | None = Field(description="The area it is attached to.")
+    organization: OrganizationRef | None = Field(description="The organization it is attached to.")
+    secretary: PersonRef | None
+    member_count: int = Field(description="Party members registered in this organization.")
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+
+
+class PartyOrganizationFilterIn(Schema):
+    q: str = Field("", max_length=50, description="Part of the name.")
 
 
 class PartyMembershipOut(Schema):
@@ -320,6 +348,23 @@ def update_organization(request: HttpRequest, organization_id: int, payload: Org
     organization = get_object_or_404(queries.organizations_visible_to(_actor(request)), pk=organization_id)
     fields = _organization_fields(request, payload.dict(exclude_unset=True))
     return actions.update_organization(actor=_actor(request), organization=organization, **fields)
+
+
+# Party organizations ---------------------------------------------------------------
+
+@router.get("/party-organizations", response=list[PartyOrganizationOut], tags=["party organizations"])
+@paginate(Pagination)
+def list_party_organizations(
+    request: HttpRequest, filters: Query[PartyOrganizationFilterIn]
+) -> QuerySet[PartyOrganization]:
+    """The party organizations in the caller's scope, by name."""
+    return queries.party_organizations_visible_to(_actor(request), filters.q)
+
+
+@router.get("/party-organizations/{party_organization_id}", response=PartyOrganizationOut,
+            tags=["party organizations"])
+def get_party_organization(request: HttpRequest, party_organization_id: int) -> PartyOrganization:
+    return get_object_or_404(queries.party_organizations_visible_to(_actor(request)), pk=party_organization_id)
 
 
 # People --------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from linli.core import queries
-from linli.core.models import Area, Organization, Person
+from linli.core.models import Area, Organization, PartyOrganization, Person
 from linli.core.queries import OrganizationFilter, PeopleFilter
 from linli.core.scoping import Perm, grants_for, scope_queryset
 
@@ -149,6 +149,50 @@ class OrganizationForm(StyledFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         _choices(self, "area", queries.area_choices_for(user))
         self.fields["area"].required = True
+        self.style_widgets()
+
+    def action_fields(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class PartyOrganizationChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.name} · {obj.get_level_display()}"
+
+
+class SecretaryChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        # Namesakes are common; the member's party organization tells them apart.
+        membership = getattr(obj, "party_membership", None)  # a secretary set elsewhere may not be a member
+        return f"{obj.name} · {membership.party_organization.name}" if membership else obj.name
+
+
+class PartyOrganizationForm(StyledFormMixin, forms.ModelForm):
+    """Create or edit a party organization. Every choice is limited to what
+    the user can see; the rules between the fields (level below the upper
+    organization's, attached somewhere) are PartyOrganization.clean()'s."""
+
+    class Meta:
+        model = PartyOrganization
+        fields = ["name", "level", "parent", "area", "organization", "secretary"]
+        field_classes = {"parent": PartyOrganizationChoiceField, "secretary": SecretaryChoiceField}
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        parents = scope_queryset(PartyOrganization.objects.all(), user, Perm.VIEW)
+        if self.instance.pk is not None:
+            # Never offered as its own upper organization, nor anything below it.
+            parents = parents.exclude(pk__in=[self.instance.pk, *self.instance.descendant_ids()])
+        _choices(self, "parent", parents)
+        _choices(self, "area", queries.area_choices_for(user))
+        _choices(self, "organization", scope_queryset(Organization.objects.all(), user, Perm.VIEW))
+        # A secretary is a party member; offering only members keeps the list
+        # to a fraction of the residents in scope.
+        members = Person.objects.filter(party_membership__isnull=False).select_related(
+            "party_membership__party_organization")
+        _choices(self, "secretary", scope_queryset(members, user, Perm.VIEW))
+        self.fields["secretary"].help_text = _("Party members in your area.")
+        self.fields["area"].help_text = _("Attach it to an area, an organization, or both.")
         self.style_widgets()
 
     def action_fields(self) -> dict[str, Any]:

@@ -260,12 +260,71 @@ class PartyOrganization(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("party_organization_detail", args=[self.pk])
+
     def clean(self) -> None:
+        errors: dict[str, Any] = {}
         if self.area_id is None and self.organization_id is None:
-            raise ValidationError({"area": _("Attach the party organization to an area or an organization.")})
+            errors["area"] = _("Attach the party organization to an area or an organization.")
+        if self.level in self.LEVEL_ORDER:  # an unknown level has its own error on the field
+            errors.update(self._check_parent())
+            errors.update(self._check_children())
+        if errors:
+            raise ValidationError(errors)
+
+    def _check_parent(self) -> dict[str, Any]:
         parent = self.parent if self.parent_id else None
-        if parent is not None and self.LEVEL_ORDER.index(self.level) <= self.LEVEL_ORDER.index(parent.level):
-            raise ValidationError({"parent": _("The upper organization must be of a higher level.")})
+        if parent is None:
+            if self.level == self.Level.GROUP:
+                return {"parent": _("A party group belongs to an upper organization: choose one.")}
+            return {}
+        if self.pk is not None and self.pk in {parent.pk, *(a.pk for a in parent.ancestors())}:
+            return {"parent": _("The upper organization cannot be this organization itself or one below it.")}
+        if self.LEVEL_ORDER.index(self.level) <= self.LEVEL_ORDER.index(parent.level):
+            return {"parent": _("A %(level)s cannot be placed under a %(parent)s: "
+                                "choose an upper organization of a higher level.")
+                    % {"level": self.get_level_display(), "parent": parent.get_level_display()}}
+        return {}
+
+    def _check_children(self) -> dict[str, Any]:
+        """A level change must keep every organization below this one at a lower level."""
+        if self.pk is None:
+            return {}
+        not_lower = self.LEVEL_ORDER[: self.LEVEL_ORDER.index(self.level) + 1]
+        child = PartyOrganization.objects.filter(parent_id=self.pk, level__in=not_lower).first()
+        if child is None:
+            return {}
+        return {"level": _("%(child)s, below this organization, is a %(child_level)s: "
+                           "the level must stay higher than that.")
+                % {"child": child.name, "child_level": child.get_level_display()}}
+
+    def ancestors(self) -> list[PartyOrganization]:
+        """The upper organizations, from the top down.
+
+        Levels rise strictly going up (see clean()), so the chain is at most
+        four long: select_related("parent__parent__parent__parent") fetches
+        it with the record. The walk stops at a repeat should a cycle ever be
+        written around clean().
+        """
+        chain: list[PartyOrganization] = []
+        seen = {self.pk}
+        node = self.parent if self.parent_id else None
+        while node is not None and node.pk not in seen:
+            chain.append(node)
+            seen.add(node.pk)
+            node = node.parent if node.parent_id else None
+        return chain[::-1]
+
+    def descendant_ids(self) -> set[int]:
+        """Ids of every organization below this one: one query per level, five levels at most."""
+        found: set[int] = set()
+        frontier = [self.pk]
+        while frontier:
+            frontier = [pk for pk in PartyOrganization.objects.filter(parent_id__in=frontier)
+                        .values_list("pk", flat=True) if pk not in found]
+            found.update(frontier)
+        return found
 
 
 class Person(PinyinSearchable):

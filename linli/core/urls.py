@@ -20,7 +20,9 @@ urlpatterns = [
     path("organizations/<int:pk>/", views.organization_detail, name="organization_detail"),
     path("organizations/<int:pk>/edit/", views.organization_form, name="organization_edit"),
     path("party-organizations/", views.party_organizations, name="party_organizations"),
+    path("party-organizations/new/", views.party_organization_form, name="party_organization_new"),
     path("party-organizations/<int:pk>/", views.party_organization_detail, name="party_organization_detail"),
+    path("party-organizations/<int:pk>/edit/", views.party_organization_form, name="party_organization_edit"),
     path("audit/", views.audit_log, name="audit"),
     path("", include("linli.core.urls_spreadsheets")),
 ]

@@ -15,7 +15,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from linli.core import actions, audit, queries
-from linli.core.forms import OrganizationFilterForm, OrganizationForm, PeopleFilterForm, PersonForm
+from linli.core.forms import (
+    OrganizationFilterForm,
+    OrganizationForm,
+    PartyOrganizationForm,
+    PeopleFilterForm,
+    PersonForm,
+)
 from linli.core.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from linli.core.models import Area, Organization, PartyOrganization, Person
 from linli.core.scoping import Perm, can, get_in_scope_or_404, grants_for
@@ -108,7 +114,7 @@ def _record_form(
     request: HttpRequest, *, model: type[Any], form_class: type[Any], pk: int | None, create: Any, update: Any,
     scope_field: str, template: str,
 ) -> HttpResponse:
-    """Create or edit one record through its actions; the same flow for people and organizations.
+    """Create or edit one record through its actions; the same flow for people, organizations and party organizations.
 
     A scope refusal is shown on the field that places the record (its
     neighborhood or area), since that is what the user has to change.
@@ -223,23 +229,50 @@ def party_organizations(request: HttpRequest) -> HttpResponse:
         raise Http404
     q = request.GET.get("q", "")[:50]
     page = _page(request, queries.party_organizations_visible_to(request.user, q))
-    return render(request, "core/party_organizations.html",
-                  {"page": page, "q": q, "query": _query_without_page(request)})
+    context = {
+        "page": page, "q": q, "query": _query_without_page(request),
+        # A new party organization is attached to an area or an organization: only those who hold one can add it.
+        "can_change": can(request.user, Perm.CHANGE) and (
+            queries.area_choices_for(request.user).exists() or queries.organizations_visible_to(request.user).exists()
+        ),
+    }
+    return render(request, "core/party_organizations.html", context)
 
 
 @login_required
 def party_organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
     porg = get_in_scope_or_404(
-        PartyOrganization.objects.select_related("area", "organization", "parent", "secretary"), request.user, pk=pk
+        # The whole chain of upper organizations (four at most, see PartyOrganization.ancestors) in one query.
+        PartyOrganization.objects.select_related("area", "organization", "secretary", "parent__parent__parent__parent"),
+        request.user, pk=pk,
     )
+    ancestors = porg.ancestors()
     members = queries.people_visible_to(request.user).filter(party_membership__party_organization=porg)
     context = {
         "porg": porg,
+        "ancestors": ancestors,
+        # Upper organizations outside the user's scope are named but not linked (they would 404).
+        "linkable": set(queries.party_organizations_visible_to(request.user)
+                        .filter(pk__in=[a.pk for a in ancestors]).values_list("pk", flat=True)),
         "children": queries.party_organizations_visible_to(request.user).filter(parent=porg),
+        "member_count": porg.members.count(),
         "members": members.select_related("party_membership")[:200],
+        "can_change": can(request.user, Perm.CHANGE, porg),
         "history": audit.history_for(porg)[:50],
     }
     return render(request, "core/party_organization_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def party_organization_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    return _record_form(
+        request, model=PartyOrganization, form_class=PartyOrganizationForm, pk=pk,
+        create=actions.create_party_organization,
+        update=lambda actor, porg, fields: actions.update_party_organization(
+            actor=actor, party_organization=porg, **fields),
+        scope_field="area", template="core/party_organization_form.html",
+    )
 
 
 # Audit -----------------------------------------------------------------------
