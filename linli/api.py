@@ -34,6 +34,7 @@ from ninja.utils import check_csrf
 from linli.core.actions import Conflict
 from linli.core.api import router as core_router
 from linli.core.models import APIToken
+from linli.needs.api import router as needs_router
 
 logger = logging.getLogger(__name__)
 
@@ -120,6 +121,7 @@ api = NinjaAPI(
     docs=Swagger(settings={"validatorUrl": None}),
 )
 api.add_router("/", core_router)
+api.add_router("/needs", needs_router)
 
 
 def _error(request: HttpRequest, status: int, detail: str, **extra: Any) -> HttpResponse:

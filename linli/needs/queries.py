@@ -81,14 +81,14 @@ def claimant_areas(user: Any) -> list[Area | None]:
     return areas + [ra.organization.area for ra in _liaison_roles(user)]
 
 
-def _open_to_user(user: Any) -> Q | None:
+def _open_to_user(user: Any, states: tuple[str, ...] = (Need.State.PUBLISHED,)) -> Q | None:
     areas = claimant_areas(user)
     if not areas:
         return None
     q = Q(pk__in=[])
     for area in areas:
         q |= open_to(area)
-    return Q(state=Need.State.PUBLISHED) & q
+    return Q(state__in=states) & q
 
 
 def needs_open_to(user: Any, filters: NeedFilter | None = None) -> QuerySet[Need]:
@@ -118,6 +118,25 @@ def need_for(user: Any, pk: Any) -> Need:
     """One need the user may open; any other answers 404 (out of scope or not there: the same)."""
     try:
         return needs_accessible_to(user).get(pk=pk)
+    except (Need.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+# A need stays known to those it was published for once someone has claimed it.
+_PUBLISHED_ONCE = (Need.State.PUBLISHED, Need.State.CLAIMED, Need.State.FULFILLED, Need.State.CLOSED)
+
+
+def need_to_claim(user: Any, pk: Any) -> Need:
+    """The need a claim is pressed on: one the user may open, or one published for them that
+    someone else has claimed meanwhile — so that a stale page hears "already claimed", not 404."""
+    published_once = _open_to_user(user, _PUBLISHED_ONCE)
+    try:
+        return needs_accessible_to(user).get(pk=pk)
+    except (Need.DoesNotExist, ValueError, TypeError):
+        if published_once is None:
+            raise Http404 from None
+    try:
+        return Need.objects.filter(published_once).get(pk=pk)
     except (Need.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 
@@ -185,7 +204,7 @@ def claims_of(user: Any) -> QuerySet[Claim]:
         return Claim.objects.none()
     return (
         Claim.objects.filter(_claimed_by(user))
-        .select_related("need__neighborhood", "organization", "claimant")
+        .select_related("need__neighborhood", "organization", "claimant", "claimant_area", "need_area")
         .order_by("-created_at", "-id")
     )
 

@@ -1,0 +1,370 @@
+"""JSON endpoints for needs and claims, under /api/v1/needs.
+
+Thin, like core's: parse → one query or action → schema. A need the caller
+may not open (out of their scope, not open to them, not claimed by them)
+answers 404; one they may open but not act on answers 403; a step from the
+wrong state, or a claim someone else won, answers 409 with a sentence naming
+the need's current state.
+
+The wish wall (GET /needs/wall) is public: no login, only the public fields
+of published wishes (alias or given name, age, community, wish text, value
+band). A wish's child is shown to staff in scope (guardian's phone masked)
+and to its claimant (no guardian at all).
+"""
+
+import datetime
+from typing import Any, Literal
+
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema, Status
+from ninja.pagination import paginate
+
+from linli.core import queries as core_queries
+from linli.core.api import AreaRef, OrganizationRef, Pagination
+from linli.core.models import Area, Organization
+from linli.needs import actions, queries
+from linli.needs.models import Claim, Need
+
+router = Router(tags=["needs"])
+
+
+def _actor(request: HttpRequest) -> Any:
+    return request.auth  # type: ignore[attr-defined]  # set by ninja's authentication
+
+
+def _neighborhood(request: HttpRequest, code: str) -> Area:
+    area = core_queries.area_choices_for(_actor(request), levels=(Area.Level.NEIGHBORHOOD,)).filter(code=code).first()
+    if area is None:
+        raise ValidationError(
+            {"neighborhood": _("There is no neighborhood with code %(code)s in your area.") % {"code": code}}
+        )
+    return area
+
+
+def _organization(request: HttpRequest, pk: int) -> Organization:
+    org = core_queries.organizations_visible_to(_actor(request)).filter(pk=pk).first()
+    if org is None:
+        raise ValidationError(
+            {"organization": _("There is no organization with id %(id)s in your area.") % {"id": pk}}
+        )
+    return org
+
+
+# Schemas -----------------------------------------------------------------------------
+
+class NeedOut(Schema):
+    id: int
+    kind: Need.Kind
+    state: Need.State
+    title: str
+    description: str
+    category: Need.Category
+    value_band: Need.ValueBand | Literal[""]
+    neighborhood: AreaRef
+    organization: OrganizationRef | None = Field(description="The organization the need belongs to, if any.")
+    publication_scope: Need.Scope | Literal[""]
+    rejection_reason: str
+    fulfilled_on: datetime.date | None
+    fulfilment_event: str
+    fulfilment_note: str
+    created_at: datetime.datetime
+    submitted_at: datetime.datetime | None
+    published_at: datetime.datetime | None
+    claimed_at: datetime.datetime | None
+    closed_at: datetime.datetime | None
+
+
+class BeneficiaryOut(Schema):
+    public_name: str
+    age: int | None
+    child_name: str
+    school: str
+    school_class: str
+    guardian_consent: bool
+    guardian_name: str | None = Field(description="Staff in scope only; null for the claimant.")
+    guardian_phone: str | None = Field(description="Masked; staff in scope only.")
+
+
+class ClaimOut(Schema):
+    id: int
+    need: int = Field(description="The claimed need's id.")
+    need_title: str
+    claimant: str
+    organization: OrganizationRef | None
+    claimant_area: AreaRef | None
+    need_area: AreaRef
+    cross_region: bool
+    status: Claim.Status
+    created_at: datetime.datetime
+    cancelled_at: datetime.datetime | None
+    cancel_deadline: datetime.datetime = Field(description="Until when the claimant may cancel it themselves.")
+
+    @staticmethod
+    def resolve_need(obj: Claim) -> int:
+        return obj.need_id
+
+    @staticmethod
+    def resolve_need_title(obj: Claim) -> str:
+        return obj.need.title
+
+    @staticmethod
+    def resolve_claimant(obj: Claim) -> str:
+        return str(obj.claimant)
+
+    @staticmethod
+    def resolve_cancel_deadline(obj: Claim) -> datetime.datetime:
+        return obj.cancel_deadline()
+
+
+class NeedDetailOut(NeedOut):
+    allowed_steps: list[str] = Field(description="The steps the need's state allows (permission aside).")
+    beneficiary: BeneficiaryOut | None = Field(description="A wish's child, for staff in scope and the claimant.")
+    claim: ClaimOut | None = Field(description="The active claim, if any.")
+
+    @staticmethod
+    def resolve_allowed_steps(obj: Need) -> list[str]:
+        return obj.allowed_transitions()
+
+    @staticmethod
+    def resolve_beneficiary(obj: Need, context: dict[str, Any]) -> queries.Beneficiary | None:
+        return queries.beneficiary_for(_actor(context["request"]), obj)
+
+    @staticmethod
+    def resolve_claim(obj: Need) -> Claim | None:
+        return queries.active_claim(obj)
+
+
+class PublicWishOut(Schema):
+    id: int
+    title: str
+    description: str
+    category: Need.Category
+    value_band: Need.ValueBand | Literal[""]
+    public_name: str | None = Field(description="A given name or an alias, never the full name.")
+    age: int | None
+    community: str | None
+    published_at: datetime.datetime | None
+
+    @staticmethod
+    def resolve_age(obj: Need) -> int | None:
+        return obj.public_age
+
+    @staticmethod
+    def resolve_community(obj: Need) -> str | None:
+        parent = obj.neighborhood.parent
+        return parent.name if parent is not None else None
+
+
+class NeedFilterIn(Schema):
+    kind: Need.Kind | Literal[""] = ""
+    state: Need.State | Literal[""] = ""
+    category: Need.Category | Literal[""] = ""
+    area: str = Field("", description="An area code: that area and everything under it.")
+    q: str = Field("", max_length=50, description="Part of the title.")
+
+
+class WallFilterIn(Schema):
+    category: Need.Category | Literal[""] = ""
+    value_band: Need.ValueBand | Literal[""] = ""
+    community: str = Field("", description="A community's area code.")
+
+
+class WishIn(Schema):
+    child_name: str | None = None
+    public_name: str | None = Field(None, description="A given name or an alias shown publicly.")
+    birth_date: datetime.date | None = None
+    school: str | None = None
+    school_class: str | None = None
+    guardian_name: str | None = None
+    guardian_phone: str | None = None
+    guardian_consent: bool | None = None
+
+
+class NeedIn(Schema):
+    kind: Need.Kind
+    title: str
+    description: str = ""
+    category: Need.Category = Need.Category.OTHER
+    value_band: Need.ValueBand | Literal[""] = ""
+    neighborhood: str = Field(description="The neighborhood's area code.")
+    organization: int | None = Field(None, description="The id of the organization the need belongs to.")
+    wish: WishIn | None = Field(None, description="A wish's child and guardian.")
+
+
+class NeedPatch(Schema):
+    title: str | None = None
+    description: str | None = None
+    category: Need.Category | None = None
+    value_band: Need.ValueBand | Literal[""] | None = None
+    neighborhood: str | None = Field(None, description="The neighborhood's area code.")
+    organization: int | None = None
+
+
+class ReasonIn(Schema):
+    reason: str = ""
+
+
+class PublishIn(Schema):
+    scope: Need.Scope
+
+
+class FulfilmentIn(Schema):
+    fulfilled_on: datetime.date
+    event: str = Field("", max_length=200, description="e.g. 梦想见面会")
+    note: str = ""
+
+
+class CloseIn(Schema):
+    note: str = ""
+
+
+class ClaimIn(Schema):
+    organization: int | None = Field(None, description="Claim in the name of this organization (its liaison only).")
+
+
+# Input → action keyword arguments ---------------------------------------------------------
+
+def _need_fields(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
+    if "neighborhood" in data:
+        if not data["neighborhood"]:
+            raise ValidationError({"neighborhood": _("Give the neighborhood's area code.")})
+        data["neighborhood"] = _neighborhood(request, data["neighborhood"])
+    if "organization" in data:
+        data["organization"] = _organization(request, data["organization"]) if data["organization"] else None
+    for name in ("description", "value_band"):
+        if name in data and data[name] is None:
+            data[name] = ""
+    return data
+
+
+def _wish_fields(data: dict[str, Any]) -> dict[str, Any]:
+    # null for an optional text means "no value"; the model names the required fields it misses.
+    return {k: ("" if v is None and k not in ("birth_date", "guardian_consent") else v)
+            for k, v in data.items() if not (k == "guardian_consent" and v is None)}
+
+
+def _need(request: HttpRequest, need_id: int) -> Need:
+    return queries.need_for(_actor(request), need_id)
+
+
+# Needs ---------------------------------------------------------------------------------------
+
+@router.get("", response=list[NeedOut])
+@paginate(Pagination)
+def list_needs(request: HttpRequest, filters: Query[NeedFilterIn]) -> QuerySet[Need]:
+    """The needs the caller manages: placed in their areas, or of their organization."""
+    f = queries.NeedFilter(kind=filters.kind, state=filters.state, category=filters.category, area=filters.area,
+                           q=filters.q)
+    return queries.needs_visible_to(_actor(request), f)
+
+
+@router.get("/open", response=list[NeedOut])
+@paginate(Pagination)
+def list_open_needs(request: HttpRequest, filters: Query[NeedFilterIn]) -> QuerySet[Need]:
+    """Published needs the caller may claim (as a resident, or as an organization's liaison)."""
+    f = queries.NeedFilter(kind=filters.kind, category=filters.category, area=filters.area, q=filters.q)
+    return queries.needs_open_to(_actor(request), f)
+
+
+@router.get("/wall", response=list[PublicWishOut], auth=None)
+@paginate(Pagination)
+def wish_wall(request: HttpRequest, filters: Query[WallFilterIn]) -> QuerySet[Need]:
+    """The public wish wall: published wishes, public fields only. No login needed."""
+    f = queries.WallFilter(category=filters.category, value_band=filters.value_band, community=filters.community)
+    return queries.public_wishes(f)
+
+
+@router.get("/claims", response=list[ClaimOut])
+@paginate(Pagination)
+def my_claims(request: HttpRequest) -> QuerySet[Claim]:
+    """The caller's claims, and those made in the name of an organization they are the liaison of."""
+    return queries.claims_of(_actor(request))
+
+
+@router.post("/claims/{claim_id}/cancel", response=ClaimOut)
+def cancel_claim(request: HttpRequest, claim_id: int, payload: ReasonIn) -> Claim:
+    """Give a claimed need back; it is published again. The claimant within the cancel window, or staff."""
+    actor = _actor(request)
+    claim = get_object_or_404(
+        Claim.objects.select_related("need__neighborhood", "claimant", "organization"),
+        pk=claim_id, need__in=queries.needs_accessible_to(actor),
+    )
+    return actions.cancel_claim(actor=actor, claim=claim, reason=payload.reason)
+
+
+@router.get("/{need_id}", response=NeedDetailOut)
+def get_need(request: HttpRequest, need_id: int) -> Need:
+    return _need(request, need_id)
+
+
+@router.post("", response={201: NeedDetailOut})
+def create_need(request: HttpRequest, payload: NeedIn) -> Status[Need]:
+    """A new draft. A wish may carry its child's details now or later (PUT /needs/{id}/wish)."""
+    data = payload.dict()
+    wish = data.pop("wish")
+    fields = _need_fields(request, data)
+    need = actions.create_need(actor=_actor(request), wish=_wish_fields(wish) if wish else None, **fields)
+    return Status(201, _need(request, need.pk))
+
+
+@router.patch("/{need_id}", response=NeedDetailOut)
+def update_need(request: HttpRequest, need_id: int, payload: NeedPatch) -> Need:
+    need = _need(request, need_id)
+    actions.update_need(actor=_actor(request), need=need, **_need_fields(request, payload.dict(exclude_unset=True)))
+    return _need(request, need_id)
+
+
+@router.put("/{need_id}/wish", response=NeedDetailOut)
+def set_wish_details(request: HttpRequest, need_id: int, payload: WishIn) -> Need:
+    """Record or change a wish's child, guardian and consent (until it is published)."""
+    need = _need(request, need_id)
+    actions.set_wish_details(actor=_actor(request), need=need, **_wish_fields(payload.dict(exclude_unset=True)))
+    return need
+
+
+@router.post("/{need_id}/submit", response=NeedDetailOut)
+def submit_need(request: HttpRequest, need_id: int) -> Need:
+    return actions.submit_need(actor=_actor(request), need=_need(request, need_id))
+
+
+@router.post("/{need_id}/approve", response=NeedDetailOut)
+def approve_need(request: HttpRequest, need_id: int) -> Need:
+    return actions.approve_need(actor=_actor(request), need=_need(request, need_id))
+
+
+@router.post("/{need_id}/reject", response=NeedDetailOut)
+def reject_need(request: HttpRequest, need_id: int, payload: ReasonIn) -> Need:
+    return actions.reject_need(actor=_actor(request), need=_need(request, need_id), reason=payload.reason)
+
+
+@router.post("/{need_id}/publish", response=NeedDetailOut)
+def publish_need(request: HttpRequest, need_id: int, payload: PublishIn) -> Need:
+    return actions.publish_need(actor=_actor(request), need=_need(request, need_id), scope=payload.scope)
+
+
+@router.post("/{need_id}/withdraw", response=NeedDetailOut)
+def withdraw_need(request: HttpRequest, need_id: int, payload: ReasonIn) -> Need:
+    return actions.withdraw_need(actor=_actor(request), need=_need(request, need_id), reason=payload.reason)
+
+
+@router.post("/{need_id}/claim", response={201: ClaimOut})
+def claim_need(request: HttpRequest, need_id: int, payload: ClaimIn) -> Status[Claim]:
+    """Claim a published need. 409 with "already claimed" when someone else was first."""
+    need = queries.need_to_claim(_actor(request), need_id)
+    organization = _organization(request, payload.organization) if payload.organization else None
+    return Status(201, actions.claim_need(actor=_actor(request), need=need, organization=organization))
+
+
+@router.post("/{need_id}/fulfil", response=NeedDetailOut)
+def record_fulfilment(request: HttpRequest, need_id: int, payload: FulfilmentIn) -> Need:
+    return actions.record_fulfilment(actor=_actor(request), need=_need(request, need_id),
+                                     fulfilled_on=payload.fulfilled_on, event=payload.event, note=payload.note)
+
+
+@router.post("/{need_id}/close", response=NeedDetailOut)
+def close_need(request: HttpRequest, need_id: int, payload: CloseIn) -> Need:
+    return actions.close_need(actor=_actor(request), need=_need(request, need_id), note=payload.note)
