@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import functools
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -31,18 +32,30 @@ def snapshot(obj: models.Model) -> dict[str, Any]:
     Sensitive values are kept masked so that the audit trail, which admins
     read, does not become a second copy of residents' phone and ID numbers.
     """
-    masks = getattr(obj, "sensitive_fields", {})
     values: dict[str, Any] = {}
-    for f in obj._meta.concrete_fields:
-        if not f.editable or f.primary_key:
-            continue
-        value = getattr(obj, f.attname)
-        if f.name in masks:
-            value = masks[f.name](value or "")
-        elif f.is_relation and value is not None:
-            value = str(getattr(obj, f.name))
-        values[f.name] = _plain(value)
+    for name, attname, mask, is_relation in _audited_fields(type(obj)):
+        value = getattr(obj, attname)
+        if mask is not None:
+            value = mask(value or "")
+        elif value is None or isinstance(value, str | bool):
+            pass  # the common case: JSON takes these as they are
+        elif is_relation:
+            value = str(getattr(obj, name))
+        else:
+            value = _plain(value)
+        values[name] = value
     return values
+
+
+@functools.cache
+def _audited_fields(model: type[models.Model]) -> list[tuple[str, str, Callable[[str], str] | None, bool]]:
+    """(name, attname, mask, is relation) of each audited field; worked out once per model.
+
+    An import snapshots every record it writes, so this is on its hot path.
+    """
+    masks = getattr(model, "sensitive_fields", {})
+    return [(f.name, f.attname, masks.get(f.name), f.is_relation) for f in model._meta.concrete_fields
+            if f.editable and not f.primary_key]
 
 
 def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:

@@ -6,17 +6,16 @@ they live in their own module only because actions.py was being edited by
 someone else when imports were written. Move them when convenient.
 
 All or nothing: a file with any bad row cannot be confirmed, and confirming
-checks the whole file again inside the transaction that writes it, because
+checks the records again inside the transaction that writes them, because
 the database may have changed since the preview (someone registered one of
 the people meanwhile, or the actor lost a role).
 
-Processing is synchronous, within the request. Measured with
-bench/import_people.py on the 2-core reference machine (PostgreSQL, shared
-with other work): 200 rows take ~0.1 s to preview and ~0.2 s to import;
-10,000 rows ~4 s and ~8 s. The cost is per row and CPU-bound (pinyin keys
-and full_clean run on every row, twice; one audit event per record), so
-uploads much beyond 20,000 rows belong in a background task, which can call
-these same functions unchanged.
+The preview keeps the records it built with the job (`ImportJob.checked`),
+so confirming does not read and check the file a second time; see
+spreadsheets.recheck_stored. Processing is synchronous, within the request:
+bench/import_people.py measures preview and confirmation (figures in the
+README). Uploads much beyond the row cap belong in a background task, which
+can call these same functions unchanged.
 """
 
 from __future__ import annotations
@@ -32,7 +31,7 @@ from linli.core import audit
 from linli.core.bulk import insert_many
 from linli.core.models import ImportJob
 from linli.core.scoping import Perm, can
-from linli.core.spreadsheets import CHECKERS, Checked
+from linli.core.spreadsheets import CHECKERS, Checked, recheck_stored, store_checked
 
 
 def _require_import(actor: Any) -> None:
@@ -40,19 +39,27 @@ def _require_import(actor: Any) -> None:
         raise PermissionDenied(_("You do not have permission to import records."))
 
 
-def _check(kind: str, content: bytes, actor: Any, *, recheck: bool = False) -> Checked:
+def _check(kind: str, content: bytes, actor: Any) -> Checked:
     try:
         checker = CHECKERS[kind]
     except KeyError:
         raise ValidationError(_("Unknown kind of import: %(kind)s.") % {"kind": kind}) from None
-    return checker(content, actor=actor, recheck=recheck)
+    return checker(content, actor=actor)
+
+
+def _recheck(job: ImportJob, actor: Any) -> Checked:
+    """Check a previewed job again against the database as it is now (see spreadsheets.recheck_stored)."""
+    checked = recheck_stored(job.kind, job.checked, actor=actor)
+    if checked is None:
+        checked = _check(job.kind, bytes(job.content), actor)
+    return checked
 
 
 def import_jobs_visible_to(user: Any) -> models.QuerySet[ImportJob]:
     """An upload is seen only by whoever made it: it holds residents' numbers in full."""
     if user is None or not user.is_authenticated:
         return ImportJob.objects.none()
-    return ImportJob.objects.filter(created_by=user).defer("content").order_by("-created_at", "-id")
+    return ImportJob.objects.filter(created_by=user).defer("content", "checked").order_by("-created_at", "-id")
 
 
 @transaction.atomic
@@ -74,6 +81,8 @@ def preview_import(*, actor: Any, kind: str, filename: str, content: bytes) -> I
         content=content,
         row_count=checked.row_count,
         errors=checked.error_dicts(),
+        # Confirmation inserts these records after checking them again; a file with errors is never confirmed.
+        checked={} if checked.errors else store_checked(kind, checked),
     )
     audit.record(actor=actor, action="core.import_previewed", target=job,
                  data={"kind": kind, "filename": job.filename, "rows": checked.row_count,
@@ -93,7 +102,8 @@ def confirm_import(*, actor: Any, job: ImportJob) -> int:
         with transaction.atomic():
             # The row lock makes a double click (or two tabs) import the file once:
             # the second confirmation waits here, then finds the job already imported.
-            locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+            # The file itself is read again only for a job previewed without kept records.
+            locked = ImportJob.objects.select_for_update().defer("content").get(pk=job.pk)
             if locked.created_by_id != actor.pk:
                 raise PermissionDenied(_("Only the person who uploaded a file can import it."))
             if locked.status == ImportJob.Status.IMPORTED:
@@ -101,9 +111,9 @@ def confirm_import(*, actor: Any, job: ImportJob) -> int:
             if locked.status != ImportJob.Status.PREVIEWED:
                 raise ValidationError(_("This file has errors. Correct them in Excel and upload the file again."),
                                       code="has_errors")
-            # The stored file is the previewed one, so only what depends on the
+            # The records are the previewed ones, so only what depends on the
             # database (scope, areas, duplicates) can have changed: recheck that.
-            checked = _check(locked.kind, bytes(locked.content), actor, recheck=True)
+            checked = _recheck(locked, actor)
             if checked.errors:
                 locked.status = ImportJob.Status.REJECTED
                 locked.errors = checked.error_dicts()
@@ -142,7 +152,8 @@ def _insert(*, actor: Any, job: ImportJob, checked: Checked) -> int:
     job.errors = []
     # The upload holds residents' numbers in full; once imported, the records are the copy to keep.
     job.content = b""
-    job.save(update_fields=["status", "imported_count", "imported_at", "errors", "content"])
+    job.checked = {}
+    job.save(update_fields=["status", "imported_count", "imported_at", "errors", "content", "checked"])
     audit.record(actor=actor, action="core.import_confirmed", target=job,
                  data={"kind": job.kind, "filename": job.filename, "count": len(records)})
     return len(records)

@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 from django.contrib.auth.models import AbstractUser
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -19,10 +20,12 @@ from pypinyin import lazy_pinyin
 
 from linli.core.validators import (
     birth_date_from_id,
+    is_valid_id_number,
     mask_id_number,
     mask_phone,
     normalize_id_number,
     normalize_phone,
+    today,
     validate_id_number,
     validate_not_future,
     validate_phone,
@@ -343,6 +346,7 @@ class Person(PinyinSearchable):
     neighborhood = models.ForeignKey(
         Area, verbose_name=_("neighborhood"), on_delete=models.PROTECT, related_name="residents",
         limit_choices_to={"level": Area.Level.NEIGHBORHOOD},
+        db_index=False,  # the (neighborhood, name) and (neighborhood, phone) indexes lead with it
     )
     organization = models.ForeignKey(
         Organization, verbose_name=_("works at"), null=True, blank=True, on_delete=models.SET_NULL,
@@ -406,16 +410,14 @@ class Person(PinyinSearchable):
         contradiction."""
         if not self.id_number:
             return {}
-        try:
-            validate_id_number(self.id_number)
-        except ValidationError:
+        if not is_valid_id_number(self.id_number):
             return {}  # the field's own error says what is wrong
         born = birth_date_from_id(self.id_number)
         gender = self.Gender.MALE if int(self.id_number[16]) % 2 else self.Gender.FEMALE
         errors = {}
         if self.birth_date is None:
             self.birth_date = born
-        elif self.birth_date != born and self.birth_date <= timezone.localdate():  # a future date has its own error
+        elif self.birth_date != born and self.birth_date <= today():  # a future date has its own error
             errors["birth_date"] = _("The ID number says this person was born on %(date)s.") % {"date": born}
         if not self.gender:
             self.gender = gender
@@ -455,9 +457,9 @@ class Person(PinyinSearchable):
     def age(self) -> int | None:
         if not self.birth_date:
             return None
-        today = timezone.localdate()
+        now = today()
         born = self.birth_date
-        return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+        return now.year - born.year - ((now.month, now.day) < (born.month, born.day))
 
 
 class PartyMembership(models.Model):
@@ -552,8 +554,10 @@ class AuditEvent(models.Model):
     """One entry of the append-only audit trail.
 
     Written by actions.py in the same transaction as the change it records;
-    database triggers (migration 0002) refuse UPDATE and DELETE on both
-    SQLite and PostgreSQL, so not even a bug in the product can rewrite it.
+    database triggers (migration 0002) refuse UPDATE (and DELETE, on
+    PostgreSQL), so not even a bug in the product can rewrite it. SQLite
+    drops the trigger when a migration alters this table: such a migration
+    must put it back, as 0003 does.
     """
 
     created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
@@ -562,10 +566,10 @@ class AuditEvent(models.Model):
         related_name="+",
     )
     actor_name = models.CharField(_("actor name"), max_length=150, blank=True)
-    action = models.CharField(_("action"), max_length=64, db_index=True)
+    action = models.CharField(_("action"), max_length=64)
     target_type = models.ForeignKey(
         ContentType, verbose_name=_("record type"), null=True, blank=True, on_delete=models.DO_NOTHING,
-        db_constraint=False, related_name="+",
+        db_constraint=False, related_name="+", db_index=False,  # core_audit_target leads with it
     )
     target_id = models.CharField(_("record id"), max_length=64, blank=True)
     target_repr = models.CharField(_("record"), max_length=200, blank=True)
@@ -576,7 +580,12 @@ class AuditEvent(models.Model):
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
         ordering: ClassVar = ["-created_at", "-id"]
-        indexes: ClassVar = [models.Index(fields=["target_type", "target_id"], name="core_audit_target")]
+        # Few indexes: an import writes an event per record. The target index serves a record's history
+        # (and lookups by type alone); the action index, with pattern ops, both = and startswith.
+        indexes: ClassVar = [
+            models.Index(fields=["target_type", "target_id"], name="core_audit_target"),
+            models.Index(fields=["action"], name="core_audit_action", opclasses=["varchar_pattern_ops"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.target_repr}"
@@ -690,6 +699,8 @@ class ImportJob(models.Model):
     content = models.BinaryField(editable=False)
     row_count = models.PositiveIntegerField(_("rows"), default=0)
     errors = models.JSONField(_("errors"), default=list, blank=True)
+    # The records a preview built, inserted on confirmation; holds numbers in full, so emptied on import.
+    checked = models.JSONField(default=dict, blank=True, editable=False, encoder=DjangoJSONEncoder)
     imported_count = models.PositiveIntegerField(_("imported"), default=0)
     imported_at = models.DateTimeField(_("imported at"), null=True, blank=True)
 

@@ -40,6 +40,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from linli.core.bulk import matching
 from linli.core.models import Area, Organization, Person
 from linli.core.scoping import Perm, grants_for, scope_queryset
 from linli.core.validators import birth_date_from_id
@@ -54,8 +55,6 @@ MAX_UNCOMPRESSED_BYTES = 400 * 1024 * 1024
 HEADER_SEARCH_ROWS = 10
 # Enough to fix a file by; a file with thousands of bad rows is the wrong file.
 MAX_REPORTED_ERRORS = 1000
-# Databases cap the parameters of one statement; IN lists are sent in slices.
-IN_CHUNK = 900
 
 _MALE = frozenset({"男", "男性", "m", "male"})
 _FEMALE = frozenset({"女", "女性", "f", "female"})
@@ -160,6 +159,7 @@ class Checked:
     row_count: int
     records: list[tuple[int, models.Model]]
     errors: list[RowError]
+    headers: dict[str, str] = field(default_factory=dict)  # column key -> the header as written in the file
 
     def error_dicts(self) -> list[dict[str, Any]]:
         shown = [e.as_dict() for e in self.errors[:MAX_REPORTED_ERRORS]]
@@ -366,12 +366,6 @@ def _id_text(value: Any) -> str:
     return _text(value)
 
 
-def _chunks(values: Iterable[Any], size: int = IN_CHUNK) -> Iterator[list[Any]]:
-    values = list(values)
-    for start in range(0, len(values), size):
-        yield values[start:start + size]
-
-
 # Checking --------------------------------------------------------------------
 
 class _Areas:
@@ -383,20 +377,18 @@ class _Areas:
         names = {_text(v.get("area_name")) for _, v in rows} - {""}
         self.by_code: dict[str, Area] = {}
         self.by_name: dict[str, list[Area]] = defaultdict(list)
-        for chunk in _chunks(codes):
-            for area in Area.objects.filter(code__in=chunk):
+        for qs in matching(Area.objects.all(), "code", codes):
+            for area in qs:
                 self.by_code[area.code] = area
         named = Area.objects.filter(level=level) if level else Area.objects.all()
-        for chunk in _chunks(names):
-            for area in named.filter(name__in=chunk):
+        for qs in matching(named, "name", names):
+            for area in qs:
                 self.by_name[area.name].append(area)
         # The one scoping function decides, once for all rows, which of these areas the actor may import into.
         found = {a.pk for a in self.by_code.values()} | {a.pk for group in self.by_name.values() for a in group}
         self.allowed: set[int] = set()
-        for chunk in _chunks(found):
-            self.allowed.update(
-                scope_queryset(Area.objects.filter(pk__in=chunk), actor, Perm.IMPORT).values_list("pk", flat=True)
-            )
+        for qs in matching(scope_queryset(Area.objects.all(), actor, Perm.IMPORT), "pk", found):
+            self.allowed.update(qs.values_list("pk", flat=True))
 
     def resolve(self, values: dict[str, Any], *, optional: bool = False) -> tuple[Area | None, str, str | None]:
         """(area, key of the column it came from, error message); `optional` lets both cells be empty."""
@@ -448,22 +440,21 @@ def _masked(value: str) -> bool:
     return "*" in value
 
 
-def check_people(content: bytes, *, actor: Any, max_rows: int | None = None, recheck: bool = False) -> Checked:
-    """Check every row of a people spreadsheet; build the Person records it describes.
-
-    `recheck` is for confirming a previewed file: the stored bytes are the
-    same, so each row's own field rules gave the same answer at preview and
-    are skipped; everything that depends on the database (areas and scope,
-    workplaces, duplicates) is checked again.
-    """
-    layout = PEOPLE
-    sheet = read_sheet(content, layout, max_rows=max_rows)
-    errors: list[RowError] = []
-
+def _header_names(layout: Layout, headers: dict[str, str]) -> Callable[[str | None], str]:
+    """A column key -> the header to name in a message: as written in the file, else the template's."""
     def header(key: str | None) -> str:
         if key is None:
             return ""
-        return sheet.headers.get(key) or layout.column(key).header
+        return headers.get(key) or layout.column(key).header
+    return header
+
+
+def check_people(content: bytes, *, actor: Any, max_rows: int | None = None) -> Checked:
+    """Check every row of a people spreadsheet; build the Person records it describes."""
+    layout = PEOPLE
+    sheet = read_sheet(content, layout, max_rows=max_rows)
+    errors: list[RowError] = []
+    header = _header_names(layout, sheet.headers)
 
     areas = _Areas(actor, sheet.rows, Area.Level.NEIGHBORHOOD)
     organizations = _OrganizationNames(actor, sheet.rows)
@@ -503,7 +494,7 @@ def check_people(content: bytes, *, actor: Any, max_rows: int | None = None, rec
         person.fill_derived_fields()
         # Areas and organizations were resolved in bulk above: ForeignKey
         # validation would cost a query per row. Uniqueness is checked in bulk below.
-        for name, message in [] if recheck else _field_errors(person, exclude=["neighborhood", "organization"]):
+        for name, message in _field_errors(person, exclude=["neighborhood", "organization"]):
             key = area_key if name == "neighborhood" else field_columns.get(name)
             if key in ("phone", "id_number") and _masked(getattr(person, key) or ""):
                 message = _("This number is masked (“*”), as in an export without numbers shown. Type the "
@@ -523,7 +514,8 @@ def check_people(content: bytes, *, actor: Any, max_rows: int | None = None, rec
 
     errors.extend(_people_duplicates(actor, built, header))
     errors.sort(key=lambda e: e.row)
-    return Checked(row_count=len(sheet.rows), records=[(n, p) for n, p, _bad in built], errors=errors)
+    return Checked(row_count=len(sheet.rows), records=[(n, p) for n, p, _bad in built], errors=errors,
+                   headers=sheet.headers)
 
 
 def _people_duplicates(
@@ -544,14 +536,12 @@ def _people_duplicates(
             first_by_id[person.id_number] = number
 
     registered: set[str | None] = set()  # id_number is nullable; the filter leaves only strings
-    for chunk in _chunks(first_by_id):
-        registered.update(Person.objects.filter(id_number__in=chunk).values_list("id_number", flat=True))
+    for qs in matching(Person.objects.all(), "id_number", first_by_id):
+        registered.update(qs.values_list("id_number", flat=True))
     visible: dict[str | None, tuple[str, str]] = {}
-    for chunk in _chunks(registered):
-        # Only records the actor may see are described; others are just "already registered".
-        for id_number, name, area_name in scope_queryset(
-            Person.objects.filter(id_number__in=chunk), actor, Perm.VIEW
-        ).values_list("id_number", "name", "neighborhood__name"):
+    # Only records the actor may see are described; others are just "already registered".
+    for qs in matching(scope_queryset(Person.objects.all(), actor, Perm.VIEW), "id_number", registered):
+        for id_number, name, area_name in qs.values_list("id_number", "name", "neighborhood__name"):
             visible[id_number] = (name, area_name)
     for number, person, _bad in built:
         if number in flagged or person.id_number not in registered:
@@ -581,9 +571,9 @@ def _people_duplicates(
             candidates.append((number, person))
     existing: set[tuple[int, str, str]] = set()
     neighborhood_ids = {p.neighborhood_id for _n, p in candidates}
-    for chunk in _chunks({p.phone for _n, p in candidates}):
-        existing.update(Person.objects.filter(neighborhood_id__in=neighborhood_ids, phone__in=chunk)
-                        .values_list("neighborhood_id", "name", "phone"))
+    for qs in matching(Person.objects.filter(neighborhood_id__in=neighborhood_ids), "phone",
+                       {p.phone for _n, p in candidates}):
+        existing.update(qs.values_list("neighborhood_id", "name", "phone"))
     for number, person in candidates:
         if (person.neighborhood_id, person.name, person.phone) in existing:
             errors.append(RowError(number, header("name"), _(
@@ -598,10 +588,8 @@ class _OrganizationNames:
     def __init__(self, actor: Any, rows: Sequence[tuple[int, dict[str, Any]]]) -> None:
         names = {_text(v.get("organization")) for _, v in rows} - {""}
         self.by_name: dict[str, list[Organization]] = defaultdict(list)
-        for chunk in _chunks(names):
-            for org in scope_queryset(Organization.objects.filter(name__in=chunk), actor, Perm.VIEW).select_related(
-                "area"
-            ):
+        for qs in matching(scope_queryset(Organization.objects.all(), actor, Perm.VIEW), "name", names):
+            for org in qs.select_related("area"):
                 self.by_name[org.name].append(org)
 
     def resolve(self, name: str, neighborhood: Area | None) -> tuple[Organization | None, str | None]:
@@ -640,16 +628,11 @@ def kind_label(value: str) -> str:
         return str(Organization.Kind(value).label)
 
 
-def check_organizations(content: bytes, *, actor: Any, max_rows: int | None = None,
-                        recheck: bool = False) -> Checked:
+def check_organizations(content: bytes, *, actor: Any, max_rows: int | None = None) -> Checked:
     """Check every row of an organization spreadsheet; build the Organization records it describes."""
     layout = ORGANIZATIONS
     sheet = read_sheet(content, layout, max_rows=max_rows)
-
-    def header(key: str | None) -> str:
-        if key is None:
-            return ""
-        return sheet.headers.get(key) or layout.column(key).header
+    header = _header_names(layout, sheet.headers)
 
     areas = _Areas(actor, sheet.rows, None)
     # A unit outside every area (a district bureau) is visible only to global roles; only they may leave it empty.
@@ -682,7 +665,7 @@ def check_organizations(content: bytes, *, actor: Any, max_rows: int | None = No
         )
         organization.fill_derived_fields()
         # The area was resolved in bulk above; ForeignKey validation would cost a query per row.
-        for name, message in [] if recheck else _field_errors(organization, exclude=["area"]):
+        for name, message in _field_errors(organization, exclude=["area"]):
             if name == "kind" and kind_text:
                 continue  # already said which types exist
             key = field_columns.get(name)
@@ -695,7 +678,15 @@ def check_organizations(content: bytes, *, actor: Any, max_rows: int | None = No
         if organization.name and area_error is None:
             candidates.append((number, organization))
 
-    # The same name twice in one area (the model's unique constraint): in the file, or already registered.
+    errors.extend(_organization_duplicates(candidates, header))
+    errors.sort(key=lambda e: e.row)
+    return Checked(row_count=len(sheet.rows), records=records, errors=errors, headers=sheet.headers)
+
+
+def _organization_duplicates(candidates: list[tuple[int, Organization]],
+                             header: Callable[[str | None], str]) -> list[RowError]:
+    """The same name twice in one area (the model's unique constraint): in the file, or already registered."""
+    errors: list[RowError] = []
     first: dict[tuple[int | None, str], int] = {}
     unique: list[tuple[int, Organization]] = []
     for number, org in candidates:
@@ -707,18 +698,127 @@ def check_organizations(content: bytes, *, actor: Any, max_rows: int | None = No
             first[place] = number
             unique.append((number, org))
     existing: set[tuple[int | None, str]] = set()
-    for chunk in _chunks({name for _area, name in first}):
-        existing.update(Organization.objects.filter(name__in=chunk).values_list("area_id", "name"))
+    for qs in matching(Organization.objects.all(), "name", {name for _area, name in first}):
+        existing.update(qs.values_list("area_id", "name"))
     for number, org in unique:
         if (org.area_id, org.name) in existing:
             errors.append(RowError(number, header("name"), _(
                 "An organization with this name is already registered in %(area)s.")
                 % {"area": org.area.name if org.area else _("no area")}))
-    errors.sort(key=lambda e: e.row)
-    return Checked(row_count=len(sheet.rows), records=records, errors=errors)
+    return errors
 
 
 CHECKERS: dict[str, Callable[..., Checked]] = {PEOPLE.kind: check_people, ORGANIZATIONS.kind: check_organizations}
+
+
+# Confirming ------------------------------------------------------------------
+#
+# A previewed file is confirmed from the records its check built, kept with
+# the import job, instead of reading and checking the file again: the bytes
+# are the same, so every row's own rules would answer the same, and
+# rebuilding the records was most of a confirmation's time. Whatever depends
+# on the database — the actor's scope, the areas and workplaces named,
+# duplicates — is checked again, in bulk.
+
+MODELS: dict[str, type[models.Model]] = {PEOPLE.kind: Person, ORGANIZATIONS.kind: Organization}
+
+
+def _stored_fields(model: type[models.Model]) -> list[models.Field]:
+    """The fields a check fills in; the primary key and timestamps are set on insert."""
+    return [f for f in model._meta.concrete_fields
+            if not f.primary_key and not getattr(f, "auto_now", False) and not getattr(f, "auto_now_add", False)]
+
+
+def store_checked(kind: str, checked: Checked) -> dict[str, Any]:
+    """A checked file's records as JSON, to confirm from (see `recheck_stored`)."""
+    fields = _stored_fields(MODELS[kind])
+    return {
+        "headers": checked.headers,
+        "fields": [f.attname for f in fields],
+        "rows": [[number, *(getattr(record, f.attname) for f in fields)] for number, record in checked.records],
+    }
+
+
+def _stored_records(kind: str, stored: dict[str, Any]) -> list[tuple[int, Any]] | None:
+    """The records `store_checked` kept, as unsaved instances; None if the model has changed since."""
+    model = MODELS[kind]
+    fields = _stored_fields(model)
+    if stored.get("fields") != [f.attname for f in fields]:
+        return None
+    concrete = model._meta.concrete_fields
+    # Positional arguments in field order are Model.__init__'s fast path.
+    slots = [fields.index(f) if f in fields else None for f in concrete]
+    dates = {i for i, f in enumerate(fields) if isinstance(f, models.DateField)}  # JSON kept them as text
+    records = []
+    for number, *values in stored["rows"]:
+        for i in dates:
+            if values[i] is not None:
+                values[i] = fields[i].to_python(values[i])
+        records.append((number, model(*[None if slot is None else values[slot] for slot in slots])))
+    return records
+
+
+def recheck_stored(kind: str, stored: dict[str, Any], *, actor: Any) -> Checked | None:
+    """Check a previewed file's stored records against the database as it is now.
+
+    None when nothing usable was stored (a job previewed before records were
+    kept, or before the model changed): check the file itself again then.
+    """
+    records = _stored_records(kind, stored) if stored else None
+    if records is None:
+        return None
+    layout = LAYOUTS[kind]
+    header = _header_names(layout, stored["headers"])
+    area_header = header("area_code" if "area_code" in stored["headers"] else "area_name")
+    errors: list[RowError] = []
+    area_field = "neighborhood" if kind == PEOPLE.kind else "area"
+    area_ids = {getattr(r, f"{area_field}_id") for _n, r in records} - {None}
+    areas = Area.objects.in_bulk(area_ids)
+    allowed = set(scope_queryset(Area.objects.filter(pk__in=area_ids), actor, Perm.IMPORT)
+                  .values_list("pk", flat=True))
+    area_optional = kind == ORGANIZATIONS.kind and Perm.IMPORT in grants_for(actor).global_perms
+    organizations: dict[int, Organization] = {}
+    if kind == PEOPLE.kind:
+        org_ids = {r.organization_id for _n, r in records} - {None}
+        for qs in matching(scope_queryset(Organization.objects.all(), actor, Perm.VIEW), "pk", org_ids):
+            organizations.update((o.pk, o) for o in qs)
+    built: list[tuple[int, Any, set[str | None]]] = []
+    for number, record in records:
+        bad: set[str | None] = set()
+        area_id = getattr(record, f"{area_field}_id")
+        if area_id is None:
+            if not area_optional:
+                errors.append(RowError(number, area_header, _("Enter the %(noun)s code.") % {"noun": _("area")}))
+                bad.add("area")
+        elif area_id not in areas:
+            errors.append(RowError(number, area_header, _("This row's area has been removed since the preview.")))
+            bad.add("area")
+        elif area_id not in allowed:
+            errors.append(RowError(number, area_header, _(
+                "%(area)s is not in your area: you can only import into areas you are responsible for.")
+                % {"area": areas[area_id].name}))
+            bad.add("area")
+        if "area" in bad:
+            setattr(record, f"{area_field}_id", None)  # as a check leaves a row whose area it refused
+        elif area_id is not None:
+            setattr(record, area_field, areas[area_id])
+        if kind == PEOPLE.kind and record.organization_id is not None:
+            if record.organization_id in organizations:
+                record.organization = organizations[record.organization_id]
+            else:
+                errors.append(RowError(number, header("organization"), _(
+                    "This workplace is no longer registered, or no longer in your area; leave the cell empty "
+                    "or register it first.")))
+                record.organization_id = None
+                bad.add("organization")
+        built.append((number, record, bad))
+    if kind == PEOPLE.kind:
+        errors.extend(_people_duplicates(actor, built, header))
+    else:
+        errors.extend(_organization_duplicates([(n, r) for n, r, bad in built if not bad], header))
+    errors.sort(key=lambda e: e.row)
+    return Checked(row_count=len(records), records=[(n, r) for n, r, _bad in built], errors=errors,
+                   headers=stored["headers"])
 
 
 # Writing ---------------------------------------------------------------------

@@ -16,8 +16,8 @@ from django.utils import timezone, translation
 from openpyxl import Workbook
 from python_calamine import load_workbook
 
-from linli.core import imports, spreadsheets
-from linli.core.models import AuditEvent, ImportJob, Organization, Person
+from linli.core import actions, imports, spreadsheets
+from linli.core.models import AuditEvent, ImportJob, Organization, Person, Role
 from linli.core.tests.factories import PersonFactory, make_id_number
 
 pytestmark = pytest.mark.django_db
@@ -239,16 +239,74 @@ def test_a_record_registered_between_check_and_insert_rolls_the_whole_file_back(
                                                                                monkeypatch):
     rows = residents(20)
     job = preview(lianyang2_secretary, xlsx(rows))
-    stale = spreadsheets.check_people(xlsx(rows), actor=lianyang2_secretary)
+    stale = imports._recheck(job, lianyang2_secretary)
     PersonFactory(name="抢先者", neighborhood=tree.lianyang2, id_number=rows[12][4])
     # As if the other registration committed just after confirm's check had run.
-    monkeypatch.setattr(imports, "_check", lambda kind, content, actor, recheck=False: stale)
+    monkeypatch.setattr(imports, "_recheck", lambda job, actor: stale)
     with pytest.raises(ValidationError, match="nothing was imported"):
         imports.confirm_import(actor=lianyang2_secretary, job=job)
     assert Person.objects.count() == 1
     assert not AuditEvent.objects.filter(action="core.person.created").exists()
     job.refresh_from_db()
     assert job.status == ImportJob.Status.PREVIEWED
+
+
+def test_confirm_refuses_rows_of_an_area_the_uploader_no_longer_holds(lianyang2_secretary, platform_admin, tree):
+    both = actions.assign_role(actor=platform_admin, user=lianyang2_secretary, role=Role.NEIGHBORHOOD_SECRETARY,
+                               area=tree.peihua1)
+    job = preview(lianyang2_secretary, xlsx([resident(0), resident(1, PH1), resident(2)]))
+    assert job.status == ImportJob.Status.PREVIEWED
+    actions.revoke_role(actor=platform_admin, assignment=both)
+
+    actor = type(lianyang2_secretary).objects.get(pk=lianyang2_secretary.pk)  # a new request: fresh grants
+    with pytest.raises(ValidationError, match="changed since the preview"):
+        imports.confirm_import(actor=actor, job=job)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.REJECTED
+    assert [(e["row"], e["column"]) for e in job.errors] == [(row_of(1), "居民区编码")]
+    assert "not in your area" in job.errors[0]["message"]
+    assert Person.objects.count() == 0
+
+
+def test_confirm_refuses_a_workplace_removed_since_the_preview(lianyang2_secretary, tree, resident_unit):
+    job = preview(lianyang2_secretary, xlsx([resident(0), resident(1, organization="联洋物业")]))
+    assert job.status == ImportJob.Status.PREVIEWED
+    resident_unit.delete()
+
+    with pytest.raises(ValidationError, match="changed since the preview"):
+        imports.confirm_import(actor=lianyang2_secretary, job=job)
+    job.refresh_from_db()
+    assert [(e["row"], e["column"]) for e in job.errors] == [(row_of(1), "工作单位")]
+    assert Person.objects.count() == 0
+
+
+def test_confirm_inserts_the_previewed_records_and_then_forgets_them(lianyang2_secretary, tree, resident_unit):
+    rows = [resident(0, birth_date=""), resident(1, organization="联洋物业")]
+    job = preview(lianyang2_secretary, xlsx(rows))
+    # The records are kept between preview and confirmation, numbers in full: the uploader's alone, and
+    # only until the import.
+    assert [row[0] for row in job.checked["rows"]] == [row_of(0), row_of(1)]
+    imports.confirm_import(actor=lianyang2_secretary, job=job)
+    job.refresh_from_db()
+    assert job.checked == {} and bytes(job.content) == b""
+    first, second = Person.objects.get(id_number=rows[0][4]), Person.objects.get(id_number=rows[1][4])
+    assert first.birth_date == datetime.date(1940, 1, 1)  # from the ID number, kept as a date
+    assert first.name_initials and first.neighborhood == tree.lianyang2 and first.organization is None
+    assert second.organization == resident_unit and second.is_volunteer is False
+    assert first.created_at and first.updated_at
+
+
+def test_a_job_previewed_without_kept_records_is_confirmed_from_its_file(lianyang2_secretary, tree):
+    job = preview(lianyang2_secretary, xlsx(residents(3)))
+    ImportJob.objects.filter(pk=job.pk).update(checked={})  # as a job previewed by an earlier version
+    job.refresh_from_db()
+    assert imports.confirm_import(actor=lianyang2_secretary, job=job) == 3
+    assert Person.objects.count() == 3
+
+
+def test_a_file_with_errors_keeps_no_records(lianyang2_secretary, tree):
+    job = preview(lianyang2_secretary, xlsx([resident(0), resident(1, phone="12345")]))
+    assert job.status == ImportJob.Status.REJECTED and job.checked == {}
 
 
 def test_a_file_is_imported_once(lianyang2_secretary, tree):
