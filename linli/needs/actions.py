@@ -73,6 +73,14 @@ _REFUSALS: dict[str, Promise] = {
 }
 
 
+# The permission each staff step needs over the need (claims have their own rules, see claim_need).
+STEP_PERMISSIONS: dict[str, Perm] = {
+    "edit": Perm.CHANGE, "submit": Perm.CHANGE, "withdraw": Perm.CHANGE,
+    "approve": Perm.REVIEW, "reject": Perm.REVIEW, "publish": Perm.REVIEW, "fulfil": Perm.REVIEW,
+    "close": Perm.REVIEW,
+}
+
+
 def _refusal(step: str, state: str) -> IllegalTransition:
     if step == "claim" and state in (Need.State.CLAIMED, Need.State.FULFILLED, Need.State.CLOSED):
         return AlreadyClaimed(_("This need has already been claimed."), code="already_claimed")
@@ -162,7 +170,7 @@ def update_need(*, actor: Any, need: Need, **fields: Any) -> Need:
     unknown = set(fields) - set(NEED_FIELDS)
     if unknown:
         raise TypeError(f"update_need() got unexpected fields: {sorted(unknown)}")
-    _require(actor, Perm.CHANGE, need)
+    _require(actor, STEP_PERMISSIONS["edit"], need)
     locked = _lock(need, "edit", frozenset({Need.State.DRAFT}))
     if fields.get("organization") is not None and fields["organization"].pk != locked.organization_id:
         _require(actor, Perm.VIEW, fields["organization"])
@@ -188,7 +196,7 @@ def set_wish_details(*, actor: Any, need: Need, **fields: Any) -> WishDetails:
     """
     if need.kind != Need.Kind.WISH:
         raise ValidationError(_("Only a wish has a beneficiary child."))
-    _require(actor, Perm.CHANGE, need)
+    _require(actor, STEP_PERMISSIONS["edit"], need)
     _lock(need, "edit_details", Need.EDITABLE_DETAILS_STATES)
     details = WishDetails.objects.filter(need=need).first()
     before = audit.snapshot(details) if details is not None else {}
@@ -215,7 +223,7 @@ def _has_details(need: Need) -> None:
 
 @transaction.atomic
 def submit_need(*, actor: Any, need: Need) -> Need:
-    _require(actor, Perm.CHANGE, need)
+    _require(actor, STEP_PERMISSIONS["submit"], need)
     before = _move(need, "submit", Need.State.SUBMITTED, guard=_has_details, submitted_at=timezone.now())
     _record(actor, "needs.submitted", need, before)
     return need
@@ -223,7 +231,7 @@ def submit_need(*, actor: Any, need: Need) -> Need:
 
 @transaction.atomic
 def approve_need(*, actor: Any, need: Need) -> Need:
-    _require(actor, Perm.REVIEW, need)
+    _require(actor, STEP_PERMISSIONS["approve"], need)
     before = _move(need, "approve", Need.State.APPROVED)
     _record(actor, "needs.approved", need, before)
     return need
@@ -231,7 +239,7 @@ def approve_need(*, actor: Any, need: Need) -> Need:
 
 @transaction.atomic
 def reject_need(*, actor: Any, need: Need, reason: str) -> Need:
-    _require(actor, Perm.REVIEW, need)
+    _require(actor, STEP_PERMISSIONS["reject"], need)
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the need is rejected; the person who submitted it reads this.")})
@@ -252,7 +260,7 @@ def _publishable(need: Need) -> None:
 @transaction.atomic
 def publish_need(*, actor: Any, need: Need, scope: str) -> Need:
     """Open an approved need to claimants in `scope`: its neighborhood, its subdistrict or the whole city."""
-    _require(actor, Perm.REVIEW, need)
+    _require(actor, STEP_PERMISSIONS["publish"], need)
     if scope not in Need.Scope.values:
         raise ValidationError({"scope": _("Choose who may claim the need: the neighborhood, the subdistrict or "
                                           "the whole city.")})
@@ -265,7 +273,7 @@ def publish_need(*, actor: Any, need: Need, scope: str) -> Need:
 @transaction.atomic
 def withdraw_need(*, actor: Any, need: Need, reason: str = "") -> Need:
     """Take a need back before anyone claims it (a claimed need's claim is cancelled first)."""
-    _require(actor, Perm.CHANGE, need)
+    _require(actor, STEP_PERMISSIONS["withdraw"], need)
     before = _move(need, "withdraw", Need.State.WITHDRAWN)
     _record(actor, "needs.withdrawn", need, before, data={"reason": reason.strip()} if reason.strip() else None)
     return need
@@ -374,7 +382,7 @@ def cancel_claim(*, actor: Any, claim: Claim, reason: str = "") -> Claim:
 def record_fulfilment(*, actor: Any, need: Need, fulfilled_on: datetime.date, event: str = "",
                       note: str = "") -> Need:
     """The hand-over happened: on which day, at which event (e.g. a 梦想见面会), with what note."""
-    _require(actor, Perm.REVIEW, need)
+    _require(actor, STEP_PERMISSIONS["fulfil"], need)
 
     def after_claim(current: Need) -> None:
         try:
@@ -396,7 +404,7 @@ def record_fulfilment(*, actor: Any, need: Need, fulfilled_on: datetime.date, ev
 @transaction.atomic
 def close_need(*, actor: Any, need: Need, note: str = "") -> Need:
     """The end: thanked, rated, nothing left to do."""
-    _require(actor, Perm.REVIEW, need)
+    _require(actor, STEP_PERMISSIONS["close"], need)
     before = _move(need, "close", Need.State.CLOSED, closed_at=timezone.now())
     _record(actor, "needs.closed", need, before, data={"note": note.strip()} if note.strip() else None)
     return need

@@ -6,3 +6,11 @@ class NeedsConfig(AppConfig):
     name = "linli.needs"
     label = "needs"
     verbose_name = _("Needs and claims")
+
+    def ready(self) -> None:
+        # The audit trail's pages name each app's events in words; core keeps the registry.
+        from linli.core import models as core_models
+        from linli.needs import models
+
+        core_models.AUDIT_ACTION_LABELS.update(models.AUDIT_ACTION_LABELS)
+        core_models.AUDIT_DATA_LABELS.update(models.AUDIT_DATA_LABELS)

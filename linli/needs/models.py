@@ -323,3 +323,26 @@ class Claim(models.Model):
     def cancel_deadline(self) -> datetime.datetime:
         """Until when the claimant may cancel (staff may release a claim later)."""
         return self.created_at + datetime.timedelta(hours=settings.LINLI_CLAIM_CANCEL_HOURS)
+
+
+# How the audit trail names these events and their details in words (core's
+# AuditEvent.action_label and data_rows read them; see NeedsConfig.ready).
+AUDIT_ACTION_LABELS = {
+    "needs.created": _("created a need"),
+    "needs.updated": _("changed a need"),
+    "needs.wish_details_set": _("recorded the wish's child"),
+    "needs.submitted": _("submitted"),
+    "needs.approved": _("approved"),
+    "needs.rejected": _("rejected"),
+    "needs.published": _("published"),
+    "needs.withdrawn": _("withdrew"),
+    "needs.claimed": _("claimed"),
+    "needs.claim_cancelled": _("cancelled a claim"),
+    "needs.fulfilled": _("recorded the hand-over"),
+    "needs.closed": _("closed"),
+}
+AUDIT_DATA_LABELS = {
+    "reason": _("reason"), "claim": _("claim"), "organization": _("organization"),
+    "cross_region": _("cross-region"), "event": _("event"), "note": _("note"), "claimant": _("claimant"),
+    "by_staff": _("by staff"),
+}

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from linli.needs import views
+
+app_name = "needs"
+
+urlpatterns = [
+    path("", views.need_list, name="list"),
+    path("new/", views.need_form, name="new"),
+    path("wall/", views.wall, name="wall"),
+    path("claims/", views.my_claims, name="my_claims"),
+    path("claims/<int:pk>/cancel/", views.cancel_claim, name="cancel_claim"),
+    path("<int:pk>/", views.need_detail, name="detail"),
+    path("<int:pk>/edit/", views.need_form, name="edit"),
+    path("<int:pk>/claim/", views.claim, name="claim"),
+    path("<int:pk>/<str:step>/", views.need_step, name="step"),
+]

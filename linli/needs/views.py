@@ -1,0 +1,240 @@
+"""Needs pages. Thin: parse the request, call one query or action, render.
+
+The wish wall is public; every other page needs a login and fetches needs
+through queries.need_for (out of reach is 404). Steps and claims are posted
+with htmx and answer with the fragment they change: the need's panel, a
+wall card's claim button, a row of "my claims".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from linli.core import audit
+from linli.core.http import AuthenticatedHttpRequest, HtmxHttpRequest
+from linli.core.scoping import Perm, can
+from linli.core.views import _page, _query_without_page
+from linli.needs import actions, queries
+from linli.needs.forms import NeedFilterForm, NeedForm, WallFilterForm, WishDetailsForm, step_form
+from linli.needs.models import Claim, Need
+
+WALL_PAGE_SIZE = 24
+
+STEP_LABELS = {
+    "submit": _lazy("Submit for review"), "approve": _lazy("Approve"), "reject": _lazy("Reject"),
+    "publish": _lazy("Publish"), "withdraw": _lazy("Withdraw"), "fulfil": _lazy("Record the hand-over"),
+    "close": _lazy("Close"),
+}
+
+
+def _refusal_text(error: ValidationError | PermissionDenied) -> str:
+    return " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+
+
+# The public wish wall ----------------------------------------------------------------
+
+def wall(request: HtmxHttpRequest) -> HttpResponse:
+    """Published wishes for everyone, no login: alias or given name, age, community, wish, value."""
+    form = WallFilterForm(request.GET or None, communities=queries.wall_communities())
+    wishes = queries.public_wishes(queries.WallFilter.from_params(request.GET))
+    page = Paginator(wishes, WALL_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"form": form, "page": page, "query": _query_without_page(request)}
+    partial = request.htmx and request.htmx.target == "wall-results"
+    return render(request, "needs/_wall_cards.html" if partial else "needs/wall.html", context)
+
+
+@login_required
+@require_POST
+def claim(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Press 认领: the claim button's place shows the outcome (claimed, or why not)."""
+    need = queries.need_to_claim(request.user, pk)
+    result: Claim | None = None
+    error = ""
+    try:
+        result = actions.claim_need(actor=request.user, need=need)
+    except (ValidationError, PermissionDenied) as refused:
+        error = _refusal_text(refused)
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        else:
+            messages.success(request, _("You claimed “%(title)s”. Thank you!") % {"title": need.title})
+        return redirect("needs:my_claims" if result else "needs:wall")
+    return render(request, "needs/_claim_result.html", {"need": need, "claim": result, "error": error})
+
+
+# Staff: list, form, detail, steps -----------------------------------------------------
+
+@login_required
+def need_list(request: HtmxHttpRequest) -> HttpResponse:
+    if not can(request.user, Perm.VIEW):
+        raise Http404
+    form = NeedFilterForm(request.GET or None)
+    page = _page(request, queries.needs_visible_to(request.user, form.to_filter()))
+    context = {"form": form, "page": page, "query": _query_without_page(request),
+               "can_change": can(request.user, Perm.CHANGE)}
+    partial = request.htmx and request.htmx.target == "needs-results"
+    return render(request, "needs/_needs_table.html" if partial else "needs/list.html", context)
+
+
+def _place_errors(error: ValidationError, *forms_: Any) -> None:
+    """An action's refusal on the form that has the field, else on the first form as a whole."""
+    fields = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
+    for field, msgs in fields.items():
+        target = next((f for f in forms_ if f is not None and field in f.fields), forms_[0])
+        for msg in msgs:
+            target.add_error(field if field in target.fields else None, msg)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def need_form(request: AuthenticatedHttpRequest, pk: int | None = None) -> HttpResponse:
+    """A new draft, or changes to one; a wish's child can still be changed until the wish is published."""
+    need = get_in_change_scope(request, pk) if pk else None
+    if need is None and not can(request.user, Perm.CHANGE):
+        raise Http404
+    data = request.POST or None
+    need_form_ = NeedForm(data, user=request.user, instance=need and Need.objects.get(pk=need.pk)) \
+        if need is None or need.state == Need.State.DRAFT else None
+    details = getattr(need, "wish_details", None) if need is not None else None
+    wish_form = WishDetailsForm(data, prefix="wish", instance=details) \
+        if need is None or (need.is_wish and need.state in Need.EDITABLE_DETAILS_STATES) else None
+    if need_form_ is None and wish_form is None:
+        messages.error(request, _("This need can no longer be changed."))
+        return redirect(need.get_absolute_url()) if need is not None else redirect("needs:list")
+    if request.method == "POST":
+        is_wish = need.is_wish if need is not None else data is not None and data.get("kind") == Need.Kind.WISH
+        forms_ok = (need_form_ is None or need_form_.is_valid()) and (
+            not is_wish or wish_form is None or wish_form.is_valid())
+        if forms_ok:
+            try:
+                with transaction.atomic():
+                    need = _save_need(request, need, need_form_, wish_form if is_wish else None)
+                messages.success(request, _("Saved."))
+                return redirect(need.get_absolute_url())
+            except ValidationError as error:
+                _place_errors(error, need_form_, wish_form)
+            except PermissionDenied as error:
+                (need_form_ or wish_form).add_error(None, str(error))  # type: ignore[union-attr]
+    return render(request, "needs/form.html", {"need": need, "form": need_form_, "wish_form": wish_form})
+
+
+def _save_need(request: AuthenticatedHttpRequest, need: Need | None, form: NeedForm | None,
+               wish_form: WishDetailsForm | None) -> Need:
+    wish = wish_form.action_fields() if wish_form is not None else None
+    if need is None:
+        assert form is not None
+        return actions.create_need(actor=request.user, kind=form.cleaned_data["kind"], wish=wish,
+                                   **form.action_fields())
+    if form is not None:
+        actions.update_need(actor=request.user, need=need, **form.action_fields())
+    if wish is not None:
+        actions.set_wish_details(actor=request.user, need=need, **wish)
+    return need
+
+
+def get_in_change_scope(request: AuthenticatedHttpRequest, pk: int) -> Need:
+    need = queries.need_for(request.user, pk)
+    if not can(request.user, Perm.CHANGE, need):
+        raise Http404
+    return need
+
+
+def _panel(request: AuthenticatedHttpRequest, need: Need, *, error: str = "", forms_: dict[str, Any] | None = None,
+           ) -> dict[str, Any]:
+    """What the need's panel shows this user: the steps they may take now, the claim, the child."""
+    user = request.user
+    may = {perm: can(user, perm, need) for perm in (Perm.CHANGE, Perm.REVIEW)}
+    steps = [s for s in need.allowed_transitions() if s in actions.STEP_PERMISSIONS
+             and may[actions.STEP_PERMISSIONS[s]]]
+    active = queries.active_claim(need)
+    own_claim = active is not None and active.claimant_id == user.pk
+    return {
+        "need": need,
+        "steps": [(s, STEP_LABELS[s], (forms_ or {}).get(s) or step_form(s, prefix=s)) for s in steps],
+        "claim": active,
+        "can_claim": need.state == Need.State.PUBLISHED
+        and any(need.covers(area) for area in queries.claimant_areas(user)),
+        "can_cancel": active is not None and (may[Perm.REVIEW] or (own_claim and timezone.now()
+                                                                   <= active.cancel_deadline())),
+        "can_edit": may[Perm.CHANGE] and need.state in Need.EDITABLE_DETAILS_STATES,
+        "beneficiary": queries.beneficiary_for(user, need),
+        "error": error,
+    }
+
+
+@login_required
+def need_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    need = queries.need_for(request.user, pk)
+    context = _panel(request, need)
+    context["history"] = audit.history_for(need)[:50] if can(request.user, Perm.VIEW, need) else []
+    return render(request, "needs/detail.html", context)
+
+
+STEPS = {
+    "submit": lambda actor, need, d: actions.submit_need(actor=actor, need=need),
+    "approve": lambda actor, need, d: actions.approve_need(actor=actor, need=need),
+    "reject": lambda actor, need, d: actions.reject_need(actor=actor, need=need, reason=d["reason"]),
+    "publish": lambda actor, need, d: actions.publish_need(actor=actor, need=need, scope=d["scope"]),
+    "withdraw": lambda actor, need, d: actions.withdraw_need(actor=actor, need=need, reason=d["reason"]),
+    "fulfil": lambda actor, need, d: actions.record_fulfilment(actor=actor, need=need, fulfilled_on=d["fulfilled_on"],
+                                                               event=d["event"], note=d["note"]),
+    "close": lambda actor, need, d: actions.close_need(actor=actor, need=need, note=d["note"]),
+}
+
+
+@login_required
+@require_POST
+def need_step(request: AuthenticatedHttpRequest, pk: int, step: str) -> HttpResponse:
+    """Take one step (submit, approve, …) and show the need's panel as it is now."""
+    if step not in STEPS:
+        raise Http404
+    need = queries.need_for(request.user, pk)
+    form = step_form(step, request.POST, prefix=step)
+    error = ""
+    if form is None or form.is_valid():
+        try:
+            STEPS[step](request.user, need, form.cleaned_data if form is not None else {})
+        except (ValidationError, PermissionDenied) as refused:
+            error = _refusal_text(refused)
+            need.refresh_from_db()
+    if not request.htmx:
+        if error or (form is not None and form.errors):
+            messages.error(request, error or _("Check the form below."))
+        return redirect(need.get_absolute_url())
+    return render(request, "needs/_need_panel.html", _panel(request, need, error=error, forms_={step: form}))
+
+
+# Claims ----------------------------------------------------------------------------------
+
+@login_required
+def my_claims(request: AuthenticatedHttpRequest) -> HttpResponse:
+    page = _page(request, queries.claims_of(request.user))
+    return render(request, "needs/my_claims.html", {"page": page, "query": _query_without_page(request),
+                                                     "now": timezone.now()})
+
+
+@login_required
+@require_POST
+def cancel_claim(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    claim_ = get_object_or_404(Claim.objects.select_related("need", "claimant"), pk=pk,
+                               need__in=queries.needs_accessible_to(request.user))
+    try:
+        actions.cancel_claim(actor=request.user, claim=claim_, reason=request.POST.get("reason", ""))
+        messages.success(request, _("The claim is cancelled; the need is open to others again."))
+    except (ValidationError, PermissionDenied) as refused:
+        messages.error(request, _refusal_text(refused))
+    # Back where the button was: the need's page (staff) or the list of one's claims.
+    return redirect(claim_.need.get_absolute_url() if request.POST.get("back") == "need" else "needs:my_claims")
