@@ -57,10 +57,11 @@ def _db_values(fields: Sequence[models.Field], objs: Sequence[models.Model], con
     now = timezone.now()
     for f in fields:
         # What pre_save() would do for each row, once for all: one timestamp for the whole batch.
-        if getattr(f, "auto_now", False) or (getattr(f, "auto_now_add", False)):
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
             for obj in objs:
                 setattr(obj, f.attname, now)
-    as_is = [isinstance(f, _AS_IS) or (f.is_relation and isinstance(getattr(f, "target_field", None), _AS_IS)) for f in fields]
+    as_is = [isinstance(f, _AS_IS) or (f.is_relation and isinstance(getattr(f, "target_field", None), _AS_IS))
+             for f in fields]
     if all(as_is):
         values = operator.attrgetter(*(f.attname for f in fields))
         for obj in objs:

@@ -373,6 +373,7 @@ class _Areas:
 
     def __init__(self, actor: Any, rows: Sequence[tuple[int, dict[str, Any]]], level: str | None) -> None:
         self.level = level
+        self._resolved: dict[tuple[str, str, bool], tuple[Area | None, str, str | None]] = {}
         codes = {_text(v.get("area_code")) for _, v in rows} - {""}
         names = {_text(v.get("area_name")) for _, v in rows} - {""}
         self.by_code: dict[str, Area] = {}
@@ -393,6 +394,13 @@ class _Areas:
     def resolve(self, values: dict[str, Any], *, optional: bool = False) -> tuple[Area | None, str, str | None]:
         """(area, key of the column it came from, error message); `optional` lets both cells be empty."""
         code, name = _text(values.get("area_code")), _text(values.get("area_name"))
+        # A file names a handful of areas on thousands of rows: work each one out once.
+        key = (code, name, optional)
+        if key not in self._resolved:
+            self._resolved[key] = self._resolve(code, name, optional=optional)
+        return self._resolved[key]
+
+    def _resolve(self, code: str, name: str, *, optional: bool) -> tuple[Area | None, str, str | None]:
         noun = _("neighborhood") if self.level == Area.Level.NEIGHBORHOOD else _("area")
         if code:
             area = self.by_code.get(code)
