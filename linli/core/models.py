@@ -23,9 +23,11 @@ from linli.core.validators import (
     is_valid_id_number,
     mask_id_number,
     mask_phone,
+    normalize_credit_code,
     normalize_id_number,
     normalize_phone,
     today,
+    validate_credit_code,
     validate_id_number,
     validate_not_future,
     validate_phone,
@@ -174,7 +176,8 @@ class Organization(PinyinSearchable):
     area = models.ForeignKey(
         Area, verbose_name=_("area"), null=True, blank=True, on_delete=models.PROTECT, related_name="organizations"
     )
-    credit_code = models.CharField(_("unified social credit code"), max_length=18, blank=True)
+    credit_code = models.CharField(_("unified social credit code"), max_length=18, blank=True,
+                                   validators=[validate_credit_code])
     address = models.CharField(_("address"), max_length=255, blank=True)
     contact_name = models.CharField(_("contact person"), max_length=50, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=32, blank=True, validators=[validate_phone])
@@ -209,6 +212,8 @@ class Organization(PinyinSearchable):
         super().fill_derived_fields()
         if self.contact_phone:
             self.contact_phone = normalize_phone(self.contact_phone)
+        if self.credit_code:
+            self.credit_code = normalize_credit_code(self.credit_code)
 
     @property
     def masked_contact_phone(self) -> str:

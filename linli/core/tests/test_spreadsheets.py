@@ -392,25 +392,28 @@ ORG_HEADERS = ["名称", "类型", "所在区域编码", "统一社会信用代�
 
 def test_organizations_import_with_chinese_kind_labels_and_scoped_areas(lianyang2_secretary, tree, resident_unit):
     rows = [
-        ["联洋小学", "学校", LY2, "12310115MB2F3C4D5E", "长柳路1号", "王老师", "021-58881234"],
+        ["联洋小学", "学校", LY2, "12310115mb2f3c4d5p", "长柳路1号", "王老师", "021-58881234"],
         ["培花菜场", "驻区单位", PH1, "", "", "", ""],
         ["联洋物业", "物业公司", LY2, "", "", "", ""],
         ["某某公司", "公司", LY2, "", "", "", ""],
         ["联洋小学", "学校", LY2, "", "", "", ""],
+        ["联洋幼儿园", "学校", LY2, "12310115MB2F3C4D50", "", "", ""],
     ]
     job = preview(lianyang2_secretary, xlsx(rows, ORG_HEADERS), kind="organizations")
     found = errors_by_row(job)
-    assert sorted(found) == [3, 4, 5, 6]
+    assert sorted(found) == [3, 4, 5, 6, 7]
     assert found[3][0]["column"] == "所在区域编码" and "not in your area" in found[3][0]["message"]
     assert found[4][0]["column"] == "名称" and "already registered in 联洋二" in found[4][0]["message"]
     assert found[5][0]["column"] == "类型" and "学校" in found[5][0]["message"]
     assert found[6][0] == {"row": 6, "column": "名称", "message": "Same name and area as row 2."}
+    assert found[7][0]["column"] == "统一社会信用代码" and "check character" in found[7][0]["message"]
 
     job = preview(lianyang2_secretary, xlsx(rows[:1], ORG_HEADERS), kind="organizations")
     assert imports.confirm_import(actor=lianyang2_secretary, job=job) == 1
     school = Organization.objects.get(name="联洋小学")
     assert (school.kind, school.area, school.contact_phone) == (Organization.Kind.SCHOOL, tree.lianyang2,
                                                                 "021-58881234")
+    assert school.credit_code == "12310115MB2F3C4D5P"  # typed in lower case, kept in capitals
     assert AuditEvent.objects.filter(action="core.organization.created", target_id=str(school.pk)).exists()
 
 

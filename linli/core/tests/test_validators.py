@@ -5,9 +5,11 @@ from django.core.exceptions import ValidationError
 
 from linli.core.tests.factories import make_id_number
 from linli.core.validators import (
+    credit_check_character,
     mask_id_number,
     mask_phone,
     normalize_phone,
+    validate_credit_code,
     validate_id_number,
     validate_not_future,
     validate_phone,
@@ -68,3 +70,23 @@ def test_masking_never_shows_a_short_or_malformed_number_whole(value):
     masked = mask_phone(value)
     assert masked != value
     assert masked.count("*") >= len(normalize_phone(value)) // 3
+
+
+@pytest.mark.parametrize("code", ["91350100M000100Y43", "91110000100005220B", "91310115ma1k3yj12" ])
+def test_a_credit_code_with_the_right_check_character_passes(code):
+    if len(code) == 17:  # complete it: a code of the Pudong area made up for the test
+        code = code.upper() + credit_check_character(code.upper())
+    validate_credit_code(code)
+    validate_credit_code(code.lower())  # typed in lower case, normalized on save
+
+
+@pytest.mark.parametrize(("code", "problem"), [
+    ("91350100M000100Y44", "credit_checksum"),
+    ("91350100M000100Y4", "credit_format"),
+    ("9135010OM000100Y43", "credit_format"),  # the letter O is not in the alphabet
+    ("91ABCDEFM000100Y43", "credit_format"),  # the area code must be digits
+])
+def test_a_bad_credit_code_is_refused_with_a_clear_reason(code, problem):
+    with pytest.raises(ValidationError) as err:
+        validate_credit_code(code)
+    assert err.value.code == problem
