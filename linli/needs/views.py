@@ -91,51 +91,59 @@ def need_list(request: HtmxHttpRequest) -> HttpResponse:
 
 def _place_errors(error: ValidationError, *forms_: Any) -> None:
     """An action's refusal on the form that has the field, else on the first form as a whole."""
+    present = [f for f in forms_ if f is not None]
     fields = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
     for field, msgs in fields.items():
-        target = next((f for f in forms_ if f is not None and field in f.fields), forms_[0])
+        target = next((f for f in present if field in f.fields), present[0])
         for msg in msgs:
             target.add_error(field if field in target.fields else None, msg)
+
+
+def _need_forms(request: AuthenticatedHttpRequest, need: Need | None) -> tuple[NeedForm | None, WishDetailsForm | None]:
+    """The parts of a need that can still change: all of a draft; a wish's child until it is published."""
+    data = request.POST or None
+    form = None
+    if need is None or need.state == Need.State.DRAFT:
+        # Its own copy: the form writes the submitted values into its instance,
+        # and the action must see the stored ones to audit the change.
+        form = NeedForm(data, user=request.user, instance=Need.objects.get(pk=need.pk) if need else None)
+    wish_form = None
+    if need is None or (need.is_wish and need.state in Need.EDITABLE_DETAILS_STATES):
+        wish_form = WishDetailsForm(data, prefix="wish", instance=getattr(need, "wish_details", None))
+    return form, wish_form
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def need_form(request: AuthenticatedHttpRequest, pk: int | None = None) -> HttpResponse:
-    """A new draft, or changes to one; a wish's child can still be changed until the wish is published."""
-    need = get_in_change_scope(request, pk) if pk else None
+    """Add a draft, or change one (and a wish's child until the wish is published)."""
+    need = _need_to_change(request, pk) if pk else None
     if need is None and not can(request.user, Perm.CHANGE):
         raise Http404
-    data = request.POST or None
-    need_form_ = NeedForm(data, user=request.user, instance=need and Need.objects.get(pk=need.pk)) \
-        if need is None or need.state == Need.State.DRAFT else None
-    details = getattr(need, "wish_details", None) if need is not None else None
-    wish_form = WishDetailsForm(data, prefix="wish", instance=details) \
-        if need is None or (need.is_wish and need.state in Need.EDITABLE_DETAILS_STATES) else None
-    if need_form_ is None and wish_form is None:
+    form, wish_form = _need_forms(request, need)
+    if form is None and wish_form is None:
         messages.error(request, _("This need can no longer be changed."))
-        return redirect(need.get_absolute_url()) if need is not None else redirect("needs:list")
-    if request.method == "POST":
-        is_wish = need.is_wish if need is not None else data is not None and data.get("kind") == Need.Kind.WISH
-        forms_ok = (need_form_ is None or need_form_.is_valid()) and (
-            not is_wish or wish_form is None or wish_form.is_valid())
-        if forms_ok:
-            try:
-                with transaction.atomic():
-                    need = _save_need(request, need, need_form_, wish_form if is_wish else None)
-                messages.success(request, _("Saved."))
-                return redirect(need.get_absolute_url())
-            except ValidationError as error:
-                _place_errors(error, need_form_, wish_form)
-            except PermissionDenied as error:
-                (need_form_ or wish_form).add_error(None, str(error))  # type: ignore[union-attr]
-    return render(request, "needs/form.html", {"need": need, "form": need_form_, "wish_form": wish_form})
+        return redirect(need.get_absolute_url()) if need else redirect("needs:list")
+    is_wish = need.is_wish if need else request.POST.get("kind") == Need.Kind.WISH
+    used = [f for f in (form, wish_form if is_wish else None) if f is not None]  # a service order has no child
+    if request.method == "POST" and all(f.is_valid() for f in used):
+        try:
+            with transaction.atomic():  # the need and its child together, or neither
+                need = _save_need(request, need, form, wish_form if is_wish else None)
+            messages.success(request, _("Saved."))
+            return redirect(need.get_absolute_url())
+        except ValidationError as error:
+            _place_errors(error, form, wish_form)
+        except PermissionDenied as error:
+            _place_errors(ValidationError({"neighborhood": str(error)}), form, wish_form)
+    return render(request, "needs/form.html", {"need": need, "form": form, "wish_form": wish_form})
 
 
 def _save_need(request: AuthenticatedHttpRequest, need: Need | None, form: NeedForm | None,
                wish_form: WishDetailsForm | None) -> Need:
     wish = wish_form.action_fields() if wish_form is not None else None
     if need is None:
-        assert form is not None
+        assert form is not None  # a new need always has the whole form
         return actions.create_need(actor=request.user, kind=form.cleaned_data["kind"], wish=wish,
                                    **form.action_fields())
     if form is not None:
@@ -145,7 +153,7 @@ def _save_need(request: AuthenticatedHttpRequest, need: Need | None, form: NeedF
     return need
 
 
-def get_in_change_scope(request: AuthenticatedHttpRequest, pk: int) -> Need:
+def _need_to_change(request: AuthenticatedHttpRequest, pk: int) -> Need:
     need = queries.need_for(request.user, pk)
     if not can(request.user, Perm.CHANGE, need):
         raise Http404

@@ -192,6 +192,29 @@ def test_the_form_offers_only_neighborhoods_in_scope(tree, login, lianyang2_staf
     assert not Need.objects.exists()
 
 
+def test_after_approval_only_the_child_can_change_and_consent_is_recorded(tree, login, lianyang2_staff):
+    from linli.needs.models import WishDetails
+
+    need = make_need(tree.lianyang2, S.APPROVED)
+    WishDetails.objects.filter(need=need).update(guardian_consent=False)
+    client = login(lianyang2_staff)
+
+    page = client.get(reverse("needs:edit", args=[need.pk])).content.decode()
+    assert 'name="wish-guardian_consent"' in page and 'name="title"' not in page
+    details = {"wish-child_name": "王小明", "wish-public_name": "小明", "wish-birth_date": "2015-09-01",
+               "wish-guardian_consent": "on"}
+    assert client.post(reverse("needs:edit", args=[need.pk]), details).status_code == 302
+    need.wish_details.refresh_from_db()
+    assert need.wish_details.guardian_consent is True
+
+
+def test_a_published_need_can_no_longer_be_edited(tree, login, lianyang2_staff):
+    need = make_need(tree.lianyang2)
+    response = login(lianyang2_staff).get(reverse("needs:edit", args=[need.pk]))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("needs:detail", args=[need.pk])
+
+
 # My claims -----------------------------------------------------------------------------------
 
 def test_my_claims_lists_them_and_cancels_one(tree, login, ly2_claimant):
