@@ -127,16 +127,19 @@ _PUBLISHED_ONCE = (Need.State.PUBLISHED, Need.State.CLAIMED, Need.State.FULFILLE
 
 
 def need_to_claim(user: Any, pk: Any) -> Need:
-    """The need a claim is pressed on: one the user may open, or one published for them that
-    someone else has claimed meanwhile — so that a stale page hears "already claimed", not 404."""
-    published_once = _open_to_user(user, _PUBLISHED_ONCE)
+    """The need a claim is pressed on: one the user may open, a wish from the public wall, or
+    one published for them that someone has claimed meanwhile. The action then says why not
+    ("already claimed", "not published for where you are") rather than a bare 404."""
     try:
         return needs_accessible_to(user).get(pk=pk)
     except (Need.DoesNotExist, ValueError, TypeError):
-        if published_once is None:
-            raise Http404 from None
+        pass
+    known = Q(kind=Need.Kind.WISH)  # the wall shows every published wish to everyone
+    open_q = _open_to_user(user, _PUBLISHED_ONCE)
+    if open_q is not None:
+        known |= open_q
     try:
-        return Need.objects.filter(published_once).get(pk=pk)
+        return Need.objects.filter(known, state__in=_PUBLISHED_ONCE).get(pk=pk)
     except (Need.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 

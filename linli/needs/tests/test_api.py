@@ -140,11 +140,17 @@ def test_the_second_claim_is_409_already_claimed(tree, login, ly2_claimant, ph1_
     assert login(ph1_claimant).get(f"{API}/{need.pk}").status_code == 404
 
 
-def test_claiming_a_need_not_published_for_you_is_404(tree, login, beicai_claimant):
-    need = make_need(tree.lianyang2, scope=Need.Scope.SUBDISTRICT)
-    assert post(login(beicai_claimant), f"{API}/{need.pk}/claim").status_code == 404
+def test_claiming_a_need_not_published_for_you(tree, login, beicai_claimant):
+    client = login(beicai_claimant)
+    project = make_need(tree.lianyang2, kind=Need.Kind.PROJECT, scope=Need.Scope.SUBDISTRICT)
+    assert post(client, f"{API}/{project.pk}/claim").status_code == 404  # never shown to them
+    wish = make_need(tree.lianyang2, scope=Need.Scope.SUBDISTRICT)
+    refused = post(client, f"{API}/{wish.pk}/claim")  # on the public wall, so they hear why
+    assert refused.status_code == 403
+    assert "cannot be claimed from where you are" in refused.json()["detail"]
     draft = make_need(tree.lianyang2, S.APPROVED)
-    assert post(login(beicai_claimant), f"{API}/{draft.pk}/claim").status_code == 404
+    assert post(client, f"{API}/{draft.pk}/claim").status_code == 404
+    assert not Claim.objects.exists()
 
 
 def test_open_needs_and_my_claims(tree, login, ly2_claimant):

@@ -78,6 +78,16 @@ def test_claiming_from_the_wall_answers_in_place(tree, login, ly2_claimant, ph1_
     assert Claim.objects.filter(need=need).count() == 1
 
 
+def test_a_wish_from_the_wall_not_published_for_you_says_why(tree, login, ph1_claimant):
+    need = make_need(tree.lianyang2, scope=Need.Scope.NEIGHBORHOOD)
+
+    response = login(ph1_claimant).post(reverse("needs:claim", args=[need.pk]), **HTMX)
+
+    assert response.status_code == 200
+    assert "cannot be claimed from where you are" in response.content.decode()
+    assert not Claim.objects.exists()
+
+
 def test_claiming_needs_a_login(tree):
     need = make_need(tree.lianyang2)
     response = Client().post(reverse("needs:claim", args=[need.pk]))
