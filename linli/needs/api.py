@@ -159,6 +159,24 @@ class PublicWishOut(Schema):
         return parent.name if parent is not None else None
 
 
+class WishFiguresOut(Schema):
+    submitted: int
+    published: int
+    claimed: int = Field(description="Claims standing now, made in the period.")
+    fulfilled: int
+    claiming_units: int
+    claiming_individuals: int
+    cross_region_claims: int = Field(description="Claims from another subdistrict.")
+    median_days_to_claim: float | None
+    median_days_to_fulfilment: float | None
+
+
+class FiguresIn(Schema):
+    area: str = Field("", description="An area code: that area and everything under it.")
+    start: datetime.date | None = Field(None, description="First day of the period.")
+    end: datetime.date | None = Field(None, description="Last day of the period.")
+
+
 class NeedFilterIn(Schema):
     kind: Need.Kind | Literal[""] = ""
     state: Need.State | Literal[""] = ""
@@ -276,6 +294,12 @@ def wish_wall(request: HttpRequest, filters: Query[WallFilterIn]) -> QuerySet[Ne
     """The public wish wall: published wishes, public fields only. No login needed."""
     f = queries.WallFilter(category=filters.category, value_band=filters.value_band, community=filters.community)
     return queries.public_wishes(f)
+
+
+@router.get("/figures", response=WishFiguresOut)
+def wish_figures(request: HttpRequest, filters: Query[FiguresIn]) -> queries.WishFigures:
+    """The 圆梦 figures of the wishes in the caller's scope, for a period (both days included)."""
+    return queries.wish_figures(_actor(request), area=filters.area, start=filters.start, end=filters.end)
 
 
 @router.get("/claims", response=list[ClaimOut])

@@ -3,12 +3,15 @@ the public wish wall reads only the fields the public may see."""
 
 from __future__ import annotations
 
+import datetime
+import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from linli.core.models import Area, Role
 from linli.core.scoping import Perm, can, grants_for, scope_filter, scope_queryset, under_area
@@ -253,4 +256,75 @@ def beneficiary_for(user: Any, need: Need) -> Beneficiary | None:
         school_class=details.school_class, guardian_consent=details.guardian_consent,
         guardian_name=details.guardian_name if staff else None,
         guardian_phone=details.masked_guardian_phone if staff else None,
+    )
+
+
+# Figures ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class WishFigures:
+    """The 圆梦 figures of an area and period, computed from the records (reports read these)."""
+
+    submitted: int
+    published: int
+    claimed: int
+    fulfilled: int
+    claiming_units: int
+    claiming_individuals: int
+    cross_region_claims: int
+    median_days_to_claim: float | None
+    median_days_to_fulfilment: float | None
+
+
+def _median(days: list[float]) -> float | None:
+    return round(statistics.median(days), 1) if days else None
+
+
+def wish_figures(user: Any, *, area: str = "", start: datetime.date | None = None,
+                 end: datetime.date | None = None) -> WishFigures:
+    """Wishes in the user's scope (optionally under one area), counted by what happened between
+    `start` and `end` inclusive: submitted, published, claimed (claims standing now), fulfilled.
+
+    A claim counts once, for the claimant's organization when made in its name, else for the
+    person; cross-region claims came from another subdistrict. The medians are days from
+    publication to the standing claim, and to the hand-over.
+    """
+    wishes = needs_visible_to(user, NeedFilter(kind=Need.Kind.WISH, area=area)).order_by()
+
+    def within(field: str) -> Q:
+        # A timestamp counts on its day in the street's time zone (settings.TIME_ZONE).
+        day = field if field == "fulfilled_on" else f"{field}__date"
+        q = Q(**{f"{field}__isnull": False})
+        if start is not None:
+            q &= Q(**{f"{day}__gte": start})
+        if end is not None:
+            q &= Q(**{f"{day}__lte": end})
+        return q
+
+    claims = Claim.objects.filter(need__in=wishes.values("pk"), status=Claim.Status.ACTIVE).filter(
+        within("created_at"))
+    counts = claims.aggregate(
+        claimed=Count("id"),
+        units=Count("organization", distinct=True),
+        individuals=Count("claimant", distinct=True, filter=Q(organization__isnull=True)),
+        cross_region=Count("id", filter=Q(cross_region=True)),
+    )
+    fulfilled = wishes.filter(within("fulfilled_on"))
+    return WishFigures(
+        submitted=wishes.filter(within("submitted_at")).count(),
+        published=wishes.filter(within("published_at")).count(),
+        claimed=counts["claimed"],
+        fulfilled=fulfilled.count(),
+        claiming_units=counts["units"],
+        claiming_individuals=counts["individuals"],
+        cross_region_claims=counts["cross_region"],
+        median_days_to_claim=_median([
+            (claimed - published).total_seconds() / 86400
+            for claimed, published in claims.values_list("created_at", "need__published_at") if published
+        ]),
+        # The hand-over is a date: counted in whole days from the day of publication.
+        median_days_to_fulfilment=_median([
+            (day - timezone.localdate(published)).days
+            for day, published in fulfilled.values_list("fulfilled_on", "published_at") if day and published
+        ]),
     )

@@ -204,7 +204,8 @@ def test_the_wall_needs_no_login_and_shows_no_private_detail(tree):
 def test_the_api_schema_lists_the_needs_endpoints(client):
     paths = client.get("/api/v1/openapi.json").json()["paths"]
     for path in ("/api/v1/needs", "/api/v1/needs/wall", "/api/v1/needs/{need_id}", "/api/v1/needs/{need_id}/claim",
-                 "/api/v1/needs/{need_id}/publish", "/api/v1/needs/claims/{claim_id}/cancel"):
+                 "/api/v1/needs/{need_id}/publish", "/api/v1/needs/claims/{claim_id}/cancel",
+                 "/api/v1/needs/figures"):
         assert path in paths, path
 
 
@@ -227,3 +228,13 @@ def test_lists_take_the_same_number_of_queries_for_one_row_or_many(tree, login, 
     for _ in range(4):
         add()
     assert count() == one
+
+
+def test_figures_are_scoped(tree, login, lianyang2_secretary, huamu_staff, ly2_claimant):
+    actions.claim_need(actor=ly2_claimant, need=make_need(tree.lianyang2))
+    make_need(tree.peihua1)
+
+    assert login(huamu_staff).get(f"{API}/figures").json()["published"] == 2
+    mine = login(lianyang2_secretary).get(f"{API}/figures").json()
+    assert (mine["published"], mine["claimed"], mine["claiming_individuals"]) == (1, 1, 1)
+    assert Client().get(f"{API}/figures").status_code == 401

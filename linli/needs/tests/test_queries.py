@@ -137,3 +137,46 @@ def test_the_claimant_sees_the_child_but_never_the_guardian(tree, ly2_claimant, 
     assert (seen.guardian_name, seen.guardian_phone) == (None, None)
     assert queries.beneficiary_for(ph1_claimant, need) is None
     assert queries.beneficiary_for(peihua1_secretary, need) is None
+
+
+# Figures -------------------------------------------------------------------------------------
+
+def test_wish_figures_count_what_happened_in_scope_and_period(
+    tree, huamu_staff, lianyang2_secretary, ly2_claimant, ph1_claimant, beicai_liaison, beicai_center,
+):
+    import datetime
+
+    from django.utils import timezone
+
+    from linli.needs.models import Claim
+
+    now = timezone.now()
+    a, b, c = (make_need(tree.lianyang2, submitted_at=now) for _ in range(3))
+    d = make_need(tree.peihua1, submitted_at=now)
+    make_need(tree.lianyang2, S.SUBMITTED, submitted_at=now)
+    make_need(tree.lianyang2, kind=Need.Kind.PROJECT)  # not a wish
+    make_need(tree.beicai_nbhd)  # out of Huamu
+    Need.objects.filter(pk__in=[a.pk, b.pk, c.pk, d.pk]).update(published_at=now - datetime.timedelta(days=4))
+    for need in (a, b, c, d):
+        need.refresh_from_db()
+    actions.claim_need(actor=ly2_claimant, need=a)
+    actions.claim_need(actor=ph1_claimant, need=b)
+    actions.claim_need(actor=beicai_liaison, need=c, organization=beicai_center)
+    cancelled = actions.claim_need(actor=ly2_claimant, need=d)
+    actions.cancel_claim(actor=ly2_claimant, claim=cancelled)
+    actions.record_fulfilment(actor=huamu_staff, need=a, fulfilled_on=timezone.localdate())
+
+    huamu = queries.wish_figures(huamu_staff)
+    assert (huamu.submitted, huamu.published, huamu.claimed, huamu.fulfilled) == (5, 4, 3, 1)
+    assert (huamu.claiming_units, huamu.claiming_individuals, huamu.cross_region_claims) == (1, 2, 1)
+    assert huamu.median_days_to_claim == 4.0
+    assert huamu.median_days_to_fulfilment == 4
+
+    secretary = queries.wish_figures(lianyang2_secretary)
+    assert (secretary.submitted, secretary.claimed) == (4, 3)
+    peihua = queries.wish_figures(huamu_staff, area=tree.peihua.code)
+    assert (peihua.published, peihua.claimed) == (1, 0)
+    assert Claim.objects.filter(status=Claim.Status.CANCELLED).count() == 1
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    later = queries.wish_figures(huamu_staff, start=tomorrow)
+    assert (later.submitted, later.claimed, later.median_days_to_claim) == (0, 0, None)
