@@ -55,7 +55,8 @@ def _parent_code(area: Area) -> str | None:
     return codes[-2] if len(codes) > 1 else None
 
 
-def _neighborhood(request: HttpRequest, code: str) -> Area:
+def neighborhood_in_scope(request: HttpRequest, code: str) -> Area:
+    """The neighborhood a payload names by code, among those the caller holds; else a 422 naming the field."""
     area = queries.area_choices_for(_actor(request), levels=(Area.Level.NEIGHBORHOOD,)).filter(code=code).first()
     if area is None:
         raise ValidationError(
@@ -71,7 +72,8 @@ def _area(request: HttpRequest, code: str) -> Area:
     return area
 
 
-def _organization(request: HttpRequest, pk: int) -> Organization:
+def organization_in_scope(request: HttpRequest, pk: int) -> Organization:
+    """The organization a payload names by id, among those the caller may see; else a 422 naming the field."""
     org = queries.organizations_visible_to(_actor(request)).filter(pk=pk).first()
     if org is None:
         raise ValidationError(
@@ -286,9 +288,9 @@ def _person_fields(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]
     if "neighborhood" in data:
         if not data["neighborhood"]:
             raise ValidationError({"neighborhood": _("Give the neighborhood's area code.")})
-        data["neighborhood"] = _neighborhood(request, data["neighborhood"])
+        data["neighborhood"] = neighborhood_in_scope(request, data["neighborhood"])
     if "organization" in data:
-        data["organization"] = _organization(request, data["organization"]) if data["organization"] else None
+        data["organization"] = organization_in_scope(request, data["organization"]) if data["organization"] else None
     if "gender" in data:
         data["gender"] = data["gender"] or ""
     if "id_number" in data:

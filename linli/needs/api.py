@@ -23,9 +23,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from linli.core import queries as core_queries
-from linli.core.api import AreaRef, OrganizationRef, Pagination
-from linli.core.models import Area, Organization
+from linli.core.api import AreaRef, OrganizationRef, Pagination, neighborhood_in_scope, organization_in_scope
 from linli.needs import actions, queries
 from linli.needs.models import Claim, Need
 
@@ -34,24 +32,6 @@ router = Router(tags=["needs"])
 
 def _actor(request: HttpRequest) -> Any:
     return request.auth  # type: ignore[attr-defined]  # set by ninja's authentication
-
-
-def _neighborhood(request: HttpRequest, code: str) -> Area:
-    area = core_queries.area_choices_for(_actor(request), levels=(Area.Level.NEIGHBORHOOD,)).filter(code=code).first()
-    if area is None:
-        raise ValidationError(
-            {"neighborhood": _("There is no neighborhood with code %(code)s in your area.") % {"code": code}}
-        )
-    return area
-
-
-def _organization(request: HttpRequest, pk: int) -> Organization:
-    org = core_queries.organizations_visible_to(_actor(request)).filter(pk=pk).first()
-    if org is None:
-        raise ValidationError(
-            {"organization": _("There is no organization with id %(id)s in your area.") % {"id": pk}}
-        )
-    return org
 
 
 # Schemas -----------------------------------------------------------------------------
@@ -250,9 +230,9 @@ def _need_fields(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
     if "neighborhood" in data:
         if not data["neighborhood"]:
             raise ValidationError({"neighborhood": _("Give the neighborhood's area code.")})
-        data["neighborhood"] = _neighborhood(request, data["neighborhood"])
+        data["neighborhood"] = neighborhood_in_scope(request, data["neighborhood"])
     if "organization" in data:
-        data["organization"] = _organization(request, data["organization"]) if data["organization"] else None
+        data["organization"] = organization_in_scope(request, data["organization"]) if data["organization"] else None
     for name in ("description", "value_band"):
         if name in data and data[name] is None:
             data[name] = ""
@@ -379,7 +359,7 @@ def withdraw_need(request: HttpRequest, need_id: int, payload: ReasonIn) -> Need
 def claim_need(request: HttpRequest, need_id: int, payload: ClaimIn) -> Status[Claim]:
     """Claim a published need. 409 with "already claimed" when someone else was first."""
     need = queries.need_to_claim(_actor(request), need_id)
-    organization = _organization(request, payload.organization) if payload.organization else None
+    organization = organization_in_scope(request, payload.organization) if payload.organization else None
     return Status(201, actions.claim_need(actor=_actor(request), need=need, organization=organization))
 
 
