@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from linli.core import actions, audit, queries
 from linli.core.forms import (
@@ -37,6 +38,12 @@ def _query_without_page(request: HttpRequest) -> str:
     params = request.GET.copy()
     params.pop("page", None)
     return params.urlencode()
+
+
+# A list answers its own URL with the whole page or, to htmx, the table alone.
+# Varying on the header keeps the browser from showing the cached table alone
+# when the user comes back to a pushed URL from another page.
+_vary_on_htmx = vary_on_headers("HX-Request")
 
 
 def _form_errors_to_messages(request: HttpRequest, error: ValidationError) -> None:
@@ -79,6 +86,7 @@ def area_detail(request: HttpRequest, code: str) -> HttpResponse:
 # People ----------------------------------------------------------------------
 
 @login_required
+@_vary_on_htmx
 def people(request: HtmxHttpRequest) -> HttpResponse:
     if not can(request.user, Perm.VIEW):
         raise Http404
@@ -178,6 +186,7 @@ def person_reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
 # Organizations ---------------------------------------------------------------
 
 @login_required
+@_vary_on_htmx
 def organizations(request: HtmxHttpRequest) -> HttpResponse:
     if not can(request.user, Perm.VIEW):
         raise Http404

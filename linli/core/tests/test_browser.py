@@ -8,6 +8,7 @@ Playwright never downloads a browser here; scripts/test.sh installs chromium.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -123,4 +124,45 @@ def test_people_list_fits_a_phone_screen(
 
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     assert scroll_width <= PHONE_WIDTH + 1, f"the page scrolls sideways on a phone ({scroll_width}px wide)"
+    assert problems == []
+
+
+def test_back_and_forward_through_a_live_search_keep_the_box_and_the_list_in_step(
+    page: Page, problems: list[str], live_server, lianyang2_secretary, ly2_resident, tree
+) -> None:
+    PersonFactory(name="王五", neighborhood=tree.lianyang2)
+    log_in(page, live_server.url, lianyang2_secretary)
+    page.goto(f"{live_server.url}/people/")
+    table = page.locator("[data-testid=people-table]")
+    box = page.locator("form[role=search] input[name=q]")
+
+    def searched(q: str) -> re.Pattern[str]:
+        return re.compile(rf"/people/\?q={q}(&|$)")  # the other filters ride along, empty
+
+    # Typing searches after a pause and puts the query in the address bar.
+    box.fill("zs")
+    expect(page).to_have_url(searched("zs"))
+    expect(table).not_to_contain_text("王五")
+    table.get_by_role("link", name="张三").click()
+    expect(page).to_have_url(f"{live_server.url}/people/{ly2_resident.pk}/")
+
+    page.go_back()  # from another page
+    expect(page).to_have_url(searched("zs"))
+    expect(box).to_have_value("zs")
+    expect(table).to_contain_text("张三")
+    expect(table).not_to_contain_text("王五")
+
+    box.fill("ww")
+    expect(page).to_have_url(searched("ww"))
+    expect(table).not_to_contain_text("张三")
+    page.go_back()  # within the page htmx updated
+    expect(page).to_have_url(searched("zs"))
+    expect(box).to_have_value("zs")
+    expect(table).to_contain_text("张三")
+    expect(table).not_to_contain_text("王五")
+
+    page.go_back()  # the list before any search
+    expect(page).to_have_url(f"{live_server.url}/people/")
+    expect(box).to_have_value("")
+    expect(table).to_contain_text("王五")
     assert problems == []

@@ -63,6 +63,13 @@ def test_htmx_search_returns_only_the_table(login, huamu_staff, ly2_resident):
     assert "张三" in text and "<html" not in text
 
 
+@pytest.mark.parametrize("url", ["/people/", "/organizations/"])
+def test_lists_tell_caches_the_table_alone_differs_from_the_page(login, huamu_staff, url):
+    # Otherwise coming back to a URL the live search pushed shows the cached table without the page around it.
+    response = login(huamu_staff).get(url, {"q": "zs"})
+    assert "HX-Request" in response["Vary"]
+
+
 def test_people_list_query_count_does_not_grow_with_rows(login, huamu_staff, tree, django_assert_max_num_queries):
     PersonFactory.create_batch(30, neighborhood=tree.lianyang2)
     c = login(huamu_staff)
