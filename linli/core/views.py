@@ -98,9 +98,8 @@ def people(request: HtmxHttpRequest) -> HttpResponse:
         "can_change": can(request.user, Perm.CHANGE), "can_import": can(request.user, Perm.IMPORT),
         "can_export": can(request.user, Perm.EXPORT), "can_reveal": can(request.user, Perm.REVEAL),
     }
-    partial = request.htmx and request.htmx.target == "people-results"
-    template = "core/_people_table.html" if partial else "core/people.html"
-    return render(request, template, context)
+    context["partial"] = bool(request.htmx) and request.htmx.target == "people-results"
+    return render(request, "core/_people_table.html" if context["partial"] else "core/people.html", context)
 
 
 @login_required
@@ -199,11 +198,9 @@ def organizations(request: HtmxHttpRequest) -> HttpResponse:
         "can_import": can(request.user, Perm.IMPORT),
         "can_export": can(request.user, Perm.EXPORT),
     }
-    template = (
-        "core/_organizations_table.html"
-        if request.htmx and request.htmx.target == "organizations-results" else "core/organizations.html"
-    )
-    return render(request, template, context)
+    context["partial"] = bool(request.htmx) and request.htmx.target == "organizations-results"
+    return render(request, "core/_organizations_table.html" if context["partial"] else "core/organizations.html",
+                  context)
 
 
 @login_required

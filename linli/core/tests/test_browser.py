@@ -166,3 +166,20 @@ def test_back_and_forward_through_a_live_search_keep_the_box_and_the_list_in_ste
     expect(box).to_have_value("")
     expect(table).to_contain_text("王五")
     assert problems == []
+
+
+def test_switching_language_after_a_live_search_keeps_the_search(
+    page: Page, problems: list[str], live_server, lianyang2_secretary, ly2_resident, tree
+) -> None:
+    PersonFactory(name="王五", neighborhood=tree.lianyang2)
+    log_in(page, live_server.url, lianyang2_secretary)
+    page.goto(f"{live_server.url}/people/")
+    page.locator("form[role=search] input[name=q]").fill("zs")
+    expect(page).to_have_url(re.compile(r"/people/\?q=zs(&|$)"))
+
+    page.select_option("#lang", "en")
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/people/\?q=zs(&|$)"))
+    expect(page.locator("form[role=search] input[name=q]")).to_have_value("zs")
+    expect(page.locator("[data-testid=people-table]")).not_to_contain_text("王五")
+    assert problems == []

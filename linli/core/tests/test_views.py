@@ -2,6 +2,8 @@
 numbers, Chinese validation messages, audited reveals."""
 
 import datetime
+import html
+import re
 
 import pytest
 from django.test import Client
@@ -233,6 +235,29 @@ def test_english_is_available(login, huamu_staff):
 def test_home_page_per_role(login, platform_admin, lianyang2_staff, tree):
     assert login(lianyang2_staff).get("/").status_code == 200
     assert login(platform_admin).get("/").status_code == 200
+
+
+def _language_next(page: str) -> str:
+    """Where the language menu returns to, as the browser would post it."""
+    [value] = re.findall(r'<input[^>]*\bid="language-next"[^>]*\bvalue="([^"]*)"', page)
+    return html.unescape(value)
+
+
+@pytest.mark.parametrize(("url", "target"), [("/people/", "people-results"),
+                                             ("/organizations/", "organizations-results")])
+def test_switching_language_stays_on_the_filtered_list(login, huamu_staff, tree, url, target):
+    c = login(huamu_staff)
+    filters = {"q": "zs", "area": tree.lianyang.code}
+    filtered = f"{url}?q=zs&area={tree.lianyang.code}"
+    assert _language_next(c.get(url, filters).content.decode()) == filtered
+    # The live search replaces the table and the address; the menu must follow it, not the page first loaded.
+    fragment = c.get(url, filters, HTTP_HX_REQUEST="true", HTTP_HX_TARGET=target).content.decode()
+    assert 'hx-swap-oob="true"' in fragment
+    assert _language_next(fragment) == filtered
+
+    response = c.post(reverse("set_language"), {"language": "en", "next": _language_next(fragment)})
+    assert response.status_code == 302 and response["Location"] == filtered
+    assert "Log out" in c.get(response["Location"]).content.decode()
 
 
 def test_chinese_even_for_an_english_browser_until_english_is_chosen(login, huamu_staff):
