@@ -5,7 +5,8 @@
 #
 # - Creates .venv and installs linli with its test extras when needed.
 # - Installs the Debian packages the tests need (chromium for the browser
-#   test, fonts-noto-cjk for Chinese text) when missing, with sudo if not root.
+#   test, fonts-noto-cjk for Chinese text, gettext for the i18n check) when
+#   missing, with sudo if not root.
 # - The PostgreSQL pass uses DATABASE_URL_PG (default
 #   postgres://postgres@127.0.0.1:5432/linli; pytest creates test_linli).
 #   Outside CI an unreachable PostgreSQL skips that pass with a warning; with
@@ -22,7 +23,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 PYTHON="${PYTHON:-python3}"
 VENV=.venv
 PG_URL="${DATABASE_URL_PG:-postgres://postgres@127.0.0.1:5432/linli}"
-APT_PACKAGES=(chromium fonts-noto-cjk)
+# gettext: the i18n test runs makemessages on a copy of the code to find untranslated strings.
+APT_PACKAGES=(chromium fonts-noto-cjk gettext)
 
 RED=$'\033[1;31m' YELLOW=$'\033[1;33m' GREEN=$'\033[1;32m' RESET=$'\033[0m'
 FAILED=()
