@@ -1,0 +1,457 @@
+"""Every write to party records. Pages, the API, the admin, the demo seeder and
+tests call these functions; nothing else writes.
+
+As in core.actions: keyword-only, `actor=` (None is the system and acts
+without a scope), one transaction per call, permission checked, an audit
+event (`party.meeting_recorded`, …) in the same transaction. Input is checked
+completely before the first write, and every refusal names its field, so a
+refused call leaves nothing half-saved.
+
+Who may do what:
+- CHANGE over the party organization: record a meeting, change it while it
+  is recorded or returned, add decisions and attachments, submit it; manage
+  the organization's committee seats;
+- REVIEW over the *upper* organization: accept a submitted record or return
+  it with a comment;
+- REVIEW over a branch: leave it out of the compliance board, with a reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from linli.core import audit
+from linli.core.actions import Conflict
+from linli.core.models import PartyOrganization, Person
+from linli.core.scoping import Perm, can
+from linli.party import queries
+from linli.party.models import Attachment, Attendance, BoardExclusion, CommitteeMember, Decision, Meeting
+
+
+class IllegalTransition(Conflict):
+    """The record is not (or no longer) in a state this step starts from; nothing changed. The API answers 409."""
+
+
+def _require(actor: Any, perm: Perm, obj: models.Model | None = None) -> None:
+    if actor is None:  # the system (seeding) acts without a scope
+        return
+    if not can(actor, perm, obj):
+        raise PermissionDenied(_("You do not have permission to do this here."))
+
+
+def _user(actor: Any) -> Any:
+    return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+
+
+_REFUSALS = {
+    "edit": gettext_noop("Only a recorded or returned meeting record can be changed (this one is now: %(state)s)."),
+    "submit": gettext_noop("Only a recorded or returned meeting record can be submitted (this one is now: %(state)s)."),
+    "accept": gettext_noop("Only a submitted meeting record can be accepted (this one is now: %(state)s)."),
+    "return": gettext_noop("Only a submitted meeting record can be returned (this one is now: %(state)s)."),
+}
+
+
+def _refuse(step: str, state: str) -> IllegalTransition:
+    # Translated at call time, in the request's language.
+    return IllegalTransition(_(_REFUSALS[step]) % {"state": Meeting.State(state).label}, code="illegal_transition")
+
+
+def _lock(meeting: Meeting, step: str) -> Meeting:
+    """The meeting's current row, locked to the end of the transaction; refused unless `step` is allowed.
+
+    The lock makes the state check hold: someone submitting the record while
+    another person adds a decision waits here and then sees the new state.
+    """
+    locked = Meeting.objects.select_for_update(of=("self",)).select_related("party_organization").get(pk=meeting.pk)
+    if not locked.allows(step):
+        raise _refuse(step, locked.state)
+    return locked
+
+
+# Attendance --------------------------------------------------------------------------
+
+Guest = Person | str  # a person on record, or the name of someone who is not (a visiting lecturer)
+
+
+def _attendance_rows(
+    meeting: Meeting, *, present: Iterable[Person], absent: Mapping[Person, str], guests: Iterable[Guest],
+) -> list[Attendance]:
+    """The attendance of `meeting` as rows to save, or a ValidationError naming each problem's field.
+
+    The expected members come from the membership (or, for a 支委会, the
+    committee) on the meeting's date; each must be present or absent with a
+    reason. Anyone else is a guest, and must be marked so.
+    """
+    expected = {e.person.pk: e for e in queries.expected_attendees(
+        meeting.party_organization, meeting.kind, meeting.held_on)}
+    errors: dict[str, list[str]] = {}
+    present = list(present)
+    present_ids = {p.pk for p in present}
+    absent_ids = {p.pk for p in absent}
+    for person in present:
+        if person.pk not in expected:
+            errors.setdefault("present", []).append(
+                _("%(name)s is not an expected member of this meeting on %(date)s: add them as a guest.")
+                % {"name": person.name, "date": meeting.held_on})
+    for person, reason in absent.items():
+        if person.pk not in expected:
+            errors.setdefault("absent", []).append(
+                _("%(name)s is not an expected member of this meeting: only members are recorded as absent.")
+                % {"name": person.name})
+        elif person.pk in present_ids:
+            errors.setdefault("absent", []).append(
+                _("%(name)s is marked both present and absent.") % {"name": person.name})
+        elif not (reason or "").strip():
+            errors.setdefault("absent", []).append(
+                _("Give the reason for %(name)s's absence.") % {"name": person.name})
+    if meeting.kind == Meeting.Kind.TALK:
+        # A 谈心谈话 is between a few members: only those who took part are recorded.
+        expected = {pk: e for pk, e in expected.items() if pk in present_ids or pk in absent_ids}
+    missing = [e.person.name for pk, e in expected.items() if pk not in present_ids and pk not in absent_ids]
+    if missing:
+        errors.setdefault("present", []).append(
+            _("Mark each expected member present or absent: %(names)s.") % {"names": "、".join(missing)})
+    rows = [Attendance(meeting=meeting, person=e.person, name=e.person.name, role=Attendance.Role.MEMBER,
+                       present=pk in present_ids, absence_reason=(absent.get(e.person) or "").strip()
+                       if pk not in present_ids else "", voting=e.voting, committee=e.committee)
+            for pk, e in expected.items()]
+    seen_guests: set[int] = set()
+    for guest in guests:
+        if isinstance(guest, str):
+            name = guest.strip()
+            if name:
+                rows.append(Attendance(meeting=meeting, name=name[:100], role=Attendance.Role.GUEST))
+            continue
+        if guest.pk in expected:
+            errors.setdefault("guests", []).append(
+                _("%(name)s is an expected member: mark them present, not as a guest.") % {"name": guest.name})
+        elif guest.pk not in seen_guests:
+            seen_guests.add(guest.pk)
+            rows.append(Attendance(meeting=meeting, person=guest, name=guest.name, role=Attendance.Role.GUEST))
+    attending = present_ids | seen_guests
+    for field in ("chair", "recorder"):
+        person = getattr(meeting, field)
+        if person is not None and person.pk not in attending:
+            errors.setdefault(field, []).append(
+                _("%(name)s is not recorded as present at this meeting.") % {"name": person.name})
+    if errors:
+        raise ValidationError(errors)
+    return rows
+
+
+def _check_references(actor: Any, meeting: Meeting) -> None:
+    """Chair and recorder are people the actor can see (guests may come from anywhere)."""
+    if actor is None:
+        return
+    errors = {f: _("Choose a person in your area.") for f in ("chair", "recorder")
+              if getattr(meeting, f) is not None and not can(actor, Perm.VIEW, getattr(meeting, f))}
+    if errors:
+        raise ValidationError(errors)
+
+
+MEETING_FIELDS = ("held_on", "place", "topic", "agenda", "campaign", "chair", "recorder", "minutes")
+
+
+def _validate(meeting: Meeting) -> None:
+    # Before full_clean, whose constraint check would say the same without naming the field.
+    if meeting.kind == Meeting.Kind.SPECIAL and not meeting.campaign.strip():
+        raise ValidationError({"campaign": _("Name the campaign this special meeting belongs to.")})
+    meeting.full_clean(exclude=["party_organization"])
+
+
+@transaction.atomic
+def record_meeting(
+    *, actor: Any, party_organization: PartyOrganization, kind: str, present: Iterable[Person] = (),
+    absent: Mapping[Person, str] | None = None, guests: Iterable[Guest] = (), **fields: Any,
+) -> Meeting:
+    """Record a meeting that was held: its details and its whole attendance at once.
+
+    Refused, with nothing saved, when the date is in the future, an expected
+    member is neither present nor absent with a reason, or someone who is not
+    an expected member is recorded as present instead of as a guest.
+    """
+    unknown = set(fields) - set(MEETING_FIELDS)
+    if unknown:
+        raise TypeError(f"record_meeting() got unexpected fields: {sorted(unknown)}")
+    _require(actor, Perm.CHANGE, party_organization)
+    meeting = Meeting(party_organization=party_organization, kind=kind, created_by=_user(actor), **fields)
+    _validate(meeting)
+    _check_references(actor, meeting)
+    rows = _attendance_rows(meeting, present=present, absent=absent or {}, guests=guests)
+    meeting.save()
+    for row in rows:
+        row.meeting = meeting
+    Attendance.objects.bulk_create(rows)
+    audit.record(actor=actor, action="party.meeting_recorded", target=meeting,
+                 changes=audit.diff({}, audit.snapshot(meeting)), data=_attendance_summary(rows))
+    return meeting
+
+
+def _attendance_summary(rows: Sequence[Attendance]) -> dict[str, Any]:
+    members = [r for r in rows if r.role == Attendance.Role.MEMBER]
+    return {"expected": len(members), "present": sum(r.present for r in members),
+            "absent": {r.name: r.absence_reason for r in members if not r.present},
+            "guests": [r.name for r in rows if r.role == Attendance.Role.GUEST]}
+
+
+@transaction.atomic
+def update_meeting(
+    *, actor: Any, meeting: Meeting, present: Iterable[Person] | None = None,
+    absent: Mapping[Person, str] | None = None, guests: Iterable[Guest] | None = None, **fields: Any,
+) -> Meeting:
+    """Change a recorded or returned meeting; with `present` given, its attendance is recorded afresh.
+
+    A change of date re-checks the attendance against the membership on the
+    new date (with the attendance given, or else the one on record).
+    """
+    unknown = set(fields) - set(MEETING_FIELDS)
+    if unknown:
+        raise TypeError(f"update_meeting() got unexpected fields: {sorted(unknown)}")
+    _require(actor, Perm.CHANGE, meeting)
+    locked = _lock(meeting, "edit")
+    before = audit.snapshot(locked)
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    _validate(locked)
+    _check_references(actor, locked)
+    rows: list[Attendance] | None = None
+    if present is not None or "held_on" in fields or "chair" in fields or "recorder" in fields:
+        current = list(locked.attendances.select_related("person"))
+        if present is None:
+            present = [a.person for a in current if a.present and a.role == Attendance.Role.MEMBER and a.person]
+            absent = {a.person: a.absence_reason for a in current if not a.present and a.person}
+            guests = [a.person or a.name for a in current if a.role == Attendance.Role.GUEST]
+        rows = _attendance_rows(locked, present=present, absent=absent or {}, guests=guests or ())
+    locked.save()
+    data: dict[str, Any] = {}
+    if rows is not None:
+        locked.attendances.all().delete()
+        Attendance.objects.bulk_create(rows)
+        data = _attendance_summary(rows)
+    audit.record(actor=actor, action="party.meeting_updated", target=locked,
+                 changes=audit.diff(before, audit.snapshot(locked)), data=data)
+    for name in (*fields, "updated_at"):
+        setattr(meeting, name, getattr(locked, name))
+    return meeting
+
+
+@transaction.atomic
+def record_decision(
+    *, actor: Any, meeting: Meeting, text: str, kind: str = Decision.Kind.RESOLUTION, votes_for: int = 0,
+    votes_against: int = 0, abstentions: int = 0,
+) -> Decision:
+    """Add a decision (or an election result) with its votes to a 党员大会 or 支委会.
+
+    Refused when the meeting lacked its quorum: more than half of the voting
+    members (committee members for a 支委会), four fifths for an election at a
+    党员大会; and when more votes are recorded than there were voters present.
+    """
+    _require(actor, Perm.CHANGE, meeting)
+    locked = _lock(meeting, "edit")
+    if locked.kind not in Meeting.DECIDING_KINDS:
+        raise ValidationError({"kind": _("Only a branch general assembly or a branch committee meeting "
+                                         "records decisions and votes.")})
+    quorum = locked.quorum()
+    assert quorum is not None  # a deciding kind
+    if kind == Decision.Kind.ELECTION and quorum.election_needed is not None:
+        if not quorum.election_met:
+            raise ValidationError({"kind": _(
+                "An election needs four fifths of the voting members present: %(present)s of %(electorate)s "
+                "were present, %(needed)s are needed.") % {
+                "present": quorum.present, "electorate": quorum.electorate, "needed": quorum.election_needed}})
+    elif not quorum.met:
+        raise ValidationError({"kind": _(
+            "A decision needs more than half of the %(who)s present: %(present)s of %(electorate)s were "
+            "present, %(needed)s are needed.") % {
+            "who": _("committee members") if locked.kind == Meeting.Kind.COMMITTEE else _("voting members"),
+            "present": quorum.present, "electorate": quorum.electorate, "needed": quorum.needed}})
+    decision = Decision(meeting=locked, kind=kind, text=text, votes_for=votes_for, votes_against=votes_against,
+                        abstentions=abstentions)
+    decision.full_clean(exclude=["meeting"])
+    if votes_for + votes_against + abstentions > quorum.present:
+        raise ValidationError({"votes_for": _(
+            "%(votes)s votes are more than the %(present)s voters present.") % {
+            "votes": votes_for + votes_against + abstentions, "present": quorum.present}})
+    decision.save()
+    audit.record(actor=actor, action="party.decision_recorded", target=locked,
+                 data={"kind": kind, "text": text[:200], "votes": [votes_for, votes_against, abstentions],
+                       "passed": decision.passed(quorum)})
+    return decision
+
+
+# Attachments ------------------------------------------------------------------------
+
+# What a meeting's record may carry, told by the file's first bytes as well as
+# its name: a renamed executable is refused whatever it is called.
+_SIGNATURES: dict[str, tuple[bytes, ...]] = {
+    "pdf": (b"%PDF-",),
+    "jpg": (b"\xff\xd8\xff",),
+    "jpeg": (b"\xff\xd8\xff",),
+    "png": (b"\x89PNG\r\n\x1a\n",),
+    "docx": (b"PK\x03\x04",),
+    "xlsx": (b"PK\x03\x04",),
+    "pptx": (b"PK\x03\x04",),
+    "doc": (b"\xd0\xcf\x11\xe0",),
+    "xls": (b"\xd0\xcf\x11\xe0",),
+    "ppt": (b"\xd0\xcf\x11\xe0",),
+}
+ATTACHMENT_MAX_BYTES: int = getattr(settings, "LINLI_PARTY_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+
+
+def _check_file(upload: UploadedFile) -> None:
+    name = upload.name or ""
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if extension not in _SIGNATURES:
+        raise ValidationError({"file": _("Attach a PDF, a photo (JPG, PNG) or an Office document "
+                                         "(Word, Excel, PowerPoint).")})
+    if upload.size is None or upload.size > ATTACHMENT_MAX_BYTES:
+        raise ValidationError({"file": _("The file is larger than %(mb)s MB.")
+                               % {"mb": ATTACHMENT_MAX_BYTES // (1024 * 1024)}})
+    upload.seek(0)
+    head = upload.read(8)
+    upload.seek(0)
+    if not head.startswith(_SIGNATURES[extension]):
+        raise ValidationError({"file": _("The file's content is not a .%(ext)s file.") % {"ext": extension}})
+
+
+@transaction.atomic
+def add_attachment(*, actor: Any, meeting: Meeting, file: UploadedFile) -> Attachment:
+    _require(actor, Perm.CHANGE, meeting)
+    locked = _lock(meeting, "edit")
+    _check_file(file)
+    attachment = Attachment(meeting=locked, file=file, name=(file.name or "")[:200], size=file.size or 0,
+                            uploaded_by=_user(actor))
+    attachment.save()
+    audit.record(actor=actor, action="party.attachment_added", target=locked,
+                 data={"name": attachment.name, "size": attachment.size})
+    return attachment
+
+
+# Submission and review -------------------------------------------------------------
+
+def _move(meeting: Meeting, step: str, to: str, **fields: Any) -> str:
+    """Take the meeting through `step` to `to` by a conditional UPDATE; return the state it left.
+
+    The WHERE on the state is what settles a race: of two reviewers pressing
+    accept and return at once, the second matches no row and is refused.
+    """
+    current = Meeting.objects.filter(pk=meeting.pk).values_list("state", flat=True).first()
+    allowed = Meeting.TRANSITIONS[step]
+    fields.update(state=to, updated_at=timezone.now())
+    if current is None or not Meeting.objects.filter(pk=meeting.pk, state__in=allowed).update(**fields):
+        raise _refuse(step, Meeting.objects.filter(pk=meeting.pk).values_list("state", flat=True).first() or "")
+    for name, value in fields.items():
+        setattr(meeting, name, value)
+    return str(current)
+
+
+@transaction.atomic
+def submit_meeting(*, actor: Any, meeting: Meeting) -> Meeting:
+    """Send the record to the upper organization for review. The minutes must be written."""
+    _require(actor, Perm.CHANGE, meeting)
+    if meeting.party_organization.parent_id is None:
+        raise ValidationError(_("%(org)s has no upper organization to submit to.")
+                              % {"org": meeting.party_organization})
+    if not Meeting.objects.filter(pk=meeting.pk).exclude(minutes="").exists():
+        raise ValidationError({"minutes": _("Write the minutes before submitting the record.")})
+    before = _move(meeting, "submit", Meeting.State.SUBMITTED, submitted_at=timezone.now())
+    audit.record(actor=actor, action="party.meeting_submitted", target=meeting,
+                 changes={"state": [before, meeting.state]})
+    return meeting
+
+
+def _require_reviewer(actor: Any, meeting: Meeting) -> None:
+    upper = meeting.party_organization.parent
+    if upper is None:
+        raise ValidationError(_("%(org)s has no upper organization.") % {"org": meeting.party_organization})
+    if actor is not None and not can(actor, Perm.REVIEW, upper):
+        raise PermissionDenied(_("Only the upper organization (%(upper)s) reviews this record.") % {"upper": upper})
+
+
+@transaction.atomic
+def accept_meeting(*, actor: Any, meeting: Meeting, comment: str = "") -> Meeting:
+    _require_reviewer(actor, meeting)
+    before = _move(meeting, "accept", Meeting.State.ACCEPTED, review_comment=comment.strip(),
+                   reviewed_by=_user(actor), reviewed_at=timezone.now())
+    audit.record(actor=actor, action="party.meeting_accepted", target=meeting,
+                 changes={"state": [before, meeting.state]}, data={"comment": comment.strip()})
+    return meeting
+
+
+@transaction.atomic
+def return_meeting(*, actor: Any, meeting: Meeting, comment: str) -> Meeting:
+    """Send the record back to the branch, saying what to put right."""
+    _require_reviewer(actor, meeting)
+    if not comment.strip():
+        raise ValidationError({"comment": _("Say what the branch should put right.")})
+    before = _move(meeting, "return", Meeting.State.RETURNED, review_comment=comment.strip(),
+                   reviewed_by=_user(actor), reviewed_at=timezone.now())
+    audit.record(actor=actor, action="party.meeting_returned", target=meeting,
+                 changes={"state": [before, meeting.state]}, data={"comment": comment.strip()})
+    return meeting
+
+
+# Committees --------------------------------------------------------------------------
+
+@transaction.atomic
+def add_committee_member(
+    *, actor: Any, party_organization: PartyOrganization, person: Person, started_on: Any,
+    position: str = CommitteeMember.Position.MEMBER,
+) -> CommitteeMember:
+    """Seat a member of the organization on its committee from `started_on`."""
+    _require(actor, Perm.CHANGE, party_organization)
+    if not queries.members_on(party_organization, started_on).filter(pk=person.pk).exists():
+        raise ValidationError({"person": _("%(name)s is not a member of %(org)s.")
+                               % {"name": person.name, "org": party_organization}})
+    seat = CommitteeMember(party_organization=party_organization, person=person, started_on=started_on,
+                           position=position)
+    seat.full_clean()
+    if CommitteeMember.objects.filter(party_organization=party_organization, person=person,
+                                      ended_on__isnull=True).exists():
+        raise ValidationError({"person": _("%(name)s already sits on this committee.") % {"name": person.name}})
+    seat.save()
+    audit.record(actor=actor, action="party.committee_member_added", target=party_organization,
+                 data={"name": person.name, "position": position, "from": str(started_on)})
+    return seat
+
+
+@transaction.atomic
+def end_committee_seat(*, actor: Any, seat: CommitteeMember, ended_on: Any) -> CommitteeMember:
+    _require(actor, Perm.CHANGE, seat.party_organization)
+    seat.ended_on = ended_on
+    seat.full_clean()
+    seat.save(update_fields=["ended_on"])
+    audit.record(actor=actor, action="party.committee_member_ended", target=seat.party_organization,
+                 data={"name": seat.person.name, "until": str(ended_on)})
+    return seat
+
+
+# The compliance board ------------------------------------------------------------------
+
+@transaction.atomic
+def exclude_from_board(*, actor: Any, party_organization: PartyOrganization, reason: str) -> BoardExclusion:
+    """Leave a branch off the compliance board (newly founded, being merged), saying why."""
+    _require(actor, Perm.REVIEW, party_organization)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why this branch is left out of the board.")})
+    exclusion, _created = BoardExclusion.objects.update_or_create(
+        party_organization=party_organization, defaults={"reason": reason.strip(), "created_by": _user(actor)})
+    audit.record(actor=actor, action="party.board_excluded", target=party_organization,
+                 data={"reason": reason.strip()})
+    return exclusion
+
+
+@transaction.atomic
+def include_in_board(*, actor: Any, party_organization: PartyOrganization) -> None:
+    _require(actor, Perm.REVIEW, party_organization)
+    if BoardExclusion.objects.filter(party_organization=party_organization).delete()[0]:
+        audit.record(actor=actor, action="party.board_included", target=party_organization)

@@ -1,0 +1,351 @@
+"""Party work: 三会一课 meeting records with attendance, decisions and
+attachments; branch committees (for the 支委会 quorum); the meeting
+requirements a compliance board checks, kept as data; and the branches a
+board leaves out, with the reason.
+
+A meeting is held by a party organization and placed where it is (its area,
+or its organization's area): the scoping function finds it through
+`party_organization`. Attendance is written once, when the meeting is
+recorded: the members expected on the day, each present or absent with a
+reason, and any guests. Later changes of membership do not rewrite what a
+meeting's record says.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from linli.core.models import PartyOrganization, Person
+from linli.core.validators import validate_not_future
+
+# Where a record held by a party organization sits, for core.scoping.
+_ORG_AREA_LOOKUPS = ("party_organization__area__path", "party_organization__organization__area__path")
+_ORG_ORGANIZATION_LOOKUPS = ("party_organization__organization_id",)
+
+
+class CommitteeMember(models.Model):
+    """A seat on a branch committee (支部委员会) for a stretch of time: who sits
+    on it on a meeting's date decides the 支委会 quorum."""
+
+    class Position(models.TextChoices):
+        SECRETARY = "secretary", _("Secretary")
+        DEPUTY_SECRETARY = "deputy_secretary", _("Deputy secretary")
+        MEMBER = "member", _("Committee member")
+
+    party_organization = models.ForeignKey(
+        PartyOrganization, verbose_name=_("party organization"), on_delete=models.CASCADE,
+        related_name="committee_members",
+    )
+    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="+")
+    position = models.CharField(_("position"), max_length=20, choices=Position.choices, default=Position.MEMBER)
+    started_on = models.DateField(_("from"))
+    ended_on = models.DateField(_("until"), null=True, blank=True)
+
+    scope_area_lookups: ClassVar = _ORG_AREA_LOOKUPS
+    scope_organization_lookups: ClassVar = _ORG_ORGANIZATION_LOOKUPS
+
+    class Meta:
+        verbose_name = _("committee member")
+        verbose_name_plural = _("committee members")
+        ordering: ClassVar = ["party_organization", "started_on", "id"]
+        constraints: ClassVar = [
+            models.CheckConstraint(condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("started_on")),
+                                   name="party_committee_ends_after_start",
+                                   violation_error_message=_("A seat cannot end before it starts.")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} · {self.get_position_display()}"
+
+
+class Meeting(models.Model):
+    """One meeting held by a party organization, recorded after it was held."""
+
+    class Kind(models.TextChoices):
+        GENERAL_ASSEMBLY = "general_assembly", _("Branch general assembly")
+        COMMITTEE = "committee", _("Branch committee meeting")
+        GROUP = "group", _("Party group meeting")
+        LECTURE = "lecture", _("Party lecture")
+        THEME_DAY = "theme_day", _("Theme party day")
+        ORGANIZATIONAL_LIFE = "organizational_life", _("Organizational life meeting")
+        EVALUATION = "evaluation", _("Democratic evaluation of members")
+        TALK = "talk", _("Heart-to-heart talk")
+        SPECIAL = "special", _("Special meeting of a campaign")
+
+    class State(models.TextChoices):
+        RECORDED = "recorded", _("Recorded")
+        SUBMITTED = "submitted", _("Submitted")
+        ACCEPTED = "accepted", _("Accepted")
+        RETURNED = "returned", _("Returned")
+
+    # Which states each step starts from; actions refuse any other with a
+    # conditional UPDATE, so that two reviewers acting at once cannot both pass.
+    TRANSITIONS: ClassVar[dict[str, frozenset[str]]] = {
+        "edit": frozenset({State.RECORDED, State.RETURNED}),
+        "submit": frozenset({State.RECORDED, State.RETURNED}),
+        "accept": frozenset({State.SUBMITTED}),
+        "return": frozenset({State.SUBMITTED}),
+    }
+    # Kinds whose record may carry decisions and votes, and so has a quorum rule.
+    DECIDING_KINDS: ClassVar[frozenset[str]] = frozenset({Kind.GENERAL_ASSEMBLY, Kind.COMMITTEE})
+
+    party_organization = models.ForeignKey(
+        PartyOrganization, verbose_name=_("party organization"), on_delete=models.PROTECT, related_name="meetings",
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.RECORDED)
+    held_on = models.DateField(_("date"), validators=[validate_not_future])
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    topic = models.CharField(_("topic"), max_length=200)
+    agenda = models.TextField(_("agenda"), blank=True)
+    campaign = models.CharField(_("campaign"), max_length=200, blank=True,
+                                help_text=_("For a special meeting: the campaign it belongs to."))
+    chair = models.ForeignKey(Person, verbose_name=_("chair"), null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="+")
+    recorder = models.ForeignKey(Person, verbose_name=_("recorder"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+")
+    minutes = models.TextField(_("minutes"), blank=True)
+    review_comment = models.TextField(_("review comment"), blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("reviewed by"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    scope_area_lookups: ClassVar = _ORG_AREA_LOOKUPS
+    scope_organization_lookups: ClassVar = _ORG_ORGANIZATION_LOOKUPS
+
+    class Meta:
+        verbose_name = _("meeting")
+        verbose_name_plural = _("meetings")
+        ordering: ClassVar = ["-held_on", "-id"]
+        constraints: ClassVar = [
+            models.CheckConstraint(condition=~Q(kind="special") | ~Q(campaign=""),
+                                   name="party_meeting_special_has_campaign"),
+        ]
+        indexes: ClassVar = [
+            # A branch's meetings newest first, and the board's count per
+            # organization, kind and period over a date range.
+            models.Index(fields=["party_organization", "held_on"], name="party_meeting_org_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.held_on} {self.get_kind_display()} · {self.topic}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("party:meeting_detail", args=[self.pk])
+
+    def allows(self, step: str) -> bool:
+        return self.state in self.TRANSITIONS[step]
+
+    def quorum(self, attendances: list[Attendance] | None = None) -> Quorum | None:
+        """The quorum of a deciding meeting, from its attendance (None for other kinds).
+
+        党员大会: more than half of the voting (full) members expected must be
+        present for a decision, four fifths for an election; probationary
+        members have no vote. 支委会: more than half of the committee.
+        """
+        if self.kind not in self.DECIDING_KINDS:
+            return None
+        rows = list(self.attendances.all()) if attendances is None else attendances
+        members = [a for a in rows if a.role == Attendance.Role.MEMBER]
+        if self.kind == self.Kind.COMMITTEE:
+            seats = [a for a in members if a.committee]
+            return Quorum.of(len(seats), sum(a.present for a in seats), election=False)
+        voters = [a for a in members if a.voting]
+        return Quorum.of(len(voters), sum(a.present for a in voters), election=True)
+
+
+@dataclass(frozen=True)
+class Quorum:
+    electorate: int  # voting members (党员大会) or committee members (支委会) expected
+    present: int
+    needed: int  # more than half
+    election_needed: int | None  # four fifths, 党员大会 only
+
+    @classmethod
+    def of(cls, electorate: int, present: int, *, election: bool) -> Quorum:
+        return cls(electorate, present, electorate // 2 + 1,
+                   math.ceil(electorate * 4 / 5) if election else None)
+
+    @property
+    def met(self) -> bool:
+        return self.electorate > 0 and self.present >= self.needed
+
+    @property
+    def election_met(self) -> bool:
+        return self.election_needed is not None and self.electorate > 0 and self.present >= self.election_needed
+
+
+class Attendance(models.Model):
+    """One person's place in a meeting: an expected member (present, or absent
+    with a reason) or an invited guest. A guest without a person record
+    (a lecturer from the district party school) is kept by name."""
+
+    class Role(models.TextChoices):
+        MEMBER = "member", _("Member")
+        GUEST = "guest", _("Guest")
+
+    meeting = models.ForeignKey(Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE,
+                                related_name="attendances")
+    person = models.ForeignKey(Person, verbose_name=_("person"), null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="meeting_attendances")
+    name = models.CharField(_("name"), max_length=100)
+    role = models.CharField(_("role"), max_length=8, choices=Role.choices, default=Role.MEMBER)
+    present = models.BooleanField(_("present"), default=True)
+    absence_reason = models.CharField(_("reason for absence"), max_length=200, blank=True)
+    # As the membership stood when the meeting was recorded: a full member votes, a probationary one does not.
+    voting = models.BooleanField(_("has a vote"), default=False)
+    committee = models.BooleanField(_("committee member"), default=False)
+
+    class Meta:
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendances")
+        ordering: ClassVar = ["meeting", "role", "id"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["meeting", "person"], name="party_attendance_once"),
+            models.CheckConstraint(condition=Q(present=True) | ~Q(absence_reason=""),
+                                   name="party_attendance_absent_has_reason"),
+            models.CheckConstraint(condition=Q(role="guest") | Q(person__isnull=False),
+                                   name="party_attendance_member_is_person"),
+            models.CheckConstraint(condition=Q(role="member") | Q(present=True, voting=False),
+                                   name="party_attendance_guest_present_without_vote"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Decision(models.Model):
+    """A resolution or an election result of a 党员大会 or 支委会, with its votes."""
+
+    class Kind(models.TextChoices):
+        RESOLUTION = "resolution", _("Resolution")
+        ELECTION = "election", _("Election")
+
+    meeting = models.ForeignKey(Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE,
+                                related_name="decisions")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.RESOLUTION)
+    text = models.TextField(_("decision"))
+    votes_for = models.PositiveIntegerField(_("votes for"), default=0)
+    votes_against = models.PositiveIntegerField(_("votes against"), default=0)
+    abstentions = models.PositiveIntegerField(_("abstentions"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
+        ordering: ClassVar = ["meeting", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+    def passed(self, quorum: Quorum) -> bool:
+        """A resolution needs more than half of the electorate (voting members or
+        committee members) in favour; an election, more than half of those present."""
+        base = quorum.present if self.kind == self.Kind.ELECTION else quorum.electorate
+        return self.votes_for * 2 > base
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    return f"party/meetings/{instance.meeting_id}/{filename}"
+
+
+class Attachment(models.Model):
+    """A file kept with a meeting's record: sign-in sheet, photo, slides, minutes scan."""
+
+    meeting = models.ForeignKey(Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE,
+                                related_name="attachments")
+    file = models.FileField(_("file"), upload_to=attachment_path)
+    name = models.CharField(_("file name"), max_length=200)
+    size = models.PositiveIntegerField(_("size"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering: ClassVar = ["meeting", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MeetingRequirement(models.Model):
+    """How often each kind of meeting must be held: the compliance board's rules, as data.
+
+    The defaults (党员大会 quarterly, 支委会, 党小组会 and 主题党日 monthly,
+    党课, 组织生活会 and 民主评议 yearly) are written by migration 0002 and can
+    be changed in the admin without a release.
+    """
+
+    class Period(models.TextChoices):
+        MONTH = "month", _("Monthly")
+        QUARTER = "quarter", _("Quarterly")
+        YEAR = "year", _("Yearly")
+
+    kind = models.CharField(_("meeting kind"), max_length=32, choices=Meeting.Kind.choices, unique=True)
+    period = models.CharField(_("period"), max_length=8, choices=Period.choices)
+    minimum = models.PositiveSmallIntegerField(_("at least"), default=1)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("meeting requirement")
+        verbose_name_plural = _("meeting requirements")
+        ordering: ClassVar = ["id"]
+        constraints: ClassVar = [
+            models.CheckConstraint(condition=Q(minimum__gte=1), name="party_requirement_minimum_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.get_period_display()} ≥ {self.minimum}"
+
+
+class BoardExclusion(models.Model):
+    """A branch the compliance board leaves out (newly founded, being merged), and why."""
+
+    party_organization = models.OneToOneField(
+        PartyOrganization, verbose_name=_("party organization"), on_delete=models.CASCADE,
+        related_name="board_exclusion",
+    )
+    reason = models.CharField(_("reason"), max_length=200)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("excluded by"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    scope_area_lookups: ClassVar = _ORG_AREA_LOOKUPS
+    scope_organization_lookups: ClassVar = _ORG_ORGANIZATION_LOOKUPS
+
+    class Meta:
+        verbose_name = _("board exclusion")
+        verbose_name_plural = _("board exclusions")
+
+    def __str__(self) -> str:
+        return f"{self.party_organization}: {self.reason}"
+
+
+AUDIT_ACTION_LABELS = {
+    "party.meeting_recorded": _("recorded a meeting"),
+    "party.meeting_updated": _("changed a meeting record"),
+    "party.meeting_submitted": _("submitted a meeting record"),
+    "party.meeting_accepted": _("accepted a meeting record"),
+    "party.meeting_returned": _("returned a meeting record"),
+    "party.decision_recorded": _("recorded a decision"),
+    "party.attachment_added": _("attached a file"),
+    "party.committee_member_added": _("added a committee member"),
+    "party.committee_member_ended": _("ended a committee seat"),
+    "party.board_excluded": _("left a branch out of the board"),
+    "party.board_included": _("put a branch back on the board"),
+}

@@ -1,0 +1,273 @@
+"""Reads of party records, every one through core's scoping function: meetings
+in scope, a meeting's expected attendees, and the compliance board."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import ExtractMonth
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from linli.core.models import PATH_SEP, Area, PartyMembership, PartyOrganization, Person
+from linli.core.scoping import Perm, get_in_scope_or_404, grants_for, scope_queryset
+from linli.party.models import Attendance, CommitteeMember, Meeting, MeetingRequirement
+
+# Meetings ---------------------------------------------------------------------------
+
+
+@dataclass
+class MeetingFilter:
+    party_organization: int | None = None
+    kind: str = ""
+    state: str = ""
+    start: datetime.date | None = None
+    end: datetime.date | None = None
+
+
+def meetings_visible_to(user: Any, f: MeetingFilter | None = None) -> QuerySet[Meeting]:
+    qs = scope_queryset(Meeting.objects.select_related("party_organization", "chair"), user)
+    f = f or MeetingFilter()
+    if f.party_organization is not None:
+        qs = qs.filter(party_organization_id=f.party_organization)
+    if f.kind:
+        qs = qs.filter(kind=f.kind)
+    if f.state:
+        qs = qs.filter(state=f.state)
+    if f.start:
+        qs = qs.filter(held_on__gte=f.start)
+    if f.end:
+        qs = qs.filter(held_on__lte=f.end)
+    return qs.annotate(
+        expected=Count("attendances", filter=Q(attendances__role=Attendance.Role.MEMBER)),
+        attended=Count("attendances", filter=Q(attendances__role=Attendance.Role.MEMBER, attendances__present=True)),
+    )
+
+
+def meeting_for(user: Any, pk: Any, perm: Perm = Perm.VIEW) -> Meeting:
+    """One meeting the user may `perm`, with what its page shows; out of scope is 404."""
+    qs = Meeting.objects.select_related("party_organization__parent", "chair", "recorder", "reviewed_by")
+    return get_in_scope_or_404(qs, user, perm, pk=pk)
+
+
+def party_organization_for(user: Any, pk: Any, perm: Perm = Perm.VIEW) -> PartyOrganization:
+    return get_in_scope_or_404(PartyOrganization.objects.select_related("parent"), user, perm, pk=pk)
+
+
+# Expected attendees -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Expected:
+    person: Person
+    voting: bool  # a full member; probationary members have no vote
+    committee: bool
+
+
+def members_on(party_organization: PartyOrganization, on: datetime.date) -> QuerySet[Person]:
+    """The members of the organization, and of the organizations below it (its party groups), on a date.
+
+    A membership without a joining date counts from any date: older
+    records were registered without one.
+    """
+    ids = {party_organization.pk, *party_organization.descendant_ids()}
+    return (Person.objects.filter(party_membership__party_organization_id__in=ids)
+            .filter(Q(party_membership__joined_on__isnull=True) | Q(party_membership__joined_on__lte=on))
+            .select_related("party_membership").order_by("name_pinyin", "id"))
+
+
+def expected_attendees(party_organization: PartyOrganization, kind: str, on: datetime.date) -> list[Expected]:
+    """Who is expected at a meeting of `kind` on `on`: the committee sitting
+    that day for a 支委会, otherwise the members on that day."""
+    if kind == Meeting.Kind.COMMITTEE:
+        seats = (CommitteeMember.objects.filter(party_organization=party_organization, started_on__lte=on)
+                 .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=on))
+                 .select_related("person__party_membership").order_by("person__name_pinyin", "person_id"))
+        people = {s.person.pk: s.person for s in seats}
+        return [Expected(p, _is_full_member(p), True) for p in people.values()]
+    return [Expected(p, _is_full_member(p), False) for p in members_on(party_organization, on)]
+
+
+def _is_full_member(person: Person) -> bool:
+    membership = getattr(person, "party_membership", None)
+    return membership is not None and membership.status == PartyMembership.Status.FULL
+
+
+# The compliance board ----------------------------------------------------------------
+
+@dataclass
+class PeriodCell:
+    label: str
+    held: int
+    needed: int
+    status: str  # met / missing / open (the period is not over) / none (the branch has no party groups)
+
+
+@dataclass
+class RequirementCells:
+    requirement: MeetingRequirement
+    periods: list[PeriodCell]
+
+    @property
+    def missing(self) -> list[PeriodCell]:
+        return [p for p in self.periods if p.status == "missing"]
+
+
+@dataclass
+class BranchRow:
+    branch: PartyOrganization
+    group_area: Area | None
+    cells: list[RequirementCells]
+
+    @property
+    def missing_count(self) -> int:
+        return sum(len(c.missing) for c in self.cells)
+
+
+@dataclass
+class Rollup:
+    area: Area | None
+    branches: int = 0
+    complete: int = 0
+    missing_by_kind: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def with_gaps(self) -> int:
+        return self.branches - self.complete
+
+
+@dataclass
+class Board:
+    area: Area
+    year: int
+    requirements: list[MeetingRequirement]
+    rows: list[BranchRow]
+    excluded: list[PartyOrganization]
+    rollups: list[Rollup]
+    total: Rollup
+
+
+def _periods(period: str, year: int) -> list[tuple[str, int, int]]:
+    """(label, first month, last month) of each period of a year."""
+    if period == MeetingRequirement.Period.MONTH:
+        return [(str(_("Month %(m)s") % {"m": m}), m, m) for m in range(1, 13)]
+    if period == MeetingRequirement.Period.QUARTER:
+        return [(f"Q{q}", 3 * q - 2, 3 * q) for q in range(1, 5)]
+    return [(str(year), 1, 12)]
+
+
+def _month_end(year: int, month: int) -> datetime.date:
+    return (datetime.date(year + month // 12, month % 12 + 1, 1) - datetime.timedelta(days=1))
+
+
+def board_areas_for(user: Any) -> QuerySet[Area]:
+    """The areas a board may be asked for: subdistricts, communities and neighborhoods in scope."""
+    return scope_queryset(Area.objects.filter(level__in=[Area.Level.SUBDISTRICT, Area.Level.COMMUNITY,
+                                                          Area.Level.NEIGHBORHOOD]), user)
+
+
+def default_board_area(user: Any) -> Area | None:
+    """The widest area the user holds a role over (a subdistrict for its staff)."""
+    paths = grants_for(user).area_paths.get(Perm.VIEW, [])
+    if paths:
+        return Area.objects.filter(path__in=paths).order_by("depth", "path").first()
+    return board_areas_for(user).order_by("depth", "path").first()
+
+
+def compliance_board(user: Any, area: Area, year: int, today: datetime.date | None = None) -> Board:
+    """Which required meetings each branch under `area` held in `year`, period by period.
+
+    Computed from the meeting records against the active MeetingRequirement
+    rows. A period not yet over is "open", never missing. A branch's 党小组会
+    requirement is met in a period when every party group of the branch held
+    its meetings; a branch without groups shows none. Rolled up to the areas
+    one level below `area` and to `area` as a whole; rows are in name order —
+    the board shows what is missing, it does not rank.
+
+    A fixed number of queries whatever the number of branches: requirements,
+    branches (with their exclusion), their groups, one grouped count of
+    meetings, and the areas of the roll-up.
+    """
+    today = today or timezone.localdate()
+    requirements = list(MeetingRequirement.objects.filter(active=True))
+    under = Q(area__path__startswith=area.path) | Q(organization__area__path__startswith=area.path)
+    branches_qs = scope_queryset(PartyOrganization.objects.filter(under, level=PartyOrganization.Level.BRANCH), user)
+    branches = list(branches_qs.select_related("area", "organization__area", "board_exclusion").order_by("name", "id"))
+    branch_ids = branches_qs.values("pk")
+    groups: dict[int, list[int]] = defaultdict(list)
+    for group_id, parent_id in PartyOrganization.objects.filter(
+            parent__in=branch_ids, level=PartyOrganization.Level.GROUP).values_list("pk", "parent_id"):
+        groups[parent_id].append(group_id)
+    held: dict[tuple[int, str, int], int] = defaultdict(int)
+    counted = (Meeting.objects.filter(held_on__year=year)
+               .filter(Q(party_organization__in=branch_ids)
+                       | Q(party_organization__parent__in=branch_ids,
+                           party_organization__level=PartyOrganization.Level.GROUP))
+               .values("party_organization_id", "kind").annotate(month=ExtractMonth("held_on"), n=Count("id"))
+               .values_list("party_organization_id", "kind", "month", "n"))
+    for org_id, kind, month, n in counted:
+        held[org_id, kind, month] += n
+    children = {a.path: a for a in Area.objects.filter(parent=area)}
+
+    rows: list[BranchRow] = []
+    excluded: list[PartyOrganization] = []
+    for branch in branches:
+        if hasattr(branch, "board_exclusion"):
+            excluded.append(branch)
+            continue
+        cells = [RequirementCells(r, _cells(r, year, today, branch.pk, groups.get(branch.pk, []), held))
+                 for r in requirements]
+        rows.append(BranchRow(branch, _child_area(branch, area, children), cells))
+
+    rollups: dict[int | None, Rollup] = {}
+    total = Rollup(area)
+    for row in rows:
+        key = row.group_area.pk if row.group_area else None
+        rollup = rollups.setdefault(key, Rollup(row.group_area))
+        for r in (rollup, total):
+            r.branches += 1
+            r.complete += row.missing_count == 0
+            for c in row.cells:
+                kind = c.requirement.kind
+                if c.missing:
+                    r.missing_by_kind[kind] = r.missing_by_kind.get(kind, 0) + len(c.missing)
+    ordered = sorted(rollups.values(), key=lambda r: (r.area is None, r.area.path if r.area else ""))
+    return Board(area, year, requirements, rows, excluded, ordered, total)
+
+
+def _child_area(branch: PartyOrganization, area: Area, children: dict[str, Area]) -> Area | None:
+    place = branch.area or (branch.organization.area if branch.organization else None)
+    if place is None:
+        return None
+    codes = place.ancestor_codes()[: area.depth + 2]
+    return children.get(PATH_SEP.join(codes) + PATH_SEP)
+
+
+def _cells(requirement: MeetingRequirement, year: int, today: datetime.date, branch_id: int,
+           group_ids: list[int], held: dict[tuple[int, str, int], int]) -> list[PeriodCell]:
+    cells = []
+    for label, first, last in _periods(requirement.period, year):
+        if datetime.date(year, first, 1) > today:
+            break  # a period not yet begun is not shown
+        months = range(first, last + 1)
+        if requirement.kind == Meeting.Kind.GROUP:
+            if not group_ids:
+                cells.append(PeriodCell(label, 0, 0, "none"))
+                continue
+            count = sum(sum(held.get((g, requirement.kind, m), 0) for m in months) >= requirement.minimum
+                        for g in group_ids)
+            needed = len(group_ids)
+        else:
+            count = sum(held.get((branch_id, requirement.kind, m), 0) for m in months)
+            needed = requirement.minimum
+        if count >= needed:
+            status = "met"
+        elif _month_end(year, last) >= today:
+            status = "open"
+        else:
+            status = "missing"
+        cells.append(PeriodCell(label, count, needed, status))
+    return cells

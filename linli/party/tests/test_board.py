@@ -1,0 +1,122 @@
+"""The compliance board: required meetings held per branch and period, from the records and the requirements."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from linli.core.models import PartyOrganization
+from linli.core.tests.factories import PartyOrganizationFactory
+from linli.party import actions, queries
+from linli.party.models import Meeting, MeetingRequirement
+from linli.party.tests.conftest import member
+from linli.party.tests.factories import hold
+
+pytestmark = pytest.mark.django_db
+
+K = Meeting.Kind
+TODAY = datetime.date(2026, 4, 15)
+
+
+def _row(board: queries.Board, branch: PartyOrganization) -> queries.BranchRow:
+    return next(r for r in board.rows if r.branch == branch)
+
+
+def _cells(row: queries.BranchRow, kind: str) -> dict[str, str]:
+    cells = next(c for c in row.cells if c.requirement.kind == kind)
+    return {p.label: p.status for p in cells.periods}
+
+
+def test_default_requirements_are_data(db):
+    assert dict(MeetingRequirement.objects.values_list("kind", "period")) == {
+        "general_assembly": "quarter", "committee": "month", "group": "month", "theme_day": "month",
+        "lecture": "year", "organizational_life": "year", "evaluation": "year"}
+
+
+def test_the_board_shows_which_periods_are_missing_and_which_are_still_open(party, huamu_staff, tree):
+    hold(party.ly2, K.COMMITTEE, datetime.date(2026, 1, 8))
+    hold(party.ly2, K.COMMITTEE, datetime.date(2026, 3, 8))
+    hold(party.ly2, K.GENERAL_ASSEMBLY, datetime.date(2026, 2, 8))
+
+    board = queries.compliance_board(huamu_staff, tree.huamu, 2026, today=TODAY)
+    row = _row(board, party.ly2)
+
+    assert _cells(row, K.COMMITTEE) == {"Month 1": "met", "Month 2": "missing", "Month 3": "met", "Month 4": "open"}
+    assert _cells(row, K.GENERAL_ASSEMBLY) == {"Q1": "met", "Q2": "open"}
+    assert _cells(row, K.LECTURE) == {"2026": "open"}
+
+
+def test_party_group_meetings_count_for_the_branch_when_every_group_met(party, huamu_staff, tree):
+    second = PartyOrganizationFactory(name="第二党小组", level=PartyOrganization.Level.GROUP, area=tree.lianyang2,
+                                      parent=party.ly2)
+    member(second, "卫十一")
+    hold(party.ly2_group, K.GROUP, datetime.date(2026, 1, 5))
+    hold(second, K.GROUP, datetime.date(2026, 1, 6))
+    hold(party.ly2_group, K.GROUP, datetime.date(2026, 2, 5))
+
+    board = queries.compliance_board(huamu_staff, tree.huamu, 2026, today=TODAY)
+    cells = _cells(_row(board, party.ly2), K.GROUP)
+    assert cells["Month 1"] == "met" and cells["Month 2"] == "missing"
+    assert set(_cells(_row(board, party.ph1), K.GROUP).values()) == {"none"}  # 培花一 has no party groups
+
+
+def test_a_configured_requirement_changes_the_board_without_code(party, huamu_staff, tree):
+    MeetingRequirement.objects.filter(kind=K.LECTURE).update(period=MeetingRequirement.Period.QUARTER)
+    MeetingRequirement.objects.filter(kind=K.THEME_DAY).update(active=False)
+    hold(party.ly2, K.LECTURE, datetime.date(2026, 2, 1))
+
+    board = queries.compliance_board(huamu_staff, tree.huamu, 2026, today=TODAY)
+    row = _row(board, party.ly2)
+    assert _cells(row, K.LECTURE) == {"Q1": "met", "Q2": "open"}
+    assert K.THEME_DAY not in {c.requirement.kind for c in row.cells}
+
+
+def test_rolled_up_per_community_and_for_the_subdistrict(party, huamu_staff, tree):
+    board = queries.compliance_board(huamu_staff, tree.huamu, 2026, today=TODAY)
+    by_area = {r.area.name: r for r in board.rollups if r.area}
+    assert set(by_area) == {"联洋社区", "培花社区"}
+    assert by_area["联洋社区"].branches == 1 and by_area["联洋社区"].with_gaps == 1
+    # Three months of 支委会 and 主题党日 missing, and Q1's 党员大会, in each branch.
+    assert by_area["培花社区"].missing_by_kind == {"general_assembly": 1, "committee": 3, "theme_day": 3}
+    assert board.total.branches == 2
+    assert board.total.missing_by_kind["committee"] == 6
+
+
+def test_an_excluded_branch_is_listed_with_its_reason_and_not_counted(party, huamu_staff, tree):
+    actions.exclude_from_board(actor=huamu_staff, party_organization=party.ph1, reason="新成立,明年纳入")
+    board = queries.compliance_board(huamu_staff, tree.huamu, 2026, today=TODAY)
+    assert [r.branch for r in board.rows] == [party.ly2]
+    assert [(b, b.board_exclusion.reason) for b in board.excluded] == [(party.ph1, "新成立,明年纳入")]
+    assert board.total.branches == 1
+
+
+def test_the_board_holds_only_branches_in_scope(party, lianyang2_secretary, tree):
+    board = queries.compliance_board(lianyang2_secretary, tree.huamu, 2026, today=TODAY)
+    assert [r.branch for r in board.rows] == [party.ly2]
+
+
+def test_the_board_takes_a_fixed_number_of_queries_whatever_the_number_of_branches(party, huamu_staff, tree):
+    def count() -> int:
+        user = type(huamu_staff).objects.get(pk=huamu_staff.pk)  # no cached grants
+        with CaptureQueriesContext(connection) as queries_run:
+            board = queries.compliance_board(user, tree.huamu, 2026, today=TODAY)
+        assert board.rows
+        return len(queries_run)
+
+    hold(party.ly2, K.COMMITTEE, datetime.date(2026, 1, 8))
+    few = count()
+    for n in range(8):
+        branch = PartyOrganizationFactory(name=f"党支部{n}", level=PartyOrganization.Level.BRANCH,
+                                          area=tree.peihua1, parent=party.peihua)
+        group = PartyOrganizationFactory(name=f"党小组{n}", level=PartyOrganization.Level.GROUP, area=tree.peihua1,
+                                         parent=branch)
+        member(group, f"组员{n}")
+        member(branch, f"党员{n}")
+        hold(branch, K.THEME_DAY, datetime.date(2026, 2, 1))
+        hold(group, K.GROUP, datetime.date(2026, 2, 2))
+        if n % 2:
+            actions.exclude_from_board(actor=None, party_organization=branch, reason="合并中")
+    assert count() == few <= 7
