@@ -14,7 +14,12 @@ Who may do what:
   release anyone's claim before fulfilment;
 - any signed-in resident (an account with a person record), or an
   organization's liaison in its name, whom the publication scope reaches:
-  claim; the claimant may cancel within settings.LINLI_CLAIM_CANCEL_HOURS.
+  claim; the claimant may cancel within settings.LINLI_CLAIM_CANCEL_HOURS;
+- DISPATCH over a service order's neighborhood (the center: community,
+  subdistrict and district staff): dispatch it to a team or unit;
+- a liaison or volunteer of that team or unit: accept the dispatch (a claim
+  in the team's name);
+- the requesting resident, or staff with CHANGE on their behalf: rate it.
 
 Every state change goes through `_move`, which locks the need's row first:
 of two people acting on one need at once (fifty claimants, or a claimant
@@ -38,10 +43,10 @@ from django.utils.translation import gettext_lazy
 
 from linli.core import audit
 from linli.core.actions import Conflict
-from linli.core.models import Area, Organization, Role
+from linli.core.models import Area, Organization, Person, Role
 from linli.core.scoping import Perm, can, grants_for
 from linli.core.validators import validate_not_future
-from linli.needs.models import Claim, Need, WishDetails, subdistrict_path
+from linli.needs.models import Claim, Dispatch, Feedback, Need, WishDetails, subdistrict_path
 
 
 class IllegalTransition(Conflict):
@@ -67,6 +72,10 @@ _REFUSALS: dict[str, Promise] = {
     "cancel_claim": gettext_lazy("A claim can be cancelled only before fulfilment (this need is now: %(state)s)."),
     "fulfil": gettext_lazy("Only a claimed need can be marked fulfilled (this need is now: %(state)s)."),
     "close": gettext_lazy("Only a fulfilled need can be closed (this need is now: %(state)s)."),
+    "dispatch": gettext_lazy("Only an approved or published service order that nobody has accepted can be "
+                             "dispatched (this need is now: %(state)s)."),
+    "accept": gettext_lazy("Only a dispatched service order can be accepted (this need is now: %(state)s)."),
+    "rate": gettext_lazy("A service order can be rated only after it is fulfilled (this need is now: %(state)s)."),
     "edit": gettext_lazy("Only a draft can be edited (this need is now: %(state)s)."),
     "edit_details": gettext_lazy("A wish's details can be changed only before it is published "
                                  "(this need is now: %(state)s)."),
@@ -77,7 +86,7 @@ _REFUSALS: dict[str, Promise] = {
 STEP_PERMISSIONS: dict[str, Perm] = {
     "edit": Perm.CHANGE, "submit": Perm.CHANGE, "withdraw": Perm.CHANGE,
     "approve": Perm.REVIEW, "reject": Perm.REVIEW, "publish": Perm.REVIEW, "fulfil": Perm.REVIEW,
-    "close": Perm.REVIEW,
+    "close": Perm.REVIEW, "dispatch": Perm.DISPATCH,
 }
 
 
@@ -142,7 +151,14 @@ def _record(actor: Any, action: str, need: Need, before: str, *, changes: dict[s
 
 # Drafts ------------------------------------------------------------------------
 
-NEED_FIELDS = ("title", "description", "category", "value_band", "neighborhood", "organization")
+NEED_FIELDS = ("title", "description", "category", "value_band", "neighborhood", "organization", "requester",
+               "place", "window_start", "window_end")
+
+
+def _require_requester(actor: Any, requester: Person | None, current_id: int | None = None) -> None:
+    """A service order's requester is a resident the actor may see (unchanged ones are not re-checked)."""
+    if requester is not None and requester.pk != current_id:
+        _require(actor, Perm.VIEW, requester)
 
 
 @transaction.atomic
@@ -153,6 +169,7 @@ def create_need(*, actor: Any, kind: str, wish: dict[str, Any] | None = None, **
         raise TypeError(f"create_need() got unexpected fields: {sorted(unknown)}")
     if fields.get("organization") is not None:
         _require(actor, Perm.VIEW, fields["organization"])
+    _require_requester(actor, fields.get("requester"))
     need = Need(kind=kind, created_by=actor if actor is not None and actor.is_authenticated else None, **fields)
     _clean(need)
     need.save()
@@ -174,6 +191,7 @@ def update_need(*, actor: Any, need: Need, **fields: Any) -> Need:
     locked = _lock(need, "edit", frozenset({Need.State.DRAFT}))
     if fields.get("organization") is not None and fields["organization"].pk != locked.organization_id:
         _require(actor, Perm.VIEW, fields["organization"])
+    _require_requester(actor, fields.get("requester"), locked.requester_id)
     before = audit.snapshot(locked)
     for name, value in fields.items():
         setattr(locked, name, value)
@@ -219,6 +237,10 @@ def _has_details(need: Need) -> None:
     if need.kind == Need.Kind.WISH and not WishDetails.objects.filter(need=need).exists():
         raise ValidationError(_("Enter who the wish is for (the child's name, the name shown publicly and the "
                                 "birth date) before submitting it."))
+    missing = need.missing_order_details() if need.is_service else []
+    if missing:
+        raise ValidationError(_("Enter %(missing)s of the service order before submitting it.")
+                              % {"missing": ", ".join(missing)}, code="incomplete_order")
 
 
 @transaction.atomic
@@ -275,6 +297,7 @@ def withdraw_need(*, actor: Any, need: Need, reason: str = "") -> Need:
     """Take a need back before anyone claims it (a claimed need's claim is cancelled first)."""
     _require(actor, STEP_PERMISSIONS["withdraw"], need)
     before = _move(need, "withdraw", Need.State.WITHDRAWN)
+    _recall_open_dispatch(need)
     _record(actor, "needs.withdrawn", need, before, data={"reason": reason.strip()} if reason.strip() else None)
     return need
 
@@ -361,7 +384,11 @@ def cancel_claim(*, actor: Any, claim: Claim, reason: str = "") -> Claim:
                 code="cancel_window_passed",
             )
     # The need first, then the claim: the same order as claim_need, so two cancellations cannot deadlock.
-    before = _move(need, "cancel_claim", Need.State.PUBLISHED, claimed_at=None)
+    # A service order a team accepted without publication goes back to the center to dispatch again.
+    dispatched = need.is_service and not need.publication_scope
+    before = _move(need, "cancel_claim", Need.State.APPROVED if dispatched else Need.State.PUBLISHED,
+                   claimed_at=None)
+    recalled = _recall_open_dispatch(need)
     current = Claim.objects.select_for_update().get(pk=claim.pk)
     if current.status != Claim.Status.ACTIVE:
         raise IllegalTransition(_("This claim has already been cancelled."), code="claim_cancelled")
@@ -372,7 +399,8 @@ def cancel_claim(*, actor: Any, claim: Claim, reason: str = "") -> Claim:
         setattr(claim, name, value)
     _record(actor, "needs.claim_cancelled", need, before,
             data={"claim": claim.pk, "claimant": str(claim.claimant), "reason": claim.cancel_reason,
-                  "by_staff": staff and (actor is None or claim.claimant_id != actor.pk)})
+                  "by_staff": staff and (actor is None or claim.claimant_id != actor.pk),
+                  **({"recalled": recalled} if recalled else {})})
     return claim
 
 
@@ -408,3 +436,128 @@ def close_need(*, actor: Any, need: Need, note: str = "") -> Need:
     before = _move(need, "close", Need.State.CLOSED, closed_at=timezone.now())
     _record(actor, "needs.closed", need, before, data={"note": note.strip()} if note.strip() else None)
     return need
+
+
+# Service orders: dispatch, acceptance, feedback --------------------------------------------
+
+def _recall_open_dispatch(need: Need) -> int | None:
+    """Recall the order's open dispatch, if any (re-dispatch, withdrawal, a released acceptance).
+
+    Called holding the need's row lock, so no acceptance can slip in between.
+    """
+    open_dispatch = Dispatch.objects.filter(need=need, status__in=Dispatch.OPEN).first()
+    if open_dispatch is None:
+        return None
+    Dispatch.objects.filter(pk=open_dispatch.pk).update(status=Dispatch.Status.RECALLED, recalled_at=timezone.now())
+    return open_dispatch.pk
+
+
+@transaction.atomic
+def dispatch_need(*, actor: Any, need: Need, organization: Organization, deadline: datetime.datetime) -> Dispatch:
+    """中心派单: send a service order to a volunteer team or unit, to be served by `deadline`.
+
+    From an approved or published order, or again from a dispatched one that nobody
+    has accepted yet (the earlier dispatch is recalled).
+    """
+    _require(actor, STEP_PERMISSIONS["dispatch"], need)
+    if need.kind != Need.Kind.SERVICE:
+        raise ValidationError(_("Only a service order is dispatched; wishes and projects are claimed."),
+                              code="not_a_service_order")
+    from linli.needs.queries import dispatch_targets  # the reads module imports this one
+
+    if actor is not None and not dispatch_targets(actor, need).filter(pk=organization.pk).exists():
+        raise PermissionDenied(_("%(organization)s is neither in your areas nor in this order's subdistrict.")
+                               % {"organization": organization})
+    if deadline <= timezone.now():
+        raise ValidationError({"deadline": _("The deadline must be in the future.")})
+    before = _move(need, "dispatch", Need.State.DISPATCHED)
+    recalled = _recall_open_dispatch(need)
+    dispatch = Dispatch.objects.create(need=need, organization=organization, deadline=deadline,
+                                       dispatched_by=actor if actor is not None else None)
+    _record(actor, "needs.dispatched", need, before, data={
+        "dispatch": dispatch.pk, "organization": str(organization), "deadline": deadline.isoformat(),
+        **({"recalled": recalled} if recalled else {}),
+    })
+    return dispatch
+
+
+def is_team_member(actor: Any, organization_id: int) -> bool:
+    """A liaison or volunteer of the organization (role assignments scoped to it)."""
+    return any(ra.role in (Role.ORGANIZATION_LIAISON, Role.VOLUNTEER) and ra.organization_id == organization_id
+               for ra in grants_for(actor).roles)
+
+
+@transaction.atomic
+def accept_dispatch(*, actor: Any, dispatch: Dispatch) -> Claim:
+    """志愿者接单: a volunteer or liaison of the team takes the order on, as a claim in the team's name.
+
+    The need's row lock (`_move`) settles two volunteers accepting at once:
+    the second finds the order claimed and is refused.
+    """
+    if actor is None or not actor.is_authenticated or not is_team_member(actor, dispatch.organization_id):
+        raise PermissionDenied(_("Only a volunteer or liaison of %(organization)s can accept this order.")
+                               % {"organization": dispatch.organization})
+    need = dispatch.need
+
+    def still_pending(current: Need) -> None:
+        row = Dispatch.objects.select_for_update().get(pk=dispatch.pk)
+        if row.status != Dispatch.Status.PENDING:
+            raise IllegalTransition(_("This dispatch was recalled; the order went to another team or was "
+                                      "withdrawn."), code="dispatch_recalled")
+
+    now = timezone.now()
+    before = _move(need, "accept", Need.State.CLAIMED, guard=still_pending, claimed_at=now)
+    team = dispatch.organization
+    claim = Claim.objects.create(need=need, claimant=actor, organization=team, claimant_area=team.area,
+                                 need_area=need.neighborhood,
+                                 cross_region=_is_cross_region(team.area, need.neighborhood), created_at=now)
+    Dispatch.objects.filter(pk=dispatch.pk).update(status=Dispatch.Status.ACCEPTED, accepted_by=actor,
+                                                   accepted_at=now)
+    dispatch.status, dispatch.accepted_by, dispatch.accepted_at = Dispatch.Status.ACCEPTED, actor, now
+    _record(actor, "needs.accepted", need, before, data={
+        "dispatch": dispatch.pk, "claim": claim.pk, "organization": str(team),
+    })
+    return claim
+
+
+RATEABLE_STATES = frozenset({Need.State.FULFILLED, Need.State.CLOSED})
+
+
+def _rating(value: Any) -> int:
+    try:
+        rating = int(value)
+    except (TypeError, ValueError):
+        rating = 0
+    if isinstance(value, bool) or str(rating) != str(value).strip() or not 1 <= rating <= 5:
+        raise ValidationError({"rating": _("Rate from 1 to 5.")}, code="rating_out_of_range")
+    return rating
+
+
+@transaction.atomic
+def rate_service(*, actor: Any, need: Need, rating: Any, comment: str = "") -> Feedback:
+    """群众评单: the requester rates a fulfilled service order from 1 to 5, once.
+
+    Staff who may change the order can enter the requester's rating for them
+    (given by telephone or on paper); the feedback and its audit event say so.
+    """
+    if need.kind != Need.Kind.SERVICE:
+        raise ValidationError(_("Only a service order is rated."), code="not_a_service_order")
+    requester = (actor is not None and actor.is_authenticated and need.requester_id is not None
+                 and actor.person_id == need.requester_id)
+    if not requester and (actor is None or not can(actor, Perm.CHANGE, need)):
+        raise PermissionDenied(_("Only the resident who ordered the service, or staff on their behalf, can "
+                                 "rate it."))
+    value = _rating(rating)
+    locked = _lock(need, "rate", RATEABLE_STATES)
+    if Feedback.objects.filter(need=need).exists():
+        raise IllegalTransition(_("This service order has already been rated."), code="already_rated")
+    claim = Claim.objects.filter(need=need, status=Claim.Status.ACTIVE).first()
+    feedback = Feedback.objects.create(
+        need=need, organization_id=claim.organization_id if claim else None, rating=value,
+        comment=comment.strip(), recorded_by=actor if actor is not None else None, on_behalf=not requester,
+    )
+    audit.record(actor=actor, action="needs.rated", target=locked, data={
+        "rating": value, "comment": feedback.comment, "on_behalf": feedback.on_behalf,
+        "organization": str(claim.organization or "") if claim else "",
+    })
+    return feedback

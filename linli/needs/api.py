@@ -23,9 +23,10 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
+from linli.core import queries as core_queries
 from linli.core.api import AreaRef, OrganizationRef, Pagination, neighborhood_in_scope, organization_in_scope
 from linli.needs import actions, queries
-from linli.needs.models import Claim, Need
+from linli.needs.models import Claim, Dispatch, Feedback, Need
 
 router = Router(tags=["needs"])
 
@@ -47,6 +48,10 @@ class NeedOut(Schema):
     neighborhood: AreaRef
     organization: OrganizationRef | None = Field(description="The organization the need belongs to, if any.")
     publication_scope: Need.Scope | Literal[""]
+    requester: int | None = Field(description="A service order's requesting resident (their record's id).")
+    place: str
+    window_start: datetime.datetime | None
+    window_end: datetime.datetime | None
     rejection_reason: str
     fulfilled_on: datetime.date | None
     fulfilment_event: str
@@ -116,6 +121,62 @@ class NeedDetailOut(NeedOut):
     @staticmethod
     def resolve_claim(obj: Need) -> Claim | None:
         return queries.active_claim(obj)
+
+    @staticmethod
+    def resolve_requester(obj: Need) -> int | None:
+        return obj.requester_id
+
+
+class DispatchOut(Schema):
+    id: int
+    need: int = Field(description="The service order's id.")
+    need_title: str
+    organization: OrganizationRef
+    deadline: datetime.datetime
+    status: Dispatch.Status
+    created_at: datetime.datetime
+    accepted_at: datetime.datetime | None
+    overdue: bool = Field(description="Deadline passed and the order not yet served (worked out, not stored).")
+
+    @staticmethod
+    def resolve_need(obj: Dispatch) -> int:
+        return obj.need_id
+
+    @staticmethod
+    def resolve_need_title(obj: Dispatch) -> str:
+        return obj.need.title
+
+    @staticmethod
+    def resolve_overdue(obj: Dispatch) -> bool:
+        return obj.is_overdue()
+
+
+class FeedbackOut(Schema):
+    need: int
+    organization: OrganizationRef | None = Field(description="The team or unit rated.")
+    rating: int
+    comment: str
+    on_behalf: bool = Field(description="Entered by staff for the requester.")
+    created_at: datetime.datetime
+
+    @staticmethod
+    def resolve_need(obj: Feedback) -> int:
+        return obj.need_id
+
+
+class TeamRatingOut(Schema):
+    organization_id: int | None
+    organization: str
+    ratings: int
+    average: float
+
+
+class ServiceFiguresOut(Schema):
+    by_state: dict[str, int] = Field(description="Service orders created in the period, by their state now.")
+    total: int
+    overdue: int
+    rated: int
+    average_rating: float | None
 
 
 class PublicWishOut(Schema):
@@ -190,6 +251,10 @@ class NeedIn(Schema):
     value_band: Need.ValueBand | Literal[""] = ""
     neighborhood: str = Field(description="The neighborhood's area code.")
     organization: int | None = Field(None, description="The id of the organization the need belongs to.")
+    requester: int | None = Field(None, description="A service order's requesting resident (their record's id).")
+    place: str = ""
+    window_start: datetime.datetime | None = None
+    window_end: datetime.datetime | None = None
     wish: WishIn | None = Field(None, description="A wish's child and guardian.")
 
 
@@ -200,6 +265,10 @@ class NeedPatch(Schema):
     value_band: Need.ValueBand | Literal[""] | None = None
     neighborhood: str | None = Field(None, description="The neighborhood's area code.")
     organization: int | None = None
+    requester: int | None = None
+    place: str | None = None
+    window_start: datetime.datetime | None = None
+    window_end: datetime.datetime | None = None
 
 
 class ReasonIn(Schema):
@@ -220,6 +289,16 @@ class CloseIn(Schema):
     note: str = ""
 
 
+class DispatchIn(Schema):
+    organization: int = Field(description="The id of the team or unit to serve the order.")
+    deadline: datetime.datetime = Field(description="Serve by (must be in the future).")
+
+
+class RatingIn(Schema):
+    rating: int = Field(description="1 to 5.")
+    comment: str = ""
+
+
 class ClaimIn(Schema):
     organization: int | None = Field(None, description="Claim in the name of this organization (its liaison only).")
 
@@ -233,7 +312,13 @@ def _need_fields(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
         data["neighborhood"] = neighborhood_in_scope(request, data["neighborhood"])
     if "organization" in data:
         data["organization"] = organization_in_scope(request, data["organization"]) if data["organization"] else None
-    for name in ("description", "value_band"):
+    if data.get("requester") is not None:
+        person = core_queries.people_visible_to(_actor(request)).filter(pk=data["requester"]).first()
+        if person is None:
+            raise ValidationError({"requester": _("There is no resident with id %(id)s in your area.")
+                                   % {"id": data["requester"]}})
+        data["requester"] = person
+    for name in ("description", "value_band", "place"):
         if name in data and data[name] is None:
             data[name] = ""
     return data
@@ -298,6 +383,33 @@ def cancel_claim(request: HttpRequest, claim_id: int, payload: ReasonIn) -> Clai
         pk=claim_id, need__in=queries.needs_accessible_to(actor),
     )
     return actions.cancel_claim(actor=actor, claim=claim, reason=payload.reason)
+
+
+@router.get("/dispatches", response=list[DispatchOut])
+def dispatch_board(request: HttpRequest) -> list[Dispatch]:
+    """Open dispatches, overdue first: the center's in its scope, a team's own."""
+    return queries.dispatch_board(_actor(request))
+
+
+@router.post("/dispatches/{dispatch_id}/accept", response={201: ClaimOut})
+def accept_dispatch(request: HttpRequest, dispatch_id: int) -> Status[Claim]:
+    """接单, by a volunteer or liaison of the team: a claim in the team's name. 409 when recalled or taken."""
+    actor = _actor(request)
+    dispatch = get_object_or_404(Dispatch.objects.select_related("need__neighborhood", "organization"),
+                                 pk=dispatch_id, need__in=queries.needs_accessible_to(actor))
+    return Status(201, actions.accept_dispatch(actor=actor, dispatch=dispatch))
+
+
+@router.get("/ratings", response=list[TeamRatingOut])
+def team_ratings(request: HttpRequest, filters: Query[FiguresIn]) -> list[queries.TeamRating]:
+    """Ratings of service orders in the caller's scope, per team, for a period."""
+    return queries.team_ratings(_actor(request), area=filters.area, start=filters.start, end=filters.end)
+
+
+@router.get("/service-figures", response=ServiceFiguresOut)
+def service_figures(request: HttpRequest, filters: Query[FiguresIn]) -> queries.ServiceFigures:
+    """Service orders in the caller's scope created in a period: by state now, overdue, average rating."""
+    return queries.service_figures(_actor(request), area=filters.area, start=filters.start, end=filters.end)
 
 
 @router.get("/{need_id}", response=NeedDetailOut)
@@ -372,3 +484,22 @@ def record_fulfilment(request: HttpRequest, need_id: int, payload: FulfilmentIn)
 @router.post("/{need_id}/close", response=NeedDetailOut)
 def close_need(request: HttpRequest, need_id: int, payload: CloseIn) -> Need:
     return actions.close_need(actor=_actor(request), need=_need(request, need_id), note=payload.note)
+
+
+@router.post("/{need_id}/dispatch", response={201: DispatchOut})
+def dispatch_need(request: HttpRequest, need_id: int, payload: DispatchIn) -> Status[Dispatch]:
+    """派单: send a service order to a team or unit with a deadline (community staff and above)."""
+    need = _need(request, need_id)
+    organization = queries.dispatch_targets(_actor(request), need).filter(pk=payload.organization).first()
+    if organization is None:
+        raise ValidationError({"organization": _("There is no organization with id %(id)s in your area.")
+                               % {"id": payload.organization}})
+    return Status(201, actions.dispatch_need(actor=_actor(request), need=need, organization=organization,
+                                             deadline=payload.deadline))
+
+
+@router.post("/{need_id}/rate", response={201: FeedbackOut})
+def rate_service(request: HttpRequest, need_id: int, payload: RatingIn) -> Status[Feedback]:
+    """评单: the requester (or staff on their behalf) rates a fulfilled order 1–5, once."""
+    return Status(201, actions.rate_service(actor=_actor(request), need=_need(request, need_id),
+                                            rating=payload.rating, comment=payload.comment))

@@ -6,13 +6,14 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django import forms
+from django.db.models import Case, When
 from django.utils.translation import gettext_lazy as _
 
 from linli.core import queries as core_queries
 from linli.core.forms import StyledFormMixin
-from linli.core.models import Area
+from linli.core.models import Area, Organization
 from linli.needs.models import Need, WishDetails
-from linli.needs.queries import NeedFilter
+from linli.needs.queries import NeedFilter, dispatch_targets
 
 
 def _all(choices: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
@@ -43,11 +44,19 @@ class WallFilterForm(StyledFormMixin, forms.Form):
         self.style_widgets()
 
 
+_DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
 class NeedForm(StyledFormMixin, forms.ModelForm):
     class Meta:
         model = Need
-        fields: ClassVar = ["kind", "title", "description", "category", "value_band", "neighborhood", "organization"]
-        widgets: ClassVar = {"description": forms.Textarea(attrs={"rows": 4})}
+        fields: ClassVar = ["kind", "title", "description", "category", "value_band", "neighborhood", "organization",
+                            "requester", "place", "window_start", "window_end"]
+        # The requester is picked by the number on their record (人员 → the resident's page): a
+        # list of every resident in scope would be tens of thousands of options.
+        widgets: ClassVar = {"description": forms.Textarea(attrs={"rows": 4}), "requester": forms.NumberInput,
+                             "window_start": _DATETIME, "window_end": _DATETIME}
+        help_texts: ClassVar = {"requester": _("Service orders: the record number of the resident who asked.")}
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -56,6 +65,10 @@ class NeedForm(StyledFormMixin, forms.ModelForm):
         assert isinstance(neighborhood, forms.ModelChoiceField) and isinstance(organization, forms.ModelChoiceField)
         neighborhood.queryset = core_queries.area_choices_for(user, (Area.Level.NEIGHBORHOOD,))
         organization.queryset = core_queries.organizations_visible_to(user)
+        requester = self.fields["requester"]
+        assert isinstance(requester, forms.ModelChoiceField)
+        requester.queryset = core_queries.people_visible_to(user)
+        requester.error_messages["invalid_choice"] = _("No resident with this record number in your areas.")
         if self.instance.pk is not None:
             self.fields["kind"].disabled = True  # a wish stays a wish: its child's details hang on it
         self.style_widgets()
@@ -105,16 +118,40 @@ class CloseForm(StyledFormMixin, forms.Form):
     note = forms.CharField(label=_("Note (optional)"), required=False, max_length=500)
 
 
+class DispatchForm(StyledFormMixin, forms.Form):
+    organization = forms.ModelChoiceField(label=_("Team or unit"), queryset=Organization.objects.none())
+    deadline = forms.DateTimeField(label=_("Serve by"), widget=_DATETIME)
+
+    def __init__(self, *args: Any, user: Any = None, need: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Volunteer teams first: they take most orders.
+        orgs = dispatch_targets(user, need).order_by(
+            Case(When(kind=Organization.Kind.VOLUNTEER_TEAM, then=0), default=1), "name")
+        self.fields["organization"].queryset = orgs  # type: ignore[attr-defined]
+
+
+class RatingForm(StyledFormMixin, forms.Form):
+    rating = forms.TypedChoiceField(label=_("Rating"), coerce=int,
+                                    choices=[(n, "★" * n) for n in range(5, 0, -1)])
+    comment = forms.CharField(label=_("Comment (optional)"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+
+
 STEP_FORMS: dict[str, type[forms.Form]] = {
     "reject": RejectForm, "publish": PublishForm, "withdraw": WithdrawForm, "fulfil": FulfilmentForm,
-    "close": CloseForm,
+    "close": CloseForm, "dispatch": DispatchForm,
 }
 
 
-def step_form(step: str, data: Any = None, prefix: str | None = None) -> forms.Form | None:
+def step_form(step: str, data: Any = None, prefix: str | None = None, user: Any = None,
+              need: Any = None) -> forms.Form | None:
     form_class = STEP_FORMS.get(step)
     if form_class is None:
         return None
-    form = form_class(data, prefix=prefix)
+    form: forms.Form
+    if form_class is DispatchForm:
+        form = DispatchForm(data, prefix=prefix, user=user, need=need)
+    else:
+        form = form_class(data, prefix=prefix)
     form.style_widgets()  # type: ignore[attr-defined]  # every step form is a StyledFormMixin
     return form

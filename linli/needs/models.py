@@ -17,13 +17,14 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from linli.core.models import PATH_SEP, Area, Organization
+from linli.core.models import PATH_SEP, Area, Organization, Person
 from linli.core.validators import mask_phone, normalize_phone, validate_not_future, validate_phone
 
 
@@ -57,6 +58,8 @@ class Need(models.Model):
         SUBMITTED = "submitted", _("Submitted")
         APPROVED = "approved", _("Approved")
         PUBLISHED = "published", _("Published")
+        # A service order sent by the center to a team or unit, waiting for a volunteer to accept it.
+        DISPATCHED = "dispatched", _("Dispatched")
         CLAIMED = "claimed", _("Claimed")
         FULFILLED = "fulfilled", _("Fulfilled")
         CLOSED = "closed", _("Closed")
@@ -95,8 +98,12 @@ class Need(models.Model):
         "approve": frozenset({State.SUBMITTED}),
         "reject": frozenset({State.SUBMITTED, State.APPROVED}),
         "publish": frozenset({State.APPROVED}),
-        "withdraw": frozenset({State.DRAFT, State.SUBMITTED, State.APPROVED, State.PUBLISHED}),
+        "withdraw": frozenset({State.DRAFT, State.SUBMITTED, State.APPROVED, State.PUBLISHED, State.DISPATCHED}),
         "claim": frozenset({State.PUBLISHED}),
+        # Service orders: the center dispatches an approved (or published) order, or dispatches it
+        # again to another team while nobody has accepted it; the team's volunteer accepts.
+        "dispatch": frozenset({State.APPROVED, State.PUBLISHED, State.DISPATCHED}),
+        "accept": frozenset({State.DISPATCHED}),
         "cancel_claim": frozenset({State.CLAIMED}),
         "fulfil": frozenset({State.CLAIMED}),
         "close": frozenset({State.FULFILLED}),
@@ -120,6 +127,14 @@ class Need(models.Model):
     )
     publication_scope = models.CharField(_("publication scope"), max_length=16, choices=Scope.choices, blank=True)
     rejection_reason = models.TextField(_("reason for rejection"), blank=True)
+    # A service order (群众点单): who asked, where and when the service is wanted.
+    requester = models.ForeignKey(
+        Person, verbose_name=_("requesting resident"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="service_orders",
+    )
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    window_start = models.DateTimeField(_("wanted from"), null=True, blank=True)
+    window_end = models.DateTimeField(_("wanted until"), null=True, blank=True)
     fulfilled_on = models.DateField(_("fulfilled on"), null=True, blank=True, validators=[validate_not_future])
     fulfilment_event = models.CharField(_("hand-over event"), max_length=200, blank=True)
     fulfilment_note = models.TextField(_("fulfilment note"), blank=True)
@@ -143,10 +158,18 @@ class Need(models.Model):
         verbose_name_plural = _("needs")
         ordering: ClassVar = ["-created_at", "-id"]
         constraints: ClassVar = [
-            # A published need (and everything after) says who may claim it.
+            # A published need (and everything after) says who may claim it; a service
+            # order the center dispatched, and its team accepted, was never published.
             models.CheckConstraint(
-                condition=~Q(state__in=["published", "claimed", "fulfilled", "closed"]) | ~Q(publication_scope=""),
+                condition=~Q(state__in=["published", "claimed", "fulfilled", "closed"]) | ~Q(publication_scope="")
+                | (Q(kind="service") & ~Q(state="published")),
                 name="needs_need_published_has_scope",
+            ),
+            models.CheckConstraint(
+                condition=Q(window_start__isnull=True) | Q(window_end__isnull=True)
+                | Q(window_end__gte=F("window_start")),
+                name="needs_need_window_in_order",
+                violation_error_message=_("The time window ends before it starts."),
             ),
         ]
         indexes: ClassVar = [
@@ -167,6 +190,11 @@ class Need(models.Model):
     def clean(self) -> None:
         if self.neighborhood_id and self.neighborhood.level != Area.Level.NEIGHBORHOOD:
             raise ValidationError({"neighborhood": _("Choose a neighborhood (居民区), not a larger area.")})
+        if self.kind != self.Kind.SERVICE and (self.requester_id or self.place or self.window_start
+                                                or self.window_end):
+            raise ValidationError(_("Only a service order has a requesting resident, a place and a time window."))
+        if self.window_start and self.window_end and self.window_end < self.window_start:
+            raise ValidationError({"window_end": _("The time window ends before it starts.")})
 
     def allows(self, transition: str) -> bool:
         """May `transition` start from the state this instance was read in?"""
@@ -178,6 +206,21 @@ class Need(models.Model):
     @property
     def is_wish(self) -> bool:
         return self.kind == self.Kind.WISH
+
+    @property
+    def is_service(self) -> bool:
+        return self.kind == self.Kind.SERVICE
+
+    def missing_order_details(self) -> list[str]:
+        """What a service order still lacks before it can be submitted."""
+        missing = []
+        if self.requester_id is None:
+            missing.append(str(_("the requesting resident")))
+        if not self.place:
+            missing.append(str(_("the place")))
+        if self.window_start is None or self.window_end is None:
+            missing.append(str(_("the time window")))
+        return missing
 
     @property
     def public_age(self) -> int | None:
@@ -325,6 +368,104 @@ class Claim(models.Model):
         return self.created_at + datetime.timedelta(hours=settings.LINLI_CLAIM_CANCEL_HOURS)
 
 
+class Dispatch(models.Model):
+    """中心派单: the center sends a service order to a volunteer team or unit, to be served by a deadline.
+
+    A dispatch is open while it waits for acceptance (pending) or has been
+    accepted; an order has at most one open dispatch. Sending it to another
+    team recalls the pending one. Overdue is derived from the deadline and the
+    order's state (queries.overdue_dispatches), never stored.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for acceptance")
+        ACCEPTED = "accepted", _("Accepted")
+        RECALLED = "recalled", _("Recalled")
+
+    OPEN: ClassVar[tuple[str, ...]] = (Status.PENDING, Status.ACCEPTED)
+
+    need = models.ForeignKey(Need, verbose_name=_("service order"), on_delete=models.PROTECT,
+                             related_name="dispatches")
+    organization = models.ForeignKey(Organization, verbose_name=_("team or unit"), on_delete=models.PROTECT,
+                                     related_name="dispatches")
+    deadline = models.DateTimeField(_("deadline"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    dispatched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("dispatched by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("dispatched at"), default=timezone.now)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("accepted by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    recalled_at = models.DateTimeField(_("recalled at"), null=True, blank=True)
+
+    scope_area_lookups: ClassVar = ("need__neighborhood__path",)
+    scope_organization_lookups: ClassVar = ("need__organization_id", "organization_id")
+
+    class Meta:
+        verbose_name = _("dispatch")
+        verbose_name_plural = _("dispatches")
+        ordering: ClassVar = ["deadline", "id"]
+        constraints: ClassVar = [
+            # One team at a time: a second open dispatch of an order cannot be stored.
+            models.UniqueConstraint(fields=["need"], condition=Q(status__in=["pending", "accepted"]),
+                                    name="needs_dispatch_one_open"),
+        ]
+        indexes: ClassVar = [
+            # The dispatch board and the overdue list: open dispatches by deadline.
+            models.Index(fields=["deadline", "id"], condition=Q(status__in=["pending", "accepted"]),
+                         name="needs_dispatch_open_deadline"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.need} → {self.organization}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN
+
+    def is_overdue(self, now: datetime.datetime | None = None) -> bool:
+        """Past its deadline and the order not yet served (the same rule as queries.overdue_dispatches)."""
+        return (self.is_open and self.deadline < (now or timezone.now())
+                and self.need.state in (Need.State.DISPATCHED, Need.State.CLAIMED))
+
+
+class Feedback(models.Model):
+    """群众评单: the requester's rating of a served order, 1 to 5, once, after fulfilment.
+
+    Staff may enter it on the requester's behalf (by telephone, on paper); that is recorded.
+    The team rated is stored with the rating, so that ratings roll up per team.
+    """
+
+    need = models.OneToOneField(Need, verbose_name=_("service order"), on_delete=models.PROTECT,
+                                related_name="feedback")
+    organization = models.ForeignKey(Organization, verbose_name=_("team rated"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="feedback")
+    rating = models.PositiveSmallIntegerField(_("rating"), validators=[MinValueValidator(1), MaxValueValidator(5)])
+    comment = models.TextField(_("comment"), blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True,
+                                    blank=True, on_delete=models.SET_NULL, related_name="+")
+    on_behalf = models.BooleanField(_("entered by staff for the requester"), default=False)
+    created_at = models.DateTimeField(_("rated at"), default=timezone.now)
+
+    scope_area_lookups: ClassVar = ("need__neighborhood__path",)
+    scope_organization_lookups: ClassVar = ("need__organization_id", "organization_id")
+
+    class Meta:
+        verbose_name = _("feedback")
+        verbose_name_plural = _("feedback")
+        constraints: ClassVar = [
+            models.CheckConstraint(condition=Q(rating__gte=1, rating__lte=5), name="needs_feedback_rating_1_5",
+                                   violation_error_message=_("Rate from 1 to 5.")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.need} · {self.rating}"
+
+
 # How the audit trail names these events and their details in words (core's
 # AuditEvent.action_label and data_rows read them; see NeedsConfig.ready).
 AUDIT_ACTION_LABELS = {
@@ -340,9 +481,14 @@ AUDIT_ACTION_LABELS = {
     "needs.claim_cancelled": _("cancelled a claim"),
     "needs.fulfilled": _("recorded the hand-over"),
     "needs.closed": _("closed"),
+    "needs.dispatched": _("dispatched a service order"),
+    "needs.accepted": _("accepted a service order"),
+    "needs.rated": _("rated a service order"),
 }
 AUDIT_DATA_LABELS = {
     "reason": _("reason"), "claim": _("claim"), "organization": _("organization"),
     "cross_region": _("cross-region"), "event": _("event"), "note": _("note"), "claimant": _("claimant"),
     "by_staff": _("by staff"),
+    "deadline": _("deadline"), "dispatch": _("dispatch"), "recalled": _("recalled dispatch"),
+    "rating": _("rating"), "comment": _("comment"), "on_behalf": _("entered for the requester"),
 }

@@ -9,13 +9,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Avg, Count, F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from linli.core.models import Area, Role
+from linli.core import queries as core_queries
+from linli.core.models import Area, Organization, Role
 from linli.core.scoping import Perm, can, grants_for, scope_filter, scope_queryset, under_area
-from linli.needs.models import Claim, Need, WishDetails, open_to
+from linli.needs.models import Claim, Dispatch, Feedback, Need, WishDetails, open_to, subdistrict_path
 
 
 def _choice(params: Mapping[str, Any], name: str, choices: list[str]) -> str:
@@ -75,6 +76,14 @@ def _liaison_roles(user: Any) -> list[Any]:
     return [ra for ra in grants_for(user).roles if ra.role == Role.ORGANIZATION_LIAISON and ra.organization_id]
 
 
+def team_ids(user: Any) -> list[int]:
+    """The teams and units the user acts for on service orders: as their liaison or one of their volunteers."""
+    if user is None or not user.is_authenticated:
+        return []
+    return [ra.organization_id for ra in grants_for(user).roles
+            if ra.role in (Role.ORGANIZATION_LIAISON, Role.VOLUNTEER) and ra.organization_id]
+
+
 def claimant_areas(user: Any) -> list[Area | None]:
     """Where `user` may claim from: their own neighborhood as a resident, and
     the area of each organization they are the liaison of (None: placed nowhere)."""
@@ -111,6 +120,12 @@ def needs_accessible_to(user: Any) -> QuerySet[Need]:
     if scoped is None:  # the platform administrator
         return Need.objects.select_related("neighborhood", "organization")
     q = scoped | Q(pk__in=Claim.objects.filter(claimant=user).values("need_id"))
+    teams = team_ids(user)
+    if teams:  # orders dispatched to the user's team, to accept and serve
+        q |= Q(pk__in=Dispatch.objects.filter(organization_id__in=teams).exclude(
+            status=Dispatch.Status.RECALLED).values("need_id"))
+    if user.person_id is not None:  # the service orders the user asked for, to follow and rate
+        q |= Q(kind=Need.Kind.SERVICE, requester_id=user.person_id) & ~Q(state=Need.State.DRAFT)
     open_q = _open_to_user(user)
     if open_q is not None:
         q |= open_q
@@ -327,4 +342,111 @@ def wish_figures(user: Any, *, area: str = "", start: datetime.date | None = Non
             (day - timezone.localdate(published)).days
             for day, published in fulfilled.values_list("fulfilled_on", "published_at") if day and published
         ]),
+    )
+
+
+# Service orders ----------------------------------------------------------------------------
+
+def dispatch_targets(user: Any, need: Need) -> QuerySet[Organization]:
+    """The teams and units an order may be sent to: those the user may see, and every one placed
+    in the order's subdistrict (the street's volunteer association serves all its communities)."""
+    q = Q(pk__in=core_queries.organizations_visible_to(user).values("pk")) if user is not None else Q()
+    own = subdistrict_path(need.neighborhood)
+    if own is not None:
+        q |= under_area("area__path", own)
+    return Organization.objects.filter(q).select_related("area")
+
+
+def open_dispatch(need: Need) -> Dispatch | None:
+    """The order's pending or accepted dispatch, if any."""
+    return need.dispatches.filter(status__in=Dispatch.OPEN).select_related("organization", "accepted_by").first()
+
+
+def dispatch_board(user: Any, *, now: datetime.datetime | None = None) -> list[Dispatch]:
+    """The open dispatches the user follows, overdue first, then by deadline.
+
+    Staff see those of the orders in their scope; a team's liaison or volunteer
+    those sent to the team. Overdue (deadline passed, order not yet served) is
+    worked out here from the deadline and the order's state, never stored.
+    """
+    if user is None or not user.is_authenticated:
+        return []
+    now = now or timezone.now()
+    teams = team_ids(user)
+    scoped = scope_filter(Dispatch, user, Perm.VIEW)
+    q = Q() if scoped is None else scoped | Q(organization_id__in=teams)
+    rows = list(
+        Dispatch.objects.filter(q, status__in=Dispatch.OPEN,
+                                need__state__in=(Need.State.DISPATCHED, Need.State.CLAIMED))
+        .select_related("need__neighborhood", "organization", "accepted_by")
+        .order_by("deadline", "id")
+    )
+    for row in rows:
+        row.overdue = row.deadline < now  # type: ignore[attr-defined]  # the board's derived flag
+        row.can_accept = row.status == Dispatch.Status.PENDING and row.organization_id in teams  # type: ignore[attr-defined]
+    rows.sort(key=lambda r: not r.overdue)  # type: ignore[attr-defined]  # stable: by deadline within each group
+    return rows
+
+
+def overdue_dispatches(user: Any, *, on: datetime.datetime | None = None) -> list[Dispatch]:
+    """Open dispatches past their deadline whose order is not yet served."""
+    return [d for d in dispatch_board(user, now=on) if d.overdue]  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class TeamRating:
+    organization_id: int | None
+    organization: str
+    ratings: int
+    average: float
+
+
+def _period(field: str, start: datetime.date | None, end: datetime.date | None) -> Q:
+    q = Q()
+    if start is not None:
+        q &= Q(**{f"{field}__date__gte": start})
+    if end is not None:
+        q &= Q(**{f"{field}__date__lte": end})
+    return q
+
+
+def team_ratings(user: Any, *, area: str = "", start: datetime.date | None = None,
+                 end: datetime.date | None = None) -> list[TeamRating]:
+    """Ratings of the service orders in the user's scope, given in the period, rolled up per team (best first)."""
+    orders = needs_visible_to(user, NeedFilter(kind=Need.Kind.SERVICE, area=area)).order_by()
+    rows = (
+        Feedback.objects.filter(need__in=orders.values("pk")).filter(_period("created_at", start, end))
+        .values("organization_id", "organization__name")
+        .annotate(ratings=Count("need_id"), average=Avg("rating"))
+        .order_by("-average", "organization__name")
+    )
+    return [TeamRating(r["organization_id"], r["organization__name"] or "", r["ratings"],
+                       round(float(r["average"]), 2)) for r in rows]
+
+
+@dataclass(frozen=True)
+class ServiceFigures:
+    """Service orders of an area and period (created in it), by state now, and their ratings."""
+
+    by_state: dict[str, int]
+    total: int
+    overdue: int
+    rated: int
+    average_rating: float | None
+
+
+def service_figures(user: Any, *, area: str = "", start: datetime.date | None = None,
+                    end: datetime.date | None = None, now: datetime.datetime | None = None) -> ServiceFigures:
+    orders = needs_visible_to(user, NeedFilter(kind=Need.Kind.SERVICE, area=area)).order_by().filter(
+        _period("created_at", start, end))
+    counts = dict(orders.values_list("state").annotate(n=Count("id")).values_list("state", "n"))
+    by_state = {state: counts.get(state, 0) for state in Need.State.values}
+    overdue = Dispatch.objects.filter(
+        need__in=orders.values("pk"), status__in=Dispatch.OPEN, deadline__lt=now or timezone.now(),
+        need__state__in=(Need.State.DISPATCHED, Need.State.CLAIMED),
+    ).count()
+    ratings = Feedback.objects.filter(need__in=orders.values("pk")).aggregate(n=Count("need_id"), avg=Avg("rating"))
+    return ServiceFigures(
+        by_state=by_state, total=sum(by_state.values()), overdue=overdue, rated=ratings["n"],
+        average_rating=round(float(ratings["avg"]), 2) if ratings["avg"] is not None else None,
     )

@@ -10,8 +10,11 @@ urlpatterns = [
     path("wall/", views.wall, name="wall"),
     path("claims/", views.my_claims, name="my_claims"),
     path("claims/<int:pk>/cancel/", views.cancel_claim, name="cancel_claim"),
+    path("dispatches/", views.dispatch_board, name="dispatch_board"),
+    path("dispatches/<int:pk>/accept/", views.accept_dispatch, name="accept_dispatch"),
     path("<int:pk>/", views.need_detail, name="detail"),
     path("<int:pk>/edit/", views.need_form, name="edit"),
     path("<int:pk>/claim/", views.claim, name="claim"),
+    path("<int:pk>/rate/", views.rate, name="rate"),
     path("<int:pk>/<str:step>/", views.need_step, name="step"),
 ]

@@ -27,15 +27,15 @@ from linli.core.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from linli.core.scoping import Perm, can
 from linli.core.views import _page, _query_without_page
 from linli.needs import actions, queries
-from linli.needs.forms import NeedFilterForm, NeedForm, WallFilterForm, WishDetailsForm, step_form
-from linli.needs.models import Claim, Need
+from linli.needs.forms import NeedFilterForm, NeedForm, RatingForm, WallFilterForm, WishDetailsForm, step_form
+from linli.needs.models import Claim, Dispatch, Feedback, Need
 
 WALL_PAGE_SIZE = 24
 
 STEP_LABELS = {
     "submit": _lazy("Submit for review"), "approve": _lazy("Approve"), "reject": _lazy("Reject"),
     "publish": _lazy("Publish"), "withdraw": _lazy("Withdraw"), "fulfil": _lazy("Record the hand-over"),
-    "close": _lazy("Close"),
+    "close": _lazy("Close"), "dispatch": _lazy("Dispatch"),
 }
 
 
@@ -160,18 +160,39 @@ def _need_to_change(request: AuthenticatedHttpRequest, pk: int) -> Need:
     return need
 
 
+def _service_panel(request: AuthenticatedHttpRequest, need: Need, may_change: bool,
+                   rating_form: RatingForm | None) -> dict[str, Any]:
+    """A service order's part of the panel: its dispatch, who may accept it, its rating."""
+    user = request.user
+    dispatch = queries.open_dispatch(need)
+    feedback = Feedback.objects.filter(need=need).select_related("organization").first()
+    requester = need.requester_id is not None and user.person_id == need.requester_id
+    return {
+        "dispatch": dispatch,
+        "dispatch_overdue": dispatch is not None and dispatch.is_overdue(),
+        "can_accept": dispatch is not None and dispatch.status == Dispatch.Status.PENDING
+        and actions.is_team_member(user, dispatch.organization_id),
+        "feedback": feedback,
+        "rating_form": (rating_form or RatingForm(prefix="rate")) if feedback is None
+        and need.state in actions.RATEABLE_STATES and (requester or may_change) else None,
+        "rating_for_requester": not requester,
+    }
+
+
 def _panel(request: AuthenticatedHttpRequest, need: Need, *, error: str = "", forms_: dict[str, Any] | None = None,
-           ) -> dict[str, Any]:
+           rating_form: RatingForm | None = None) -> dict[str, Any]:
     """What the need's panel shows this user: the steps they may take now, the claim, the child."""
     user = request.user
-    may = {perm: can(user, perm, need) for perm in (Perm.CHANGE, Perm.REVIEW)}
+    may = {perm: can(user, perm, need) for perm in (Perm.CHANGE, Perm.REVIEW, Perm.DISPATCH)}
     steps = [s for s in need.allowed_transitions() if s in actions.STEP_PERMISSIONS
-             and may[actions.STEP_PERMISSIONS[s]]]
+             and may[actions.STEP_PERMISSIONS[s]] and (s != "dispatch" or need.is_service)]
     active = queries.active_claim(need)
     own_claim = active is not None and active.claimant_id == user.pk
     return {
         "need": need,
-        "steps": [(s, STEP_LABELS[s], (forms_ or {}).get(s) or step_form(s, prefix=s)) for s in steps],
+        "steps": [(s, STEP_LABELS[s], (forms_ or {}).get(s) or step_form(s, prefix=s, user=user, need=need))
+                  for s in steps],
+        **(_service_panel(request, need, may[Perm.CHANGE], rating_form) if need.is_service else {}),
         "claim": active,
         "can_claim": need.state == Need.State.PUBLISHED
         and any(need.covers(area) for area in queries.claimant_areas(user)),
@@ -200,6 +221,8 @@ STEPS = {
     "fulfil": lambda actor, need, d: actions.record_fulfilment(actor=actor, need=need, fulfilled_on=d["fulfilled_on"],
                                                                event=d["event"], note=d["note"]),
     "close": lambda actor, need, d: actions.close_need(actor=actor, need=need, note=d["note"]),
+    "dispatch": lambda actor, need, d: actions.dispatch_need(actor=actor, need=need, organization=d["organization"],
+                                                             deadline=d["deadline"]),
 }
 
 
@@ -210,7 +233,7 @@ def need_step(request: AuthenticatedHttpRequest, pk: int, step: str) -> HttpResp
     if step not in STEPS:
         raise Http404
     need = queries.need_for(request.user, pk)
-    form = step_form(step, request.POST, prefix=step)
+    form = step_form(step, request.POST, prefix=step, user=request.user, need=need)
     error = ""
     if form is None or form.is_valid():
         try:
@@ -246,3 +269,61 @@ def cancel_claim(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _refusal_text(refused))
     # Back where the button was: the need's page (staff) or the list of one's claims.
     return redirect(claim_.need.get_absolute_url() if request.POST.get("back") == "need" else "needs:my_claims")
+
+
+# Service orders: the dispatch board, acceptance, rating ------------------------------------
+
+@login_required
+def dispatch_board(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Open dispatches, overdue first: for the center in its scope, for a team its own orders."""
+    if not (can(request.user, Perm.VIEW) or queries.team_ids(request.user)):
+        raise Http404
+    return render(request, "needs/dispatch_board.html", {"dispatches": queries.dispatch_board(request.user)})
+
+
+@login_required
+@require_POST
+def accept_dispatch(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """接单: on the board the row answers, on the order's page its panel."""
+    dispatch = get_object_or_404(Dispatch.objects.select_related("need__neighborhood", "organization"), pk=pk,
+                                 need__in=queries.needs_accessible_to(request.user))
+    error = ""
+    try:
+        actions.accept_dispatch(actor=request.user, dispatch=dispatch)
+    except (ValidationError, PermissionDenied) as refused:
+        error = _refusal_text(refused)
+    need = dispatch.need
+    need.refresh_from_db()
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        else:
+            messages.success(request, _("You accepted “%(title)s”.") % {"title": need.title})
+        return redirect(need.get_absolute_url())
+    if request.htmx.target == f"dispatch-{dispatch.pk}":
+        dispatch.refresh_from_db()
+        return render(request, "needs/_dispatch_row.html", {"d": dispatch, "error": error})
+    return render(request, "needs/_need_panel.html", _panel(request, need, error=error))
+
+
+@login_required
+@require_POST
+def rate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """评单: the requester's rating, or staff entering it for them."""
+    need = queries.need_for(request.user, pk)
+    form: RatingForm | None = RatingForm(request.POST, prefix="rate")
+    error = ""
+    if form is not None and form.is_valid():
+        try:
+            actions.rate_service(actor=request.user, need=need, rating=form.cleaned_data["rating"],
+                                 comment=form.cleaned_data["comment"])
+            form = None
+        except (ValidationError, PermissionDenied) as refused:
+            error = _refusal_text(refused)
+    if not request.htmx:
+        if error or (form is not None and form.errors):
+            messages.error(request, error or _("Check the form below."))
+        else:
+            messages.success(request, _("Thank you for the rating."))
+        return redirect(need.get_absolute_url())
+    return render(request, "needs/_need_panel.html", _panel(request, need, error=error, rating_form=form))

@@ -55,3 +55,22 @@ def beicai_liaison(beicai_center) -> User:
 @pytest.fixture
 def no_person_user(tree) -> User:
     return _account("nobody", None)
+
+
+@pytest.fixture
+def volunteer_team(tree) -> Organization:
+    return OrganizationFactory(name="花木志愿者协会助老队", kind=Organization.Kind.VOLUNTEER_TEAM, area=tree.huamu)
+
+
+@pytest.fixture
+def team_volunteer(volunteer_team, ph1_resident) -> User:
+    """A volunteer of the team (a resident of 培花一 with the team's volunteer role)."""
+    user = _account("volunteer1", ph1_resident)
+    core_actions.assign_role(actor=None, user=user, role=Role.VOLUNTEER, organization=volunteer_team)
+    return User.objects.get(pk=user.pk)
+
+
+@pytest.fixture
+def requester_account(ly2_resident) -> User:
+    """The resident of 联洋二 who ordered the service, with an account."""
+    return _account("zhangsan", ly2_resident)

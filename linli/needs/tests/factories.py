@@ -56,3 +56,14 @@ def make_need(neighborhood: Area, state: str = Need.State.PUBLISHED, *, scope: s
     if need.kind == Need.Kind.WISH and details:
         WishDetailsFactory(need=need)
     return need
+
+
+def make_order(neighborhood: Area, state: str = Need.State.APPROVED, *, requester: Any = None,
+               **fields: Any) -> Need:
+    """A service order (群众点单) already in `state`, with its place and time window."""
+    start = timezone.now() + datetime.timedelta(days=2)
+    fields.setdefault("title", "上门助浴")
+    fields.setdefault("category", Need.Category.CARE)
+    return NeedFactory(kind=Need.Kind.SERVICE, neighborhood=neighborhood, state=state, requester=requester,
+                       place="联洋二 12号楼 301", window_start=start, window_end=start + datetime.timedelta(hours=2),
+                       **fields)
