@@ -4,7 +4,8 @@
   培花社区 → 培花一) and a second subdistrict, 北蔡镇;
 - `lianyang2_secretary` (in scope for 联洋二), `peihua1_secretary` (out of
   scope for 联洋二), `huamu_staff` (all of 花木), `platform_admin`, and an
-  `org_liaison` for one resident unit;
+  `org_liaison` for one resident unit, and a `volunteer` of a volunteer team
+  whose account is their own resident record;
 - a resident in each neighborhood.
 """
 
@@ -123,6 +124,13 @@ def resident_unit(tree: Tree) -> Organization:
 @pytest.fixture
 def org_liaison(tree: Tree, resident_unit: Organization) -> User:
     return _user("liaison", Role.ORGANIZATION_LIAISON, organization=resident_unit, display_name="物业联络员")
+
+
+@pytest.fixture
+def volunteer(tree: Tree) -> User:
+    team = OrganizationFactory(name="联洋二志愿者服务队", kind=Organization.Kind.VOLUNTEER_TEAM, area=tree.lianyang2)
+    person = PersonFactory(name="赵六", neighborhood=tree.lianyang2, is_volunteer=True)
+    return _user("volunteer", Role.VOLUNTEER, organization=team, person=person, display_name="赵六")
 
 
 @pytest.fixture

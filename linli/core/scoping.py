@@ -148,6 +148,27 @@ def can(user: Any, perm: Perm, obj: models.Model | None = None) -> bool:
     return scope_queryset(type(obj)._default_manager.filter(pk=obj.pk), user, perm).exists()
 
 
+def has_rows(user: Any, model: type[models.Model], perm: Perm = Perm.VIEW) -> bool:
+    """May `user` `perm` any row of `model` at all? Menus use it to offer only the pages that show something.
+
+    A global grant, or an area grant on a model placed by area, answers from
+    the grants alone: the user may add rows there even while none exist. A
+    grant on an organization covers only that organization's own rows, and a
+    unit may have none of this model (a company without a party branch), so
+    only then is it asked of the database. Seeing one's own record is not a list.
+    """
+    if user is None or not user.is_authenticated:
+        return False
+    grants = grants_for(user)
+    if perm in grants.global_perms:
+        return True
+    if perm in grants.area_paths and hasattr(model, "scope_area_lookups"):
+        return True
+    if perm in grants.organization_ids and hasattr(model, "scope_organization_lookups"):
+        return scope_queryset(model._default_manager.all(), user, perm).exists()
+    return False
+
+
 def get_in_scope_or_404(qs: models.QuerySet[M], user: Any, perm: Perm = Perm.VIEW, **lookup: Any) -> M:
     """Fetch one record the user may see. Out of scope answers 404, not 403,
     so that a URL cannot be used to learn that a record exists."""

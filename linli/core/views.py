@@ -54,6 +54,9 @@ def _form_errors_to_messages(request: HttpRequest, error: ValidationError) -> No
 @login_required
 def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     grants = grants_for(request.user)
+    if request.user.person_id and not grants.any(Perm.VIEW):
+        # Someone who holds no list (a volunteer) sees only their own record: that is their home here.
+        return redirect("person_detail", pk=request.user.person_id)
     context = {
         "figures": queries.home_figures(request.user) if grants.any(Perm.VIEW) else None,
         "roles": grants.roles,

@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from linli.core.models import AuditEvent, Person
-from linli.core.tests.factories import PersonFactory, make_id_number
+from linli.core.tests.factories import PartyOrganizationFactory, PersonFactory, make_id_number
 
 pytestmark = pytest.mark.django_db
 
@@ -258,6 +258,41 @@ def test_switching_language_stays_on_the_filtered_list(login, huamu_staff, tree,
     response = c.post(reverse("set_language"), {"language": "en", "next": _language_next(fragment)})
     assert response.status_code == 302 and response["Location"] == filtered
     assert "Log out" in c.get(response["Location"]).content.decode()
+
+
+_MENU = {"areas": 'href="/areas/"', "people": 'href="/people/"', "organizations": 'href="/organizations/"',
+         "party_organizations": 'href="/party-organizations/"', "needs": 'href="/needs/"', "audit": 'href="/audit/"',
+         "my_record": 'data-testid="nav-my-record"'}
+
+
+def _menu(page: str) -> set[str]:
+    """The entries of the navigation bar, by name."""
+    navbar = page[page.index('<nav class="navbar'):page.index("</nav>")]
+    return {name for name, marker in _MENU.items() if marker in navbar}
+
+
+def test_menu_for_subdistrict_staff_and_the_platform_administrator(login, huamu_staff, platform_admin):
+    lists = {"areas", "people", "organizations", "party_organizations", "needs"}
+    assert _menu(login(huamu_staff).get("/").content.decode()) == lists
+    assert _menu(login(platform_admin).get("/").content.decode()) == lists | {"audit"}
+
+
+def test_liaison_menu_offers_only_what_their_unit_holds(login, org_liaison, resident_unit, tree):
+    PersonFactory(name="物业员工", neighborhood=tree.lianyang2, organization=resident_unit)
+    c = login(org_liaison)
+    assert _menu(c.get("/").content.decode()) == {"people", "organizations", "needs"}
+    PartyOrganizationFactory(name="联洋物业党支部", organization=resident_unit, area=None)
+    assert _menu(c.get("/").content.decode()) == {"people", "organizations", "party_organizations", "needs"}
+
+
+def test_volunteer_is_at_home_on_their_own_record(login, volunteer):
+    c = login(volunteer)
+    response = c.get("/")
+    assert response.status_code == 302 and response["Location"] == f"/people/{volunteer.person_id}/"
+    page = c.get(response["Location"]).content.decode()
+    assert "赵六" in page
+    assert _menu(page) == {"my_record"}
+    assert 'href="/needs/wall/"' in page  # and what a volunteer does: the wish wall
 
 
 def test_chinese_even_for_an_english_browser_until_english_is_chosen(login, huamu_staff):
