@@ -35,6 +35,7 @@ from linli.core.actions import Conflict
 from linli.core.api import router as core_router
 from linli.core.models import APIToken
 from linli.needs.api import router as needs_router
+from linli.problems.api import router as problems_router
 
 logger = logging.getLogger(__name__)
 
@@ -122,6 +123,7 @@ api = NinjaAPI(
 )
 api.add_router("/", core_router)
 api.add_router("/needs", needs_router)
+api.add_router("/problems", problems_router)
 
 
 def _error(request: HttpRequest, status: int, detail: str, **extra: Any) -> HttpResponse:

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "ninja",
     "linli.core",
     "linli.needs",
+    "linli.problems",
     "linli.party",
 ]
 

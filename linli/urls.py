@@ -8,5 +8,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("needs/", include("linli.needs.urls")),
+    path("problems/", include("linli.problems.urls")),
     path("", include("linli.core.urls")),
 ]

@@ -3,6 +3,7 @@ numbers, Chinese validation messages, audited reveals."""
 
 import datetime
 import html
+import logging
 import re
 
 import pytest
@@ -111,6 +112,16 @@ def _form(tree, **extra):
             "neighborhood": tree.lianyang2.pk}
     data.update(extra)
     return data
+
+
+def test_a_refusal_is_logged_in_one_line_without_a_traceback(login, lianyang2_staff, ly2_resident, caplog):
+    # A refusal is someone trying what their role does not allow, not a fault of the program.
+    with caplog.at_level(logging.WARNING):
+        assert login(lianyang2_staff).post(f"/people/{ly2_resident.pk}/reveal/phone/").status_code == 403
+    [record] = [r for r in caplog.records if r.name == "django.request"]
+    assert record.levelno == logging.WARNING and record.exc_info is None
+    assert f"/people/{ly2_resident.pk}/reveal/phone/" in record.getMessage()
+    assert "Traceback" not in caplog.text and len(caplog.text.strip().splitlines()) == 1
 
 
 def test_create_person_through_the_form(login, lianyang2_secretary, tree):
