@@ -33,6 +33,8 @@ class Perm(StrEnum):
     VIEW_AUDIT = "view_audit"
     # Approve, reject and publish what others submitted (needs), record its fulfilment and close it.
     REVIEW = "review"
+    # Verify that a problem was rectified and close it, or reopen it (problems): named roles only.
+    VERIFY = "verify"
     # Dispatch service orders to volunteer teams and units (the center: community staff and above).
     DISPATCH = "dispatch"
 
@@ -41,10 +43,10 @@ _STAFF = frozenset({Perm.VIEW, Perm.CHANGE, Perm.EXPORT, Perm.IMPORT})
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     R.PLATFORM_ADMIN: frozenset(Perm),
-    R.DISTRICT_STAFF: _STAFF | {Perm.REVEAL, Perm.REVIEW, Perm.DISPATCH},
-    R.SUBDISTRICT_STAFF: _STAFF | {Perm.REVEAL, Perm.REVIEW, Perm.DISPATCH},
-    R.COMMUNITY_STAFF: _STAFF | {Perm.REVIEW, Perm.DISPATCH},
-    R.NEIGHBORHOOD_SECRETARY: _STAFF | {Perm.REVEAL, Perm.REVIEW},
+    R.DISTRICT_STAFF: _STAFF | {Perm.REVEAL, Perm.REVIEW, Perm.DISPATCH, Perm.VERIFY},
+    R.SUBDISTRICT_STAFF: _STAFF | {Perm.REVEAL, Perm.REVIEW, Perm.DISPATCH, Perm.VERIFY},
+    R.COMMUNITY_STAFF: _STAFF | {Perm.REVIEW, Perm.DISPATCH, Perm.VERIFY},
+    R.NEIGHBORHOOD_SECRETARY: _STAFF | {Perm.REVEAL, Perm.REVIEW, Perm.VERIFY},
     R.NEIGHBORHOOD_STAFF: _STAFF,
     R.ORGANIZATION_LIAISON: frozenset({Perm.VIEW, Perm.CHANGE}),
     # A volunteer sees their own record only (scope_self_lookups), not lists.

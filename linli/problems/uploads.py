@@ -1,0 +1,66 @@
+"""Checking uploaded evidence and photos before anything is stored.
+
+The type is read from the file's first bytes, not from its name or the
+browser's claim: a renamed .exe is not a photo. The size limit is
+settings.LINLI_UPLOAD_MAX_BYTES (10 MB unless set).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+
+# (leading bytes, content type, extension). WebP is RIFF....WEBP, checked below.
+_SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
+    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
+    (b"%PDF-", "application/pdf", "pdf"),
+)
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    content_type: str
+    extension: str
+    size: int
+
+
+def max_bytes() -> int:
+    return int(getattr(settings, "LINLI_UPLOAD_MAX_BYTES", DEFAULT_MAX_BYTES))
+
+
+def sniff(head: bytes) -> tuple[str, str] | None:
+    for signature, content_type, extension in _SIGNATURES:
+        if head.startswith(signature):
+            return content_type, extension
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp", "webp"
+    return None
+
+
+def check_upload(upload: UploadedFile, *, field: str = "file", images_only: bool = False) -> CheckedFile:
+    """The file's real type and size, or a ValidationError on `field` saying what is accepted."""
+    limit = max_bytes()
+    size = upload.size or 0
+    if size == 0:
+        raise ValidationError({field: _("The file is empty.")}, code="empty_file")
+    if size > limit:
+        raise ValidationError({field: _("The file is %(size)s; the limit is %(limit)s. Send a smaller file "
+                                        "(a photo taken at a lower resolution).")
+                               % {"size": filesizeformat(size), "limit": filesizeformat(limit)}}, code="too_large")
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    found = sniff(head)
+    if found is None or (images_only and not found[0].startswith("image/")):
+        accepted = _("a JPEG, PNG or WebP photo") if images_only else _("a JPEG, PNG or WebP photo, or a PDF")
+        raise ValidationError({field: _("%(name)s is not %(accepted)s.") % {"name": upload.name, "accepted": accepted}},
+                              code="bad_type")
+    return CheckedFile(content_type=found[0], extension=found[1], size=size)
