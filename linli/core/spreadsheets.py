@@ -38,6 +38,7 @@ from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
+from openpyxl.styles.numbers import FORMAT_TEXT
 from openpyxl.utils import get_column_letter
 
 from linli.core.bulk import matching
@@ -70,6 +71,9 @@ class Column:
     aliases: tuple[str, ...] = ()  # also accepted on import
     help: Any = ""  # one line for the instructions sheet of the blank template
     width: int = 14
+    # Formatted as Text in the files we write: Excel turns typed digits into a
+    # number, which loses a phone's leading zero and an ID number's last three digits.
+    text: bool = False
 
 
 @dataclass(frozen=True)
@@ -97,9 +101,9 @@ PEOPLE = Layout(
         Column("birth_date", "出生日期", ("Birth date", "Date of birth"),
                gettext_lazy("YYYY-MM-DD. Taken from the ID number when left empty."), 12),
         Column("phone", "手机/电话", ("手机", "电话", "手机号", "手机号码", "电话号码", "联系电话", "Phone", "Mobile"),
-               gettext_lazy("11-digit mobile number or landline with area code."), 14),
+               gettext_lazy("11-digit mobile number or landline with area code."), 14, text=True),
         Column("id_number", "身份证号", ("身份证号码", "公民身份号码", "ID number", "Resident ID number"),
-               gettext_lazy("18 characters; format the column as Text so Excel keeps every digit."), 21),
+               gettext_lazy("18 characters; format the column as Text so Excel keeps every digit."), 21, text=True),
         Column("address", "居住地址", ("地址", "Address"), "", 30),
         Column("area_code", "居民区编码", ("Neighborhood code",),
                gettext_lazy("Required (or the neighborhood's exact name in the next column)."), 14),
@@ -123,11 +127,12 @@ ORGANIZATIONS = Layout(
                gettext_lazy("Required (or the area's exact name in the next column)."), 14),
         Column("area_name", "所在区域", ("区域", "Area"),
                gettext_lazy("Used when the code is empty; must name exactly one area."), 10),
-        Column("credit_code", "统一社会信用代码", ("信用代码", "Unified social credit code", "Credit code"), "", 20),
+        Column("credit_code", "统一社会信用代码", ("信用代码", "Unified social credit code", "Credit code"), "", 20,
+               text=True),
         Column("address", "地址", ("Address",), "", 30),
         Column("contact_name", "联系人", ("Contact person", "Contact"), "", 10),
         Column("contact_phone", "联系电话", ("电话", "Contact phone", "Phone"),
-               gettext_lazy("11-digit mobile number or landline with area code."), 14),
+               gettext_lazy("11-digit mobile number or landline with area code."), 14, text=True),
     ),
     required=(("name",), ("kind",), ("area_code", "area_name")),
 )
@@ -846,7 +851,11 @@ def _workbook(layout: Layout, rows: Iterable[Sequence[Any]], extra_sheets: Itera
     workbook = Workbook(write_only=True)
     ws = workbook.create_sheet(layout.sheet_title)
     for index, column in enumerate(layout.columns, start=1):
-        ws.column_dimensions[get_column_letter(index)].width = column.width
+        dimension = ws.column_dimensions[get_column_letter(index)]
+        dimension.width = column.width
+        if column.text:
+            # The column's own format: what a user types into an empty row of a template is kept as text.
+            dimension.number_format = FORMAT_TEXT
     ws.freeze_panes = "A2"
     bold = Font(bold=True)
     header_cells = []

@@ -455,6 +455,18 @@ def test_export_headers_equal_the_import_headers_and_the_template(lianyang2_secr
         first_row = load_workbook(io.BytesIO(workbook)).get_sheet_by_index(0).to_python()[0]
         assert first_row == spreadsheets.PEOPLE.headers
 
+@pytest.mark.parametrize(("layout", "text_columns"), [
+    (spreadsheets.PEOPLE, {"手机/电话", "身份证号"}),
+    (spreadsheets.ORGANIZATIONS, {"统一社会信用代码", "联系电话"}),
+])
+def test_blank_template_formats_number_columns_as_text(lianyang2_secretary, tree, layout, text_columns):
+    # Typed into a General column, 310115198001010017 becomes 3.10115E+17 and its last digits are lost.
+    content = spreadsheets.write_template(layout, spreadsheets.areas_for_import(lianyang2_secretary, layout))
+    sheet = openpyxl.load_workbook(io.BytesIO(content)).worksheets[0]
+    formats = {cell.value: sheet.column_dimensions[cell.column_letter].number_format for cell in sheet[1]}
+    assert {header for header, number_format in formats.items() if number_format == "@"} == text_columns
+
+
 def test_a_formula_in_a_cell_is_exported_as_text(tree):
     person = PersonFactory(name="王芳", neighborhood=tree.lianyang2, address="=HYPERLINK(\"http://x\")")
     content, _count = spreadsheets.write_people([person], unmasked=False)
