@@ -47,6 +47,29 @@ class WallFilterForm(StyledFormMixin, forms.Form):
 _DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
+class FiguresForm(StyledFormMixin, forms.Form):
+    """The figures page's area and period; both days count."""
+
+    area = forms.ChoiceField(label=_("Area"), required=False)
+    start = forms.DateField(label=_("From"), required=False,
+                            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    end = forms.DateField(label=_("Until"), required=False,
+                          widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        areas = core_queries.area_choices_for(user, (Area.Level.SUBDISTRICT, Area.Level.COMMUNITY,
+                                                     Area.Level.NEIGHBORHOOD))
+        self.fields["area"].choices = _all([(a.code, a.name) for a in areas])  # type: ignore[attr-defined]
+        self.style_widgets()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            self.add_error("end", _("The period ends before it starts."))
+        return data
+
+
 class NeedForm(StyledFormMixin, forms.ModelForm):
     class Meta:
         model = Need

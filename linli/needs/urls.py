@@ -10,6 +10,7 @@ urlpatterns = [
     path("wall/", views.wall, name="wall"),
     path("claims/", views.my_claims, name="my_claims"),
     path("claims/<int:pk>/cancel/", views.cancel_claim, name="cancel_claim"),
+    path("figures/", views.figures, name="figures"),
     path("dispatches/", views.dispatch_board, name="dispatch_board"),
     path("dispatches/<int:pk>/accept/", views.accept_dispatch, name="accept_dispatch"),
     path("<int:pk>/", views.need_detail, name="detail"),

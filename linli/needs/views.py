@@ -27,7 +27,15 @@ from linli.core.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from linli.core.scoping import Perm, can
 from linli.core.views import _page, _query_without_page
 from linli.needs import actions, queries
-from linli.needs.forms import NeedFilterForm, NeedForm, RatingForm, WallFilterForm, WishDetailsForm, step_form
+from linli.needs.forms import (
+    FiguresForm,
+    NeedFilterForm,
+    NeedForm,
+    RatingForm,
+    WallFilterForm,
+    WishDetailsForm,
+    step_form,
+)
 from linli.needs.models import Claim, Dispatch, Feedback, Need
 
 WALL_PAGE_SIZE = 24
@@ -327,3 +335,25 @@ def rate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Thank you for the rating."))
         return redirect(need.get_absolute_url())
     return render(request, "needs/_need_panel.html", _panel(request, need, error=error, rating_form=form))
+
+
+# Figures -----------------------------------------------------------------------------------------
+
+@login_required
+def figures(request: HtmxHttpRequest) -> HttpResponse:
+    """Wishes and service orders in the user's scope, for an area and a period, from the records."""
+    if not can(request.user, Perm.VIEW):
+        raise Http404
+    form = FiguresForm(request.GET or None, user=request.user)
+    period: dict[str, Any] = {}
+    if form.is_bound and form.is_valid():
+        period = {k: form.cleaned_data[k] for k in ("area", "start", "end") if form.cleaned_data.get(k)}
+    context = {
+        "form": form,
+        "wishes": queries.wish_figures(request.user, **period),
+        "service": queries.service_figures(request.user, **period),
+        "teams": queries.team_ratings(request.user, **period),
+        "states": Need.State,
+    }
+    partial = request.htmx and request.htmx.target == "figures-results"
+    return render(request, "needs/_figures.html" if partial else "needs/figures.html", context)
