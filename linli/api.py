@@ -35,6 +35,7 @@ from linli.core.actions import Conflict
 from linli.core.api import router as core_router
 from linli.core.models import APIToken
 from linli.needs.api import router as needs_router
+from linli.party.api import router as party_router
 from linli.problems.api import router as problems_router
 
 logger = logging.getLogger(__name__)
@@ -123,6 +124,7 @@ api = NinjaAPI(
 )
 api.add_router("/", core_router)
 api.add_router("/needs", needs_router)
+api.add_router("/party", party_router)
 api.add_router("/problems", problems_router)
 
 

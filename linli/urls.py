@@ -8,6 +8,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("needs/", include("linli.needs.urls")),
+    path("party/", include("linli.party.urls")),
     path("problems/", include("linli.problems.urls")),
     path("", include("linli.core.urls")),
 ]

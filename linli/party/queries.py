@@ -45,7 +45,7 @@ def meetings_visible_to(user: Any, f: MeetingFilter | None = None) -> QuerySet[M
     return qs.annotate(
         expected=Count("attendances", filter=Q(attendances__role=Attendance.Role.MEMBER)),
         attended=Count("attendances", filter=Q(attendances__role=Attendance.Role.MEMBER, attendances__present=True)),
-    )
+    ).order_by("-held_on", "-id")
 
 
 def meeting_for(user: Any, pk: Any, perm: Perm = Perm.VIEW) -> Meeting:
@@ -89,6 +89,12 @@ def expected_attendees(party_organization: PartyOrganization, kind: str, on: dat
         people = {s.person.pk: s.person for s in seats}
         return [Expected(p, _is_full_member(p), True) for p in people.values()]
     return [Expected(p, _is_full_member(p), False) for p in members_on(party_organization, on)]
+
+
+def committee_on(party_organization: PartyOrganization, on: datetime.date) -> list[CommitteeMember]:
+    return list(CommitteeMember.objects.filter(party_organization=party_organization, started_on__lte=on)
+                .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=on)).select_related("person")
+                .order_by("position", "person__name_pinyin"))
 
 
 def _is_full_member(person: Person) -> bool:

@@ -1,0 +1,129 @@
+"""Input forms for party pages. The rules (date not in the future, reasons for
+absence, guests, quorum) live in actions.py and the models; these forms only
+shape what a page sends into the arguments an action takes."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from linli.core.forms import StyledFormMixin
+from linli.core.models import Person
+from linli.party.models import Decision, Meeting
+from linli.party.queries import Expected
+
+PRESENT, ABSENT = "present", "absent"
+
+
+class MeetingForm(StyledFormMixin, forms.Form):
+    """A meeting's details and, for the expected members on its date, who was present and why others were not."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=Meeting.Kind.choices)
+    held_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    topic = forms.CharField(label=_("Topic"), max_length=200)
+    place = forms.CharField(label=_("Place"), max_length=200, required=False)
+    campaign = forms.CharField(label=_("Campaign"), max_length=200, required=False,
+                               help_text=_("For a special meeting: the campaign it belongs to."))
+    agenda = forms.CharField(label=_("Agenda"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    chair = forms.ModelChoiceField(label=_("Chair"), queryset=Person.objects.none(), required=False)
+    recorder = forms.ModelChoiceField(label=_("Recorder"), queryset=Person.objects.none(), required=False)
+    guests = forms.CharField(label=_("Invited guests"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                             help_text=_("One name per line, e.g. a lecturer from the district party school."))
+    minutes = forms.CharField(label=_("Minutes"), required=False, widget=forms.Textarea(attrs={"rows": 6}))
+
+    ATTENDANCE_FIELDS = ("present", "absent", "guests")
+
+    def __init__(self, *args: Any, expected: list[Expected], people: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.expected = expected
+        for name in ("chair", "recorder"):
+            field = self.fields[name]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = people
+        self.style_widgets()
+        self.attendance_errors: list[str] = []
+
+    def attendance_rows(self) -> list[dict[str, Any]]:
+        """What the attendance table shows: each expected member with the status and reason sent (or on record)."""
+        on_record: dict[int, tuple[str, str]] = self.initial.get("attendance", {})
+        rows = []
+        for e in self.expected:
+            pk = e.person.pk
+            if self.is_bound:
+                status, reason = self.data.get(f"att_{pk}", PRESENT), self.data.get(f"reason_{pk}", "")
+            else:
+                status, reason = on_record.get(pk, (PRESENT, ""))
+            rows.append({"expected": e, "status": status, "reason": reason})
+        return rows
+
+    def attendance(self) -> tuple[list[Person], dict[Person, str], list[str]]:
+        """(present, absent with reasons, guest names) from what the page sent."""
+        present, absent = [], {}
+        for e in self.expected:
+            if self.data.get(f"att_{e.person.pk}", PRESENT) == ABSENT:
+                absent[e.person] = self.data.get(f"reason_{e.person.pk}", "")
+            else:
+                present.append(e.person)
+        guests = [line.strip() for line in self.cleaned_data.get("guests", "").splitlines() if line.strip()]
+        return present, absent, guests
+
+    def meeting_fields(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in
+                ("held_on", "topic", "place", "campaign", "agenda", "chair", "recorder", "minutes")}
+
+
+def meeting_initial(meeting: Meeting | None, kind: str, held_on: datetime.date | None) -> dict[str, Any]:
+    if meeting is None:
+        return {"kind": kind, "held_on": held_on or timezone.localdate()}
+    rows = list(meeting.attendances.all())
+    return {
+        "kind": meeting.kind, "held_on": meeting.held_on, "topic": meeting.topic, "place": meeting.place,
+        "campaign": meeting.campaign, "agenda": meeting.agenda, "chair": meeting.chair_id,
+        "recorder": meeting.recorder_id, "minutes": meeting.minutes,
+        "guests": "\n".join(a.name for a in rows if a.role == "guest"),
+        "attendance": {a.person_id: (PRESENT if a.present else ABSENT, a.absence_reason)
+                       for a in rows if a.role == "member"},
+    }
+
+
+class DecisionForm(StyledFormMixin, forms.ModelForm):
+    class Meta:
+        model = Decision
+        fields = ("kind", "text", "votes_for", "votes_against", "abstentions")
+        widgets = {"text": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.style_widgets()
+
+
+class AttachmentForm(StyledFormMixin, forms.Form):
+    file = forms.FileField(label=_("File"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.style_widgets()
+
+
+class ReviewForm(StyledFormMixin, forms.Form):
+    comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.style_widgets()
+
+
+class BoardForm(StyledFormMixin, forms.Form):
+    area = forms.ChoiceField(label=_("Area"), required=False)
+    year = forms.IntegerField(label=_("Year"), required=False, min_value=2000, max_value=2100)
+
+    def __init__(self, *args: Any, areas: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        area_field = self.fields["area"]
+        assert isinstance(area_field, forms.ChoiceField)
+        area_field.choices = [(a.code, "\u3000" * max(a.depth - 2, 0) + a.name) for a in areas]
+        self.style_widgets()

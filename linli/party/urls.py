@@ -1,0 +1,19 @@
+from django.urls import path
+
+from linli.party import views
+
+app_name = "party"
+
+urlpatterns = [
+    path("", views.meeting_list, name="meetings"),
+    path("board/", views.board, name="board"),
+    path("organizations/<int:pk>/", views.branch_meetings, name="branch_meetings"),
+    path("organizations/<int:org>/meetings/new/", views.meeting_form, name="meeting_new"),
+    path("organizations/<int:pk>/board-exclusion/", views.board_exclusion, name="board_exclusion"),
+    path("meetings/<int:pk>/", views.meeting_detail, name="meeting_detail"),
+    path("meetings/<int:pk>/edit/", views.meeting_form, name="meeting_edit"),
+    path("meetings/<int:pk>/decisions/", views.add_decision, name="add_decision"),
+    path("meetings/<int:pk>/attachments/", views.add_attachment, name="add_attachment"),
+    path("meetings/<int:pk>/<str:step>/", views.meeting_step, name="meeting_step"),
+    path("attachments/<int:pk>/", views.attachment_file, name="attachment"),
+]

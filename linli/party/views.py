@@ -1,0 +1,250 @@
+"""Party pages. Thin: parse the request, call one query or action, render.
+
+Every page needs a login and fetches records through queries (out of scope
+is 404). The meeting form re-renders its attendance table with htmx when the
+kind or the date changes, since who is expected depends on both.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from linli.core import audit
+from linli.core.http import AuthenticatedHttpRequest
+from linli.core.models import PartyOrganization, Person
+from linli.core.scoping import Perm, can
+from linli.core.views import _page, _query_without_page
+from linli.party import actions, queries
+from linli.party.forms import AttachmentForm, BoardForm, DecisionForm, MeetingForm, ReviewForm, meeting_initial
+from linli.party.models import Attachment, Meeting
+
+
+def _refusal_text(error: ValidationError | PermissionDenied) -> str:
+    return " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+
+
+def _kind_and_day(request: AuthenticatedHttpRequest, meeting: Meeting | None) -> tuple[str, datetime.date]:
+    data = request.POST if request.method == "POST" else request.GET
+    kind = data.get("kind") or (meeting.kind if meeting else Meeting.Kind.GENERAL_ASSEMBLY)
+    if kind not in Meeting.Kind.values:
+        kind = Meeting.Kind.GENERAL_ASSEMBLY
+    day = parse_date(data.get("held_on") or "") if data.get("held_on") else None
+    return kind, day or (meeting.held_on if meeting else timezone.localdate())
+
+
+@login_required
+def meeting_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    if not can(request.user, Perm.VIEW):
+        raise Http404
+    kind = request.GET.get("kind", "")
+    state = request.GET.get("state", "")
+    f = queries.MeetingFilter(kind=kind if kind in Meeting.Kind.values else "",
+                              state=state if state in Meeting.State.values else "")
+    page = _page(request, queries.meetings_visible_to(request.user, f))
+    context = {"page": page, "query": _query_without_page(request), "kinds": Meeting.Kind.choices,
+               "states": Meeting.State.choices, "kind": f.kind, "state": f.state}
+    partial = request.htmx and request.htmx.target == "meetings-results"
+    return render(request, "party/_meetings_table.html" if partial else "party/meeting_list.html", context)
+
+
+@login_required
+def branch_meetings(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """A party organization's meetings, newest first, and its committee."""
+    porg = queries.party_organization_for(request.user, pk)
+    page = _page(request, queries.meetings_visible_to(request.user, queries.MeetingFilter(party_organization=porg.pk)))
+    context = {"porg": porg, "page": page, "query": _query_without_page(request),
+               "committee": queries.committee_on(porg, timezone.localdate()),
+               "can_change": can(request.user, Perm.CHANGE, porg)}
+    return render(request, "party/branch_meetings.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting_form(request: AuthenticatedHttpRequest, pk: int | None = None, org: int | None = None) -> HttpResponse:
+    """Record a held meeting of a party organization, or change a recorded or returned one."""
+    meeting = queries.meeting_for(request.user, pk, Perm.CHANGE) if pk else None
+    porg = meeting.party_organization if meeting else queries.party_organization_for(request.user, org, Perm.CHANGE)
+    if meeting is not None and not meeting.allows("edit"):
+        messages.error(request, _("This meeting record can no longer be changed."))
+        return redirect(meeting.get_absolute_url())
+    kind, day = _kind_and_day(request, meeting)
+    expected = queries.expected_attendees(porg, kind, day)
+    people = Person.objects.filter(pk__in=[e.person.pk for e in expected]) | Person.objects.filter(
+        pk__in=[pk for pk in (meeting.chair_id, meeting.recorder_id) if pk] if meeting else [])
+    form = MeetingForm(request.POST or None, expected=expected, people=people.distinct(),
+                       initial=meeting_initial(meeting, kind, day))
+    if meeting is not None:
+        form.fields["kind"].disabled = True
+    if request.htmx and request.htmx.target == "attendance":
+        return render(request, "party/_attendance_fields.html", {"form": form})
+    if request.method == "POST" and form.is_valid():
+        present, absent, guests = form.attendance()
+        try:
+            if meeting is None:
+                meeting = actions.record_meeting(actor=request.user, party_organization=porg, kind=kind,
+                                                 present=present, absent=absent, guests=guests,
+                                                 **form.meeting_fields())
+            else:
+                actions.update_meeting(actor=request.user, meeting=meeting, present=present, absent=absent,
+                                       guests=guests, **form.meeting_fields())
+            messages.success(request, _("Saved."))
+            return redirect(meeting.get_absolute_url())
+        except ValidationError as error:
+            _place_errors(form, error)
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
+    return render(request, "party/meeting_form.html", {"form": form, "porg": porg, "meeting": meeting})
+
+
+def _place_errors(form: MeetingForm, error: ValidationError) -> None:
+    fields = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
+    for field, msgs in fields.items():
+        if field in form.ATTENDANCE_FIELDS and field != "guests":
+            form.attendance_errors.extend(msgs)
+        else:
+            for msg in msgs:
+                form.add_error(field if field in form.fields else None, msg)
+
+
+@login_required
+def meeting_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    meeting = queries.meeting_for(request.user, pk)
+    return render(request, "party/meeting_detail.html", _detail_context(request, meeting))
+
+
+def _detail_context(request: AuthenticatedHttpRequest, meeting: Meeting, **extra: Any) -> dict[str, Any]:
+    attendances = list(meeting.attendances.select_related("person"))
+    upper = meeting.party_organization.parent
+    can_change = can(request.user, Perm.CHANGE, meeting)
+    return {
+        "meeting": meeting, "attendances": attendances, "quorum": meeting.quorum(attendances),
+        "members": [a for a in attendances if a.role == "member"],
+        "guests": [a for a in attendances if a.role == "guest"],
+        "decisions": list(meeting.decisions.all()), "attachments": list(meeting.attachments.all()),
+        "can_edit": can_change and meeting.allows("edit"),
+        "can_submit": can_change and meeting.allows("submit") and upper is not None,
+        "can_review": upper is not None and meeting.state == Meeting.State.SUBMITTED
+        and can(request.user, Perm.REVIEW, upper),
+        "decision_form": extra.pop("decision_form", None) or DecisionForm(),
+        "attachment_form": extra.pop("attachment_form", None) or AttachmentForm(),
+        "review_form": extra.pop("review_form", None) or ReviewForm(),
+        "history": audit.history_for(meeting)[:50] if can(request.user, Perm.VIEW_AUDIT) else None,
+        **extra,
+    }
+
+
+STEPS: dict[str, Callable[..., Meeting]] = {
+    "submit": actions.submit_meeting, "accept": actions.accept_meeting, "return": actions.return_meeting,
+}
+
+
+@login_required
+@require_POST
+def meeting_step(request: AuthenticatedHttpRequest, pk: int, step: str) -> HttpResponse:
+    """Submit a record to the upper organization, or (its reviewers) accept or return it."""
+    if step not in STEPS:
+        raise Http404
+    meeting = queries.meeting_for(request.user, pk)
+    form = ReviewForm(request.POST)
+    form.is_valid()
+    kwargs: dict[str, Any] = {} if step == "submit" else {"comment": form.cleaned_data.get("comment", "")}
+    try:
+        STEPS[step](actor=request.user, meeting=meeting, **kwargs)
+        messages.success(request, _("Done."))
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, _refusal_text(error))
+    return redirect(meeting.get_absolute_url())
+
+
+@login_required
+@require_POST
+def add_decision(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    meeting = queries.meeting_for(request.user, pk, Perm.CHANGE)
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.record_decision(actor=request.user, meeting=meeting, **form.cleaned_data)
+            messages.success(request, _("Decision recorded."))
+            return redirect(meeting.get_absolute_url())
+        except ValidationError as error:
+            for field, msgs in (error.message_dict if hasattr(error, "error_dict") else {None: error.messages}).items():
+                for msg in msgs:
+                    form.add_error(field if field in form.fields else None, msg)
+    return render(request, "party/meeting_detail.html", _detail_context(request, meeting, decision_form=form),
+                  status=422)
+
+
+@login_required
+@require_POST
+def add_attachment(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    meeting = queries.meeting_for(request.user, pk, Perm.CHANGE)
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            actions.add_attachment(actor=request.user, meeting=meeting, file=form.cleaned_data["file"])
+            messages.success(request, _("File attached."))
+            return redirect(meeting.get_absolute_url())
+        except ValidationError as error:
+            for msg in error.message_dict.get("file", error.messages):
+                form.add_error("file", msg)
+    return render(request, "party/meeting_detail.html", _detail_context(request, meeting, attachment_form=form),
+                  status=422)
+
+
+@login_required
+def attachment_file(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
+    """An attachment, to those who may see its meeting."""
+    attachment = Attachment.objects.filter(pk=pk).select_related("meeting").first()
+    if attachment is None:
+        raise Http404
+    queries.meeting_for(request.user, attachment.meeting_id)  # 404 out of scope
+    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name)
+
+
+@login_required
+def board(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The compliance board of an area for a year: what is missing, per branch and rolled up."""
+    areas = list(queries.board_areas_for(request.user).order_by("path"))
+    if not areas:
+        raise Http404
+    form = BoardForm(request.GET or None, areas=areas)
+    code = request.GET.get("area")
+    area = next((a for a in areas if a.code == code), None) or queries.default_board_area(request.user) or areas[0]
+    try:
+        year = int(request.GET.get("year") or timezone.localdate().year)
+    except ValueError:
+        year = timezone.localdate().year
+    form.initial.update(area=area.code, year=year)
+    result = queries.compliance_board(request.user, area, year)
+    context = {"form": form, "board": result, "kind_labels": dict(Meeting.Kind.choices),
+               "can_review": can(request.user, Perm.REVIEW)}
+    return render(request, "party/board.html", context)
+
+
+@login_required
+@require_POST
+def board_exclusion(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Leave a branch out of the board with a reason, or (with no reason and `include`) put it back."""
+    porg: PartyOrganization = queries.party_organization_for(request.user, pk)
+    try:
+        if request.POST.get("include"):
+            actions.include_in_board(actor=request.user, party_organization=porg)
+        else:
+            actions.exclude_from_board(actor=request.user, party_organization=porg,
+                                       reason=request.POST.get("reason", ""))
+        messages.success(request, _("Saved."))
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, _refusal_text(error))
+    return redirect(request.POST.get("next") or "party:board")
