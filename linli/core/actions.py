@@ -230,14 +230,15 @@ def set_party_membership(
 
 
 @transaction.atomic
-def reveal_sensitive(*, actor: Any, person: Person, field: str) -> str:
-    """Return the unmasked value of a sensitive field, and audit the read."""
-    if field not in Person.sensitive_fields:
+def reveal_sensitive(*, actor: Any, record: Person | Organization, field: str) -> str:
+    """Return the unmasked value of a sensitive field (a person's phone or ID
+    number, a unit's contact phone), and audit the read."""
+    if field not in record.sensitive_fields:
         raise ValidationError({"field": _("This field is not a sensitive field.")})
-    if actor is None or not can(actor, Perm.REVEAL, person):
+    if actor is None or not can(actor, Perm.REVEAL, record):
         raise PermissionDenied(_("You do not have permission to see this number."))
-    audit.record(actor=actor, action="core.sensitive_revealed", target=person, data={"field": field})
-    return getattr(person, field) or ""
+    audit.record(actor=actor, action="core.sensitive_revealed", target=record, data={"field": field})
+    return getattr(record, field) or ""
 
 
 def record_export(*, actor: Any, kind: str, count: int, filters: dict[str, Any], unmasked: bool) -> None:

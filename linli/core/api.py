@@ -412,7 +412,7 @@ def delete_person(request: HttpRequest, person_id: int) -> Status[None]:
 def reveal_person_field(request: HttpRequest, response: HttpResponse, person_id: int, payload: RevealIn) -> RevealOut:
     """The unmasked phone or ID number of one person. Audited; needs the reveal permission."""
     person = get_object_or_404(_people(request), pk=person_id)
-    value = actions.reveal_sensitive(actor=_actor(request), person=person, field=payload.field)
+    value = actions.reveal_sensitive(actor=_actor(request), record=person, field=payload.field)
     # An unmasked number must not linger in a proxy or browser cache.
     response["Cache-Control"] = "no-store"
     return RevealOut(field=payload.field, value=value)

@@ -19,6 +19,7 @@ urlpatterns = [
     path("organizations/new/", views.organization_form, name="organization_new"),
     path("organizations/<int:pk>/", views.organization_detail, name="organization_detail"),
     path("organizations/<int:pk>/edit/", views.organization_form, name="organization_edit"),
+    path("organizations/<int:pk>/reveal/<str:field>/", views.organization_reveal, name="organization_reveal"),
     path("party-organizations/", views.party_organizations, name="party_organizations"),
     path("party-organizations/new/", views.party_organization_form, name="party_organization_new"),
     path("party-organizations/<int:pk>/", views.party_organization_detail, name="party_organization_detail"),

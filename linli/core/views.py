@@ -3,7 +3,7 @@ Every record is fetched through the scoping function; out of scope is 404."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -174,15 +174,23 @@ def person_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("people")
 
 
+Revealable = TypeVar("Revealable", Person, Organization)
+
+
+def _reveal(request: HttpRequest, model: type[Revealable], pk: int, field: str) -> HttpResponse:
+    """Show one unmasked number, in place (an htmx fragment); audited. Without
+    the permission to reveal, the action refuses (403)."""
+    record = get_in_scope_or_404(model.objects.all(), request.user, pk=pk)
+    if field not in model.sensitive_fields:
+        raise Http404
+    value = actions.reveal_sensitive(actor=request.user, record=record, field=field)
+    return render(request, "core/_revealed.html", {"value": value})
+
+
 @login_required
 @require_POST
 def person_reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
-    """Show one unmasked number, in place (an htmx fragment); audited."""
-    person = get_in_scope_or_404(Person.objects.all(), request.user, pk=pk)
-    if field not in Person.sensitive_fields:
-        raise Http404
-    value = actions.reveal_sensitive(actor=request.user, person=person, field=field)
-    return render(request, "core/_revealed.html", {"value": value})
+    return _reveal(request, Person, pk, field)
 
 
 # Organizations ---------------------------------------------------------------
@@ -199,7 +207,7 @@ def organizations(request: HtmxHttpRequest) -> HttpResponse:
         # A new organization is placed in an area: only those who hold one can add it.
         "can_change": can(request.user, Perm.CHANGE) and queries.area_choices_for(request.user).exists(),
         "can_import": can(request.user, Perm.IMPORT),
-        "can_export": can(request.user, Perm.EXPORT),
+        "can_export": can(request.user, Perm.EXPORT), "can_reveal": can(request.user, Perm.REVEAL),
     }
     context["partial"] = bool(request.htmx) and request.htmx.target == "organizations-results"
     return render(request, "core/_organizations_table.html" if context["partial"] else "core/organizations.html",
@@ -215,9 +223,16 @@ def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "staff": staff,
         "party_organizations": queries.party_organizations_visible_to(request.user).filter(organization=org),
         "can_change": can(request.user, Perm.CHANGE, org),
+        "can_reveal": can(request.user, Perm.REVEAL, org),
         "history": audit.history_for(org)[:50],
     }
     return render(request, "core/organization_detail.html", context)
+
+
+@login_required
+@require_POST
+def organization_reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
+    return _reveal(request, Organization, pk, field)
 
 
 @login_required

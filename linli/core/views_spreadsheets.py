@@ -76,11 +76,15 @@ def people_export(request: HttpRequest) -> HttpResponse:
 def organizations_export(request: HttpRequest) -> HttpResponse:
     if not can(request.user, Perm.EXPORT):
         raise PermissionDenied(_("You do not have permission to export lists."))
+    unmasked = _wants_unmasked(request)
     filters = OrganizationFilter.from_params(request.GET)
     organizations = queries.organizations_visible_to(request.user, filters, perm=Perm.EXPORT)
-    content, count = spreadsheets.write_organizations(organizations.iterator(chunk_size=2000))
+    if unmasked:
+        # As for people: numbers only for the units the user may also reveal one by one.
+        organizations = scope_queryset(organizations, request.user, Perm.REVEAL)
+    content, count = spreadsheets.write_organizations(organizations.iterator(chunk_size=2000), unmasked=unmasked)
     actions.record_export(actor=request.user, kind="organizations", count=count, filters=filters.as_dict(),
-                          unmasked=False)
+                          unmasked=unmasked)
     return _xlsx_response(content, "单位名单")
 
 

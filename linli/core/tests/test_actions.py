@@ -95,11 +95,11 @@ def test_delete_person_is_audited(tree, lianyang2_secretary, ly2_resident):
 
 
 def test_reveal_is_audited_and_refused_without_permission(tree, lianyang2_secretary, lianyang2_staff, ly2_resident):
-    assert actions.reveal_sensitive(actor=lianyang2_secretary, person=ly2_resident, field="phone") == "13812345678"
+    assert actions.reveal_sensitive(actor=lianyang2_secretary, record=ly2_resident, field="phone") == "13812345678"
     assert AuditEvent.objects.filter(action="core.sensitive_revealed", actor=lianyang2_secretary,
                                      target_id=str(ly2_resident.pk), data__field="phone").exists()
     with pytest.raises(PermissionDenied):
-        actions.reveal_sensitive(actor=lianyang2_staff, person=ly2_resident, field="phone")
+        actions.reveal_sensitive(actor=lianyang2_staff, record=ly2_resident, field="phone")
 
 
 def test_party_membership_and_party_organization_attachment(tree, huamu_staff, ly2_resident):

@@ -205,3 +205,18 @@ def test_organizations_export_is_scoped_and_reimportable(as_user, lianyang2_secr
     assert rows[0] == ["名称", "类型", "所在区域编码", "所在区域", "统一社会信用代码", "地址", "联系人", "联系电话"]
     assert [r[:4] for r in rows[1:]] == [["联洋物业", "物业公司", LY2, "联洋二"]]
     assert AuditEvent.objects.filter(action="core.organizations_exported").count() == 1
+
+
+def test_organizations_export_shows_contact_phones_only_when_asked_by_who_may_reveal(
+        as_user, lianyang2_secretary, lianyang2_staff, resident_unit):
+    from linli.core import actions
+
+    actions.update_organization(actor=None, organization=resident_unit, contact_phone="13912340000")
+    assert sheet_rows(as_user(lianyang2_staff).get(reverse("organizations_export")))[1][7] == "139****0000"
+    assert as_user(lianyang2_staff).get(reverse("organizations_export"), {"unmasked": "1"}).status_code == 403
+
+    response = as_user(lianyang2_secretary).get(reverse("organizations_export"), {"unmasked": "1"})
+    assert sheet_rows(response)[1][7] == "13912340000"
+    events = AuditEvent.objects.filter(action="core.organizations_exported").order_by("pk")
+    assert [e.data["unmasked"] for e in events] == [False, True]
+

@@ -347,6 +347,43 @@ def test_unit_contact_phone_is_masked_in_lists(login, lianyang2_staff, resident_
     assert "13912340000" not in page and "139****0000" in page
 
 
+@pytest.fixture
+def unit_with_phone(resident_unit):
+    from linli.core import actions
+
+    return actions.update_organization(actor=None, organization=resident_unit, contact_phone="13912340000")
+
+
+def test_unit_contact_phone_is_revealed_in_place_and_audited(login, lianyang2_secretary, unit_with_phone):
+    c = login(lianyang2_secretary)
+    page = c.get(f"/organizations/{unit_with_phone.pk}/").content.decode()
+    assert "13912340000" not in page and "139****0000" in page
+    reveal = f"/organizations/{unit_with_phone.pk}/reveal/contact_phone/"
+    assert reveal in page
+    assert "13912340000" in c.post(reveal, HTTP_HX_REQUEST="true").content.decode()
+    [event] = AuditEvent.objects.filter(action="core.sensitive_revealed")
+    assert (event.actor, event.target_id, event.data) == (lianyang2_secretary, str(unit_with_phone.pk),
+                                                          {"field": "contact_phone"})
+    assert event.target_type.model == "organization"
+    assert c.post(f"/organizations/{unit_with_phone.pk}/reveal/name/").status_code == 404  # not a number
+
+
+@pytest.mark.parametrize(("persona", "status"), [
+    ("lianyang2_staff", 403),  # sees the unit, may not reveal
+    ("org_liaison", 403),
+    ("peihua1_secretary", 404),  # may reveal, but not this unit's number: out of scope
+])
+def test_unit_contact_phone_stays_masked_for_who_may_not_reveal_it(request, login, unit_with_phone, persona, status):
+    c = login(request.getfixturevalue(persona))
+    reveal = f"/organizations/{unit_with_phone.pk}/reveal/contact_phone/"
+    if status == 403:
+        page = c.get(f"/organizations/{unit_with_phone.pk}/").content.decode()
+        assert "139****0000" in page and reveal not in page
+    response = c.post(reveal)
+    assert response.status_code == status and b"13912340000" not in response.content
+    assert not AuditEvent.objects.filter(action="core.sensitive_revealed").exists()
+
+
 def test_form_fills_birth_date_and_gender_from_the_id_number_and_refuses_contradictions(
         login, lianyang2_secretary, tree):
     c = login(lianyang2_secretary)
