@@ -182,8 +182,11 @@ LINLI_CLAIM_CANCEL_HOURS = env_int("LINLI_CLAIM_CANCEL_HOURS", 48)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"refusal_without_traceback": {"()": "linli.core.log.RefusalWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
+    # A 403 is a warning in one line; Django would attach its traceback (see core/log.py).
+    "loggers": {"django.request": {"filters": ["refusal_without_traceback"]}},
 }
 
 LINLI_SITE_NAME = _("linli")
