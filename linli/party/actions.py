@@ -13,7 +13,9 @@ Who may do what:
   the organization's committee seats;
 - REVIEW over the *upper* organization: accept a submitted record or return
   it with a comment;
-- REVIEW over a branch: leave it out of the compliance board, with a reason.
+- REVIEW over a branch: leave it out of the compliance board, with a reason;
+- CHANGE over a training course's area: the course, its sessions, enrolment
+  and attendance.
 """
 
 from __future__ import annotations
@@ -34,7 +36,18 @@ from linli.core.actions import Conflict
 from linli.core.models import PartyOrganization, Person
 from linli.core.scoping import Perm, can
 from linli.party import queries
-from linli.party.models import Attachment, Attendance, BoardExclusion, CommitteeMember, Decision, Meeting
+from linli.party.models import (
+    Attachment,
+    Attendance,
+    BoardExclusion,
+    CommitteeMember,
+    Decision,
+    Enrolment,
+    Meeting,
+    SessionAttendance,
+    TrainingCourse,
+    TrainingSession,
+)
 
 
 class IllegalTransition(Conflict):
@@ -455,3 +468,109 @@ def include_in_board(*, actor: Any, party_organization: PartyOrganization) -> No
     _require(actor, Perm.REVIEW, party_organization)
     if BoardExclusion.objects.filter(party_organization=party_organization).delete()[0]:
         audit.record(actor=actor, action="party.board_included", target=party_organization)
+
+
+# Training courses --------------------------------------------------------------------
+
+@transaction.atomic
+def create_course(
+    *, actor: Any, title: str, area: Any, starts_on: Any, ends_on: Any, organizer: PartyOrganization | None = None,
+    description: str = "",
+) -> TrainingCourse:
+    """A course run for an area (the street's training of its secretaries); CHANGE over that area."""
+    course = TrainingCourse(title=title, area=area, organizer=organizer, starts_on=starts_on, ends_on=ends_on,
+                            description=description, created_by=_user(actor))
+    course.full_clean()
+    if organizer is not None:
+        _require(actor, Perm.VIEW, organizer)
+    course.save()
+    _require(actor, Perm.CHANGE, course)  # after the write, as in core: not in an area the actor does not hold
+    audit.record(actor=actor, action="party.course_created", target=course,
+                 changes=audit.diff({}, audit.snapshot(course)))
+    return course
+
+
+@transaction.atomic
+def add_session(
+    *, actor: Any, course: TrainingCourse, topic: str, starts_at: Any, ends_at: Any, lecturer: str = "",
+    format: str = TrainingSession.Format.LECTURE, place: str = "",
+) -> TrainingSession:
+    _require(actor, Perm.CHANGE, course)
+    session = TrainingSession(course=course, topic=topic, lecturer=lecturer, format=format, starts_at=starts_at,
+                              ends_at=ends_at, place=place)
+    session.full_clean()
+    day = timezone.localtime(starts_at).date() if timezone.is_aware(starts_at) else starts_at.date()
+    if not course.starts_on <= day <= course.ends_on:
+        raise ValidationError({"starts_at": _("The session is outside the course's dates (%(start)s – %(end)s).")
+                               % {"start": course.starts_on, "end": course.ends_on}})
+    session.save()
+    audit.record(actor=actor, action="party.session_added", target=course,
+                 data={"topic": topic, "lecturer": lecturer, "format": format, "starts_at": str(starts_at)})
+    return session
+
+
+@transaction.atomic
+def enrol(*, actor: Any, course: TrainingCourse, people: Iterable[Person]) -> list[Enrolment]:
+    """Enrol people in a course (those already enrolled are left as they are); each must be in the actor's view."""
+    _require(actor, Perm.CHANGE, course)
+    people = list(people)
+    if actor is not None:
+        hidden = [p.name for p in people if not can(actor, Perm.VIEW, p)]
+        if hidden:
+            raise ValidationError({"people": _("Choose people in your area: %(names)s.")
+                                   % {"names": "、".join(hidden)}})
+    already = set(Enrolment.objects.filter(course=course).values_list("person_id", flat=True))
+    new = [Enrolment(course=course, person=p) for p in {p.pk: p for p in people}.values() if p.pk not in already]
+    Enrolment.objects.bulk_create(new)
+    if new:
+        audit.record(actor=actor, action="party.enrolled", target=course,
+                     data={"count": len(new), "names": [e.person.name for e in new]})
+    return new
+
+
+@transaction.atomic
+def record_session_attendance(
+    *, actor: Any, session: TrainingSession, present: Iterable[Person], absent: Mapping[Person, str] | None = None,
+) -> list[SessionAttendance]:
+    """Who attended a session, recorded afresh: every enrolled person present, or absent with a reason.
+
+    Refused, with nothing saved, before the session has started, for a
+    person who is not enrolled, or for an absentee without a reason.
+    """
+    _require(actor, Perm.CHANGE, session.course)
+    absent = absent or {}
+    if session.starts_at > timezone.now():
+        raise ValidationError({"session": _("This session has not started yet: attendance is recorded afterwards.")})
+    enrolled = {e.person_id: e.person for e in Enrolment.objects.filter(course=session.course_id)
+                .select_related("person")}
+    present = list(present)
+    errors: dict[str, list[str]] = {}
+    for person in [*present, *absent]:
+        if person.pk not in enrolled:
+            errors.setdefault("present" if person in present else "absent", []).append(
+                _("%(name)s is not enrolled in this course.") % {"name": person.name})
+    present_ids = {p.pk for p in present}
+    for person, reason in absent.items():
+        if person.pk in present_ids:
+            errors.setdefault("absent", []).append(_("%(name)s is marked both present and absent.")
+                                                   % {"name": person.name})
+        elif not (reason or "").strip():
+            errors.setdefault("absent", []).append(_("Give the reason for %(name)s's absence.")
+                                                   % {"name": person.name})
+    absent_ids = {p.pk for p in absent}
+    missing = [p.name for pk, p in enrolled.items() if pk not in present_ids and pk not in absent_ids]
+    if missing:
+        errors.setdefault("present", []).append(
+            _("Mark each enrolled person present or absent: %(names)s.") % {"names": "、".join(missing)})
+    if errors:
+        raise ValidationError(errors)
+    reasons = {p.pk: r.strip() for p, r in absent.items()}
+    rows = [SessionAttendance(session=session, person=p, present=pk in present_ids,
+                              absence_reason="" if pk in present_ids else reasons[pk])
+            for pk, p in enrolled.items()]
+    SessionAttendance.objects.filter(session=session).delete()
+    SessionAttendance.objects.bulk_create(rows)
+    audit.record(actor=actor, action="party.session_attendance_recorded", target=session.course,
+                 data={"session": session.topic, "present": len(present_ids),
+                       "absent": {enrolled[pk].name: r for pk, r in reasons.items()}})
+    return rows

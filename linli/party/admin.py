@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from linli.party.models import BoardExclusion, CommitteeMember, Meeting, MeetingRequirement
+from linli.party.models import BoardExclusion, CommitteeMember, Meeting, MeetingRequirement, TrainingCourse
 
 
 @admin.register(MeetingRequirement)
@@ -44,3 +44,8 @@ class CommitteeMemberAdmin(ReadOnlyAdmin):
 @admin.register(BoardExclusion)
 class BoardExclusionAdmin(ReadOnlyAdmin):
     list_display = ("party_organization", "reason", "created_by", "created_at")
+
+
+@admin.register(TrainingCourse)
+class TrainingCourseAdmin(ReadOnlyAdmin):
+    list_display = ("title", "area", "starts_on", "ends_on")

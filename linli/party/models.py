@@ -336,6 +336,106 @@ class BoardExclusion(models.Model):
         return f"{self.party_organization}: {self.reason}"
 
 
+class TrainingCourse(models.Model):
+    """A training course (培训班) run for an area: e.g. the street's yearly training of its neighborhood secretaries."""
+
+    title = models.CharField(_("title"), max_length=200)
+    area = models.ForeignKey("core.Area", verbose_name=_("area"), on_delete=models.PROTECT,
+                             related_name="training_courses")
+    organizer = models.ForeignKey(PartyOrganization, verbose_name=_("organizer"), null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="training_courses")
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("until"))
+    description = models.TextField(_("description"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    scope_area_lookups: ClassVar = ("area__path",)
+
+    class Meta:
+        verbose_name = _("training course")
+        verbose_name_plural = _("training courses")
+        ordering: ClassVar = ["-starts_on", "-id"]
+        constraints: ClassVar = [
+            models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="party_course_ends_after_start",
+                                   violation_error_message=_("A course cannot end before it starts.")),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class TrainingSession(models.Model):
+    """One session of a course: a lecture, a site visit or a discussion, with its lecturer."""
+
+    class Format(models.TextChoices):
+        LECTURE = "lecture", _("Lecture")
+        SITE_VISIT = "site_visit", _("Site visit")
+        DISCUSSION = "discussion", _("Discussion")
+
+    course = models.ForeignKey(TrainingCourse, verbose_name=_("course"), on_delete=models.CASCADE,
+                               related_name="sessions")
+    topic = models.CharField(_("topic"), max_length=200)
+    lecturer = models.CharField(_("lecturer"), max_length=100, blank=True)
+    format = models.CharField(_("format"), max_length=16, choices=Format.choices, default=Format.LECTURE)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    place = models.CharField(_("place"), max_length=200, blank=True)
+
+    scope_area_lookups: ClassVar = ("course__area__path",)
+
+    class Meta:
+        verbose_name = _("training session")
+        verbose_name_plural = _("training sessions")
+        ordering: ClassVar = ["course", "starts_at", "id"]
+        constraints: ClassVar = [
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="party_session_ends_after_start",
+                                   violation_error_message=_("A session must end after it starts.")),
+        ]
+
+    def __str__(self) -> str:
+        return self.topic
+
+
+class Enrolment(models.Model):
+    course = models.ForeignKey(TrainingCourse, verbose_name=_("course"), on_delete=models.CASCADE,
+                               related_name="enrolments")
+    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="+")
+    enrolled_at = models.DateTimeField(_("enrolled at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("enrolment")
+        verbose_name_plural = _("enrolments")
+        ordering: ClassVar = ["course", "id"]
+        constraints: ClassVar = [models.UniqueConstraint(fields=["course", "person"], name="party_enrolment_once")]
+
+    def __str__(self) -> str:
+        return f"{self.person} @ {self.course}"
+
+
+class SessionAttendance(models.Model):
+    """An enrolled person at one session: present, or absent with a reason."""
+
+    session = models.ForeignKey(TrainingSession, verbose_name=_("session"), on_delete=models.CASCADE,
+                                related_name="attendances")
+    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="+")
+    present = models.BooleanField(_("present"), default=True)
+    absence_reason = models.CharField(_("reason for absence"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("session attendance")
+        verbose_name_plural = _("session attendances")
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["session", "person"], name="party_session_attendance_once"),
+            models.CheckConstraint(condition=Q(present=True) | ~Q(absence_reason=""),
+                                   name="party_session_absent_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} @ {self.session}"
+
+
 AUDIT_ACTION_LABELS = {
     "party.meeting_recorded": _("recorded a meeting"),
     "party.meeting_updated": _("changed a meeting record"),
@@ -348,4 +448,8 @@ AUDIT_ACTION_LABELS = {
     "party.committee_member_ended": _("ended a committee seat"),
     "party.board_excluded": _("left a branch out of the board"),
     "party.board_included": _("put a branch back on the board"),
+    "party.course_created": _("created a training course"),
+    "party.session_added": _("added a training session"),
+    "party.enrolled": _("enrolled people in a course"),
+    "party.session_attendance_recorded": _("recorded a session's attendance"),
 }

@@ -15,7 +15,15 @@ from django.utils.translation import gettext_lazy as _
 
 from linli.core.models import PATH_SEP, Area, PartyMembership, PartyOrganization, Person
 from linli.core.scoping import Perm, get_in_scope_or_404, grants_for, scope_queryset
-from linli.party.models import Attendance, CommitteeMember, Meeting, MeetingRequirement
+from linli.party.models import (
+    Attendance,
+    CommitteeMember,
+    Meeting,
+    MeetingRequirement,
+    SessionAttendance,
+    TrainingCourse,
+    TrainingSession,
+)
 
 # Meetings ---------------------------------------------------------------------------
 
@@ -277,3 +285,69 @@ def _cells(requirement: MeetingRequirement, year: int, today: datetime.date, bra
             status = "missing"
         cells.append(PeriodCell(label, count, needed, status))
     return cells
+
+
+# Training courses ---------------------------------------------------------------------
+
+def courses_visible_to(user: Any) -> QuerySet[TrainingCourse]:
+    return scope_queryset(TrainingCourse.objects.select_related("area", "organizer"), user).annotate(
+        session_count=Count("sessions", distinct=True), enrolled=Count("enrolments", distinct=True))
+
+
+def course_for(user: Any, pk: Any, perm: Perm = Perm.VIEW) -> TrainingCourse:
+    return get_in_scope_or_404(TrainingCourse.objects.select_related("area", "organizer"), user, perm, pk=pk)
+
+
+@dataclass
+class SessionLine:
+    session: TrainingSession
+    recorded: bool
+    present: int
+    absent: int
+
+
+@dataclass
+class PersonLine:
+    person: Person
+    attended: int
+    missed: list[tuple[str, str]]  # (session topic, reason)
+
+
+@dataclass
+class CourseReport:
+    course: TrainingCourse
+    sessions: list[SessionLine]
+    people: list[PersonLine]
+
+    @property
+    def recorded_sessions(self) -> int:
+        return sum(s.recorded for s in self.sessions)
+
+    @property
+    def completed(self) -> int:
+        """People present at every session whose attendance is recorded."""
+        return sum(p.attended == self.recorded_sessions for p in self.people) if self.recorded_sessions else 0
+
+
+def course_report(course: TrainingCourse) -> CourseReport:
+    """Per session, who came; per enrolled person, which sessions they missed and why. Three queries."""
+    sessions = list(course.sessions.all())
+    people = [e.person for e in course.enrolments.select_related("person").order_by("person__name_pinyin")]
+    rows = SessionAttendance.objects.filter(session__course=course).values_list(
+        "session_id", "person_id", "present", "absence_reason")
+    by_session: dict[int, list[bool]] = defaultdict(list)
+    attended: dict[int, int] = defaultdict(int)
+    missed: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    topics = {s.pk: s.topic for s in sessions}
+    for session_id, person_id, present, reason in rows:
+        by_session[session_id].append(present)
+        if present:
+            attended[person_id] += 1
+        else:
+            missed[person_id].append((topics[session_id], reason))
+    return CourseReport(
+        course,
+        [SessionLine(s, s.pk in by_session, sum(by_session[s.pk]), len(by_session[s.pk]) - sum(by_session[s.pk]))
+         for s in sessions],
+        [PersonLine(p, attended[p.pk], missed[p.pk]) for p in people],
+    )
