@@ -46,7 +46,17 @@ from linli.core.actions import Conflict
 from linli.core.models import Area, Organization, Person, Role
 from linli.core.scoping import Perm, can, grants_for
 from linli.core.validators import validate_not_future
-from linli.needs.models import Claim, Dispatch, Feedback, Need, WishDetails, subdistrict_path
+from linli.needs.models import (
+    Claim,
+    Dispatch,
+    Feedback,
+    HandoverItem,
+    HandoverPhoto,
+    Need,
+    ThankYouLetter,
+    WishDetails,
+    subdistrict_path,
+)
 
 
 class IllegalTransition(Conflict):
@@ -76,6 +86,8 @@ _REFUSALS: dict[str, Promise] = {
                              "dispatched (this need is now: %(state)s)."),
     "accept": gettext_lazy("Only a dispatched service order can be accepted (this need is now: %(state)s)."),
     "rate": gettext_lazy("A service order can be rated only after it is fulfilled (this need is now: %(state)s)."),
+    "handover": gettext_lazy("The thank-you letter, photos and items are recorded after the hand-over "
+                             "(this need is now: %(state)s)."),
     "edit": gettext_lazy("Only a draft can be edited (this need is now: %(state)s)."),
     "edit_details": gettext_lazy("A wish's details can be changed only before it is published "
                                  "(this need is now: %(state)s)."),
@@ -561,3 +573,89 @@ def rate_service(*, actor: Any, need: Need, rating: Any, comment: str = "") -> F
         "organization": str(claim.organization or "") if claim else "",
     })
     return feedback
+
+
+# The hand-over record: thank-you letter, photos, items ---------------------------------------------
+
+HANDOVER_STATES = frozenset({Need.State.FULFILLED, Need.State.CLOSED})
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+# What an upload must start with: a file is judged by its content, not by its name.
+_SIGNATURES = {
+    "pdf": (b"%PDF-",),
+    "jpeg": (b"\xff\xd8\xff",),
+    "png": (b"\x89PNG\r\n\x1a\n",),
+}
+SCAN_TYPES = ("pdf", "jpeg", "png")
+PHOTO_TYPES = ("jpeg", "png")
+
+
+def check_upload(upload: Any, field: str, allowed: tuple[str, ...]) -> None:
+    """Refuse a file over MAX_UPLOAD_BYTES or whose content is not one of `allowed` (PDF, JPEG, PNG)."""
+    if upload.size > MAX_UPLOAD_BYTES:
+        raise ValidationError({field: _("The file is %(size)s MB; upload at most 10 MB.")
+                               % {"size": round(upload.size / 1024 / 1024, 1)}}, code="too_large")
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    if not any(head.startswith(sig) for kind in allowed for sig in _SIGNATURES[kind]):
+        names = ", ".join(kind.upper() for kind in allowed)
+        raise ValidationError({field: _("This file is not a %(types)s file. Scan or save it as one of these.")
+                               % {"types": names}}, code="bad_type")
+
+
+def _handover_need(actor: Any, need: Need, step: str) -> Need:
+    """The need's locked row, for staff who review it, once the hand-over is recorded."""
+    _require(actor, Perm.REVIEW, need)
+    return _lock(need, step, HANDOVER_STATES)
+
+
+@transaction.atomic
+def record_thanks(*, actor: Any, need: Need, text: str = "", scan: Any = None) -> ThankYouLetter:
+    """Record the thank-you letter: its text, the scan of the handwritten letter, or both (a new scan replaces
+    the old one)."""
+    locked = _handover_need(actor, need, "handover")
+    text = text.strip()
+    if scan is not None:
+        check_upload(scan, "scan", SCAN_TYPES)
+    letter = ThankYouLetter.objects.filter(need=need).first() or ThankYouLetter(need=need)
+    if not text and scan is None and not letter.scan:
+        raise ValidationError(_("Type the letter's text or upload its scan."), code="empty_letter")
+    letter.text = text or letter.text
+    if scan is not None:
+        letter.scan.save(scan.name, scan, save=False)
+    letter.recorded_by = actor if actor is not None and actor.is_authenticated else None
+    letter.save()
+    audit.record(actor=actor, action="needs.thanks_recorded", target=locked,
+                 data={"scan": scan is not None, "note": text[:100]})
+    return letter
+
+
+@transaction.atomic
+def add_handover_photo(*, actor: Any, need: Need, file: Any, no_faces_or_consent: bool,
+                       caption: str = "") -> HandoverPhoto:
+    """Add a photo of the hand-over; refused unless it shows no face or those shown consented."""
+    locked = _handover_need(actor, need, "handover")
+    if not no_faces_or_consent:
+        raise ValidationError({"no_faces_or_consent": _(
+            "Add a photo only if it shows no face, or everyone shown (for a child, the guardian) consented; "
+            "tick the box to confirm it.")}, code="no_consent")
+    check_upload(file, "file", PHOTO_TYPES)
+    photo = HandoverPhoto(need=need, caption=caption.strip()[:200], no_faces_or_consent=True,
+                          uploaded_by=actor if actor is not None and actor.is_authenticated else None)
+    photo.file.save(file.name, file, save=False)
+    photo.save()
+    audit.record(actor=actor, action="needs.photo_added", target=locked,
+                 data={"photo": photo.pk, "caption": photo.caption})
+    return photo
+
+
+@transaction.atomic
+def add_handover_item(*, actor: Any, need: Need, name: str, quantity: int = 1, note: str = "") -> HandoverItem:
+    """Record one thing that was handed over."""
+    locked = _handover_need(actor, need, "handover")
+    item = HandoverItem(need=need, name=name.strip(), quantity=quantity, note=note.strip())
+    item.full_clean(exclude=["need"])
+    item.save()
+    audit.record(actor=actor, action="needs.item_added", target=locked,
+                 data={"item": item.name, "quantity": item.quantity})
+    return item

@@ -160,6 +160,38 @@ class RatingForm(StyledFormMixin, forms.Form):
                               widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class ThanksForm(StyledFormMixin, forms.Form):
+    text = forms.CharField(label=_("Letter text"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    scan = forms.FileField(label=_("Scan (PDF, JPEG or PNG, at most 10 MB)"), required=False)
+
+
+class PhotoForm(StyledFormMixin, forms.Form):
+    file = forms.FileField(label=_("Photo (JPEG or PNG, at most 10 MB)"))
+    caption = forms.CharField(label=_("Caption"), required=False, max_length=200)
+    # Not required here: the action refuses without it, with the sentence that says why.
+    no_faces_or_consent = forms.BooleanField(label=_("No face is shown, or everyone shown consented"),
+                                             required=False)
+
+
+class ItemForm(StyledFormMixin, forms.Form):
+    name = forms.CharField(label=_("Item"), max_length=100)
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, initial=1)
+    note = forms.CharField(label=_("Note"), required=False, max_length=200)
+
+
+HANDOVER_FORMS: dict[str, type[forms.Form]] = {"thanks": ThanksForm, "photo": PhotoForm, "item": ItemForm}
+
+
+def handover_forms(data: Any = None, files: Any = None, bound: str = "") -> dict[str, forms.Form]:
+    """The three hand-over forms, the one named `bound` filled with the request's data."""
+    result = {}
+    for name, form_class in HANDOVER_FORMS.items():
+        form = form_class(data, files, prefix=name) if name == bound else form_class(prefix=name)
+        form.style_widgets()  # type: ignore[attr-defined]
+        result[name] = form
+    return result
+
+
 STEP_FORMS: dict[str, type[forms.Form]] = {
     "reject": RejectForm, "publish": PublishForm, "withdraw": WithdrawForm, "fulfil": FulfilmentForm,
     "close": CloseForm, "dispatch": DispatchForm,

@@ -13,6 +13,8 @@ read them (see queries.public_wishes).
 from __future__ import annotations
 
 import datetime
+import uuid
+from pathlib import PurePath
 from typing import ClassVar
 
 from django.conf import settings
@@ -466,6 +468,82 @@ class Feedback(models.Model):
         return f"{self.need} · {self.rating}"
 
 
+def handover_file_path(instance: models.Model, filename: str) -> str:
+    """needs/<need id>/<random>.<ext>: never the uploader's file name (it may name the child)."""
+    return f"needs/{instance.need_id}/{uuid.uuid4().hex}{PurePath(filename).suffix.lower()[:8]}"  # type: ignore[attr-defined]
+
+
+class ThankYouLetter(models.Model):
+    """The thank-you letter after the hand-over: typed out, or the scan of the handwritten one, or both.
+
+    Files are served only through a permission-checked view (views.handover_file), never from a public URL.
+    """
+
+    need = models.OneToOneField(Need, verbose_name=_("need"), on_delete=models.CASCADE, related_name="thanks")
+    text = models.TextField(_("letter text"), blank=True)
+    scan = models.FileField(_("scan of the letter"), upload_to=handover_file_path, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(_("recorded at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("thank-you letter")
+        verbose_name_plural = _("thank-you letters")
+        constraints: ClassVar = [
+            models.CheckConstraint(condition=~Q(text="") | ~Q(scan=""), name="needs_thanks_text_or_scan"),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Thank-you letter for %(need)s") % {"need": self.need})
+
+
+class HandoverPhoto(models.Model):
+    """A photo of the hand-over. Only with no face in it, or with the consent of those shown (DESIGN.md, Privacy)."""
+
+    need = models.ForeignKey(Need, verbose_name=_("need"), on_delete=models.CASCADE, related_name="photos")
+    file = models.FileField(_("photo"), upload_to=handover_file_path)
+    caption = models.CharField(_("caption"), max_length=200, blank=True)
+    no_faces_or_consent = models.BooleanField(
+        _("no faces, or consent recorded"), default=False,
+        help_text=_("The photo shows no face, or everyone shown (the child's guardian for a child) consented."),
+    )
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("hand-over photo")
+        verbose_name_plural = _("hand-over photos")
+        ordering: ClassVar = ["created_at", "id"]
+        constraints: ClassVar = [
+            # The database's word on the privacy rule: no photo is stored without the flag.
+            models.CheckConstraint(condition=Q(no_faces_or_consent=True), name="needs_photo_no_faces_or_consent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.caption or str(_("Photo %(n)s") % {"n": self.pk})
+
+
+class HandoverItem(models.Model):
+    """What was handed over: a pair of running shoes, 20 picture books."""
+
+    need = models.ForeignKey(Need, verbose_name=_("need"), on_delete=models.CASCADE, related_name="items")
+    name = models.CharField(_("item"), max_length=100)
+    quantity = models.PositiveIntegerField(_("quantity"), default=1, validators=[MinValueValidator(1)])
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("hand-over item")
+        verbose_name_plural = _("hand-over items")
+        ordering: ClassVar = ["id"]
+        constraints: ClassVar = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="needs_item_quantity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} × {self.quantity}"
+
+
 # How the audit trail names these events and their details in words (core's
 # AuditEvent.action_label and data_rows read them; see NeedsConfig.ready).
 AUDIT_ACTION_LABELS = {
@@ -484,6 +562,9 @@ AUDIT_ACTION_LABELS = {
     "needs.dispatched": _("dispatched a service order"),
     "needs.accepted": _("accepted a service order"),
     "needs.rated": _("rated a service order"),
+    "needs.thanks_recorded": _("recorded the thank-you letter"),
+    "needs.photo_added": _("added a hand-over photo"),
+    "needs.item_added": _("recorded a handed-over item"),
 }
 AUDIT_DATA_LABELS = {
     "reason": _("reason"), "claim": _("claim"), "organization": _("organization"),
@@ -491,4 +572,5 @@ AUDIT_DATA_LABELS = {
     "by_staff": _("by staff"),
     "deadline": _("deadline"), "dispatch": _("dispatch"), "recalled": _("recalled dispatch"),
     "rating": _("rating"), "comment": _("comment"), "on_behalf": _("entered for the requester"),
+    "scan": _("scan"), "photo": _("photo"), "caption": _("caption"), "item": _("item"), "quantity": _("quantity"),
 }

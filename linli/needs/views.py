@@ -15,7 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from linli.core import audit
 from linli.core.http import AuthenticatedHttpRequest, HtmxHttpRequest
+from linli.core.models import Area
 from linli.core.scoping import Perm, can
 from linli.core.views import _page, _query_without_page
 from linli.needs import actions, queries
@@ -34,9 +35,10 @@ from linli.needs.forms import (
     RatingForm,
     WallFilterForm,
     WishDetailsForm,
+    handover_forms,
     step_form,
 )
-from linli.needs.models import Claim, Dispatch, Feedback, Need
+from linli.needs.models import Claim, Dispatch, Feedback, HandoverPhoto, Need, ThankYouLetter
 
 WALL_PAGE_SIZE = 24
 
@@ -187,8 +189,20 @@ def _service_panel(request: AuthenticatedHttpRequest, need: Need, may_change: bo
     }
 
 
+def _handover_panel(need: Need, may_review: bool, bound: dict[str, Any] | None) -> dict[str, Any]:
+    """The hand-over record once the need is fulfilled: letter, photos, items; forms for staff who review it."""
+    if need.state not in actions.HANDOVER_STATES:
+        return {}
+    return {
+        "thanks": ThankYouLetter.objects.filter(need=need).first(),
+        "photos": list(need.photos.all()),
+        "items": list(need.items.all()),
+        "handover_forms": (bound or handover_forms()) if may_review else None,
+    }
+
+
 def _panel(request: AuthenticatedHttpRequest, need: Need, *, error: str = "", forms_: dict[str, Any] | None = None,
-           rating_form: RatingForm | None = None) -> dict[str, Any]:
+           rating_form: RatingForm | None = None, handover: dict[str, Any] | None = None) -> dict[str, Any]:
     """What the need's panel shows this user: the steps they may take now, the claim, the child."""
     user = request.user
     may = {perm: can(user, perm, need) for perm in (Perm.CHANGE, Perm.REVIEW, Perm.DISPATCH)}
@@ -201,6 +215,7 @@ def _panel(request: AuthenticatedHttpRequest, need: Need, *, error: str = "", fo
         "steps": [(s, STEP_LABELS[s], (forms_ or {}).get(s) or step_form(s, prefix=s, user=user, need=need))
                   for s in steps],
         **(_service_panel(request, need, may[Perm.CHANGE], rating_form) if need.is_service else {}),
+        **_handover_panel(need, may[Perm.REVIEW], handover),
         "claim": active,
         "can_claim": need.state == Need.State.PUBLISHED
         and any(need.covers(area) for area in queries.claimant_areas(user)),
@@ -357,3 +372,76 @@ def figures(request: HtmxHttpRequest) -> HttpResponse:
     }
     partial = request.htmx and request.htmx.target == "figures-results"
     return render(request, "needs/_figures.html" if partial else "needs/figures.html", context)
+
+
+# The hand-over record and the acknowledgement ----------------------------------------------------
+
+HANDOVER_ACTIONS = {
+    "thanks": lambda actor, need, d: actions.record_thanks(actor=actor, need=need, text=d["text"], scan=d["scan"]),
+    "photo": lambda actor, need, d: actions.add_handover_photo(
+        actor=actor, need=need, file=d["file"], caption=d["caption"], no_faces_or_consent=d["no_faces_or_consent"]),
+    "item": lambda actor, need, d: actions.add_handover_item(actor=actor, need=need, name=d["name"],
+                                                             quantity=d["quantity"], note=d["note"]),
+}
+
+
+@login_required
+@require_POST
+def handover(request: AuthenticatedHttpRequest, pk: int, what: str) -> HttpResponse:
+    """Record the thank-you letter, add a photo or an item; the panel answers."""
+    if what not in HANDOVER_ACTIONS:
+        raise Http404
+    need = queries.need_for(request.user, pk)
+    bound: dict[str, Any] | None = handover_forms(request.POST, request.FILES, bound=what)
+    assert bound is not None
+    form = bound[what]
+    error = ""
+    if form.is_valid():
+        try:
+            HANDOVER_ACTIONS[what](request.user, need, form.cleaned_data)
+            bound = None  # saved: fresh, empty forms
+        except (ValidationError, PermissionDenied) as refused:
+            if isinstance(refused, ValidationError) and hasattr(refused, "error_dict"):
+                _place_errors(refused, form)
+            else:
+                error = _refusal_text(refused)
+    if not request.htmx:
+        if error or form.errors:
+            messages.error(request, error or _("Check the form below."))
+        return redirect(need.get_absolute_url())
+    return render(request, "needs/_need_panel.html", _panel(request, need, error=error, handover=bound))
+
+
+@login_required
+def handover_file(request: AuthenticatedHttpRequest, pk: int, kind: str, file_id: int) -> FileResponse:
+    """A letter's scan or a hand-over photo, to those who may open the need; never from a public URL."""
+    need = queries.need_for(request.user, pk)
+    if kind == "scan":
+        letter = get_object_or_404(ThankYouLetter, need=need)
+        if not letter.scan:
+            raise Http404
+        stored = letter.scan
+    elif kind == "photo":
+        stored = get_object_or_404(HandoverPhoto, need=need, pk=file_id).file
+    else:
+        raise Http404
+    response = FileResponse(stored.open("rb"))
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def acknowledgement(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """A certificate-style thank-you to a unit for a need it claimed and fulfilled; printable (print CSS)."""
+    claim_ = get_object_or_404(
+        Claim.objects.select_related("need__neighborhood__parent", "organization"), pk=pk,
+        status=Claim.Status.ACTIVE, organization__isnull=False,
+        need__state__in=actions.HANDOVER_STATES, need__in=queries.needs_accessible_to(request.user),
+    )
+    need = claim_.need
+    public_name = getattr(getattr(need, "wish_details", None), "public_name", "") if need.is_wish else ""
+    subdistrict = need.neighborhood.ancestors().filter(level=Area.Level.SUBDISTRICT).first()
+    return render(request, "needs/acknowledgement.html", {
+        "claim": claim_, "need": need, "public_name": public_name, "subdistrict": subdistrict,
+        "items": list(need.items.all()),
+    })

@@ -1,0 +1,161 @@
+"""The hand-over record: thank-you letter (text or scan), photos only with the no-faces-or-consent flag,
+items, and the unit's printable acknowledgement."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from linli.core.models import AuditEvent
+from linli.needs import actions
+from linli.needs.actions import IllegalTransition
+from linli.needs.models import Claim, HandoverItem, HandoverPhoto, Need, ThankYouLetter
+from linli.needs.tests.factories import make_need
+
+pytestmark = pytest.mark.django_db
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PDF = b"%PDF-1.7\n" + b"0" * 64
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path, client):
+    settings.MEDIA_ROOT = tmp_path
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+
+@pytest.fixture
+def fulfilled(tree, org_liaison, resident_unit):
+    need = make_need(tree.peihua1, Need.State.FULFILLED, fulfilled_on=timezone.localdate(),
+                     fulfilment_event="梦想见面会")
+    Claim.objects.create(need=need, claimant=org_liaison, organization=resident_unit, need_area=tree.peihua1,
+                         claimant_area=tree.lianyang2)
+    return need
+
+
+def upload(name: str, content: bytes) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content)
+
+
+def test_the_letter_is_recorded_as_text_or_scan_and_audited(fulfilled, huamu_staff):
+    letter = actions.record_thanks(actor=huamu_staff, need=fulfilled, text="谢谢叔叔阿姨！")
+    assert letter.text == "谢谢叔叔阿姨！"
+    letter = actions.record_thanks(actor=huamu_staff, need=fulfilled, scan=upload("信.pdf", PDF))
+    assert letter.scan.name.endswith(".pdf") and "信" not in letter.scan.name
+    assert letter.text == "谢谢叔叔阿姨！"  # a scan added later keeps the typed text
+    assert AuditEvent.objects.filter(action="needs.thanks_recorded", target_id=str(fulfilled.pk)).count() == 2
+
+
+def test_an_empty_letter_is_refused(fulfilled, huamu_staff):
+    with pytest.raises(ValidationError):
+        actions.record_thanks(actor=huamu_staff, need=fulfilled, text="  ")
+    assert not ThankYouLetter.objects.exists()
+
+
+@pytest.mark.parametrize("name, content", [("letter.pdf", b"MZ\x90\x00 not a pdf"), ("letter.exe", b"MZ\x90")])
+def test_a_scan_that_is_not_a_pdf_or_image_is_refused(fulfilled, huamu_staff, name, content):
+    with pytest.raises(ValidationError) as err:
+        actions.record_thanks(actor=huamu_staff, need=fulfilled, scan=upload(name, content))
+    assert "scan" in err.value.message_dict
+    assert not ThankYouLetter.objects.exists()
+
+
+def test_a_scan_over_ten_megabytes_is_refused(fulfilled, huamu_staff):
+    with pytest.raises(ValidationError) as err:
+        actions.record_thanks(actor=huamu_staff, need=fulfilled,
+                              scan=upload("big.pdf", PDF + b"0" * (10 * 1024 * 1024)))
+    assert "at most 10 MB" in err.value.message_dict["scan"][0]
+
+
+def test_a_photo_without_the_no_faces_or_consent_flag_is_refused(fulfilled, huamu_staff):
+    with pytest.raises(ValidationError) as err:
+        actions.add_handover_photo(actor=huamu_staff, need=fulfilled, file=upload("a.png", PNG),
+                                   no_faces_or_consent=False)
+    assert "no_faces_or_consent" in err.value.message_dict
+    assert not HandoverPhoto.objects.exists()
+
+
+def test_the_database_refuses_a_photo_without_the_flag(fulfilled):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        HandoverPhoto.objects.create(need=fulfilled, file="x.png", no_faces_or_consent=False)
+
+
+def test_a_photo_with_the_flag_is_kept_and_a_pdf_is_not_a_photo(fulfilled, huamu_staff):
+    photo = actions.add_handover_photo(actor=huamu_staff, need=fulfilled, file=upload("a.png", PNG),
+                                       no_faces_or_consent=True, caption="礼物")
+    assert photo.no_faces_or_consent and photo.caption == "礼物"
+    with pytest.raises(ValidationError):
+        actions.add_handover_photo(actor=huamu_staff, need=fulfilled, file=upload("b.pdf", PDF),
+                                   no_faces_or_consent=True)
+    assert HandoverPhoto.objects.count() == 1
+
+
+def test_items_are_recorded_and_a_zero_quantity_refused(fulfilled, huamu_staff):
+    actions.add_handover_item(actor=huamu_staff, need=fulfilled, name="跑步鞋", quantity=1)
+    with pytest.raises(ValidationError):
+        actions.add_handover_item(actor=huamu_staff, need=fulfilled, name="绘本", quantity=0)
+    assert list(HandoverItem.objects.values_list("name", flat=True)) == ["跑步鞋"]
+
+
+def test_nothing_is_recorded_before_the_hand_over_or_by_someone_out_of_scope(tree, fulfilled, huamu_staff,
+                                                                             lianyang2_secretary):
+    published = make_need(tree.peihua1)
+    with pytest.raises(IllegalTransition) as err:
+        actions.add_handover_item(actor=huamu_staff, need=published, name="跑步鞋")
+    assert "after the hand-over" in str(err.value)
+    with pytest.raises(PermissionDenied):
+        actions.add_handover_item(actor=lianyang2_secretary, need=fulfilled, name="跑步鞋")
+    assert not HandoverItem.objects.exists()
+
+
+# Pages -------------------------------------------------------------------------------------------
+
+def test_staff_add_a_photo_on_the_page_and_the_flag_is_required(login, fulfilled, huamu_staff):
+    client = login(huamu_staff)
+    url = reverse("needs:handover", args=[fulfilled.pk, "photo"])
+    refused = client.post(url, {"photo-file": upload("a.png", PNG)}, **HTMX).content.decode()
+    assert "tick the box" in refused and not HandoverPhoto.objects.exists()
+
+    body = client.post(url, {"photo-file": upload("a.png", PNG), "photo-no_faces_or_consent": "on"},
+                       **HTMX).content.decode()
+    photo = HandoverPhoto.objects.get()
+    assert 'data-testid="photos"' in body
+    served = client.get(reverse("needs:handover_file", args=[fulfilled.pk, "photo", photo.pk]))
+    assert served.status_code == 200 and b"".join(served.streaming_content) == PNG
+    assert "no-store" in served["Cache-Control"]
+
+
+def test_files_are_not_served_to_someone_out_of_scope(login, fulfilled, huamu_staff, lianyang2_secretary):
+    photo = actions.add_handover_photo(actor=huamu_staff, need=fulfilled, file=upload("a.png", PNG),
+                                       no_faces_or_consent=True)
+    url = reverse("needs:handover_file", args=[fulfilled.pk, "photo", photo.pk])
+    assert login(lianyang2_secretary).get(url).status_code == 404
+
+
+def test_a_bad_scan_is_said_on_the_form(login, fulfilled, huamu_staff):
+    body = login(huamu_staff).post(reverse("needs:handover", args=[fulfilled.pk, "thanks"]),
+                                   {"thanks-scan": upload("x.pdf", b"hello")}, **HTMX).content.decode()
+    assert "is not a PDF, JPEG, PNG file" in body
+
+
+def test_the_unit_prints_its_acknowledgement(login, fulfilled, org_liaison, resident_unit, huamu_staff):
+    actions.add_handover_item(actor=huamu_staff, need=fulfilled, name="跑步鞋")
+    claim = Claim.objects.get()
+    page = login(org_liaison).get(reverse("needs:acknowledgement", args=[claim.pk])).content.decode()
+    assert resident_unit.name in page and fulfilled.title in page and "跑步鞋" in page
+    assert "@media print" in page and "小明" in page
+    assert "王小明" not in page  # the child's full name stays private
+
+
+def test_the_acknowledgement_is_404_for_others_and_before_fulfilment(login, tree, fulfilled, lianyang2_secretary,
+                                                                     peihua1_secretary):
+    claim = Claim.objects.get()
+    assert login(lianyang2_secretary).get(reverse("needs:acknowledgement", args=[claim.pk])).status_code == 404
+    assert login(peihua1_secretary).get(reverse("needs:acknowledgement", args=[claim.pk])).status_code == 200
+    Need.objects.filter(pk=fulfilled.pk).update(state=Need.State.CLAIMED)
+    assert login(peihua1_secretary).get(reverse("needs:acknowledgement", args=[claim.pk])).status_code == 404
