@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "linli.core",
     "linli.needs",
     "linli.problems",
+    "linli.inspections",
     "linli.party",
 ]
 

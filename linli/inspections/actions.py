@@ -1,0 +1,413 @@
+"""Every write to inspections: establishments, campaigns, checklist versions,
+inspections with their answers and findings, and rectification notices.
+
+As everywhere in linli: keyword-only, `actor=` (None is the system), one
+transaction per call, permission-checked (CHANGE over the establishment's or
+campaign's area), and an audit event in the same transaction.
+
+An inspection is submitted whole or not at all: every answer is checked
+against its item (type, required, what a failure needs) before anything is
+written, photos are checked by their first bytes and size, and a finding not
+fixed on the spot becomes a Problem through linli.problems.actions.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from linli.core import audit
+from linli.core.models import Area, Organization
+from linli.core.scoping import Perm, can
+from linli.inspections.models import (
+    Answer,
+    AnswerPhoto,
+    Campaign,
+    CampaignPhase,
+    ChecklistItem,
+    ChecklistTemplate,
+    ChecklistVersion,
+    Establishment,
+    Finding,
+    Inspection,
+    Severity,
+    default_deadline,
+)
+from linli.problems import actions as problem_actions
+from linli.problems.models import Problem
+from linli.problems.uploads import check_upload
+
+
+def _require(actor: Any, perm: Perm, obj: models.Model | None = None) -> None:
+    if actor is None:
+        return
+    if not can(actor, perm, obj):
+        raise PermissionDenied(_("You do not have permission to do this here."))
+
+
+def _user(actor: Any) -> Any:
+    return actor if actor is not None and actor.is_authenticated else None
+
+
+def _clean(obj: models.Model) -> None:
+    fill = getattr(obj, "fill_derived_fields", None)
+    if fill is not None:
+        fill()
+    obj.full_clean()
+
+
+# Establishments --------------------------------------------------------------------
+
+ESTABLISHMENT_FIELDS = ("name", "address", "area", "organization", "responsible_name", "contact_phone",
+                        "licence_number", "gas_type", "supplier", "cylinder_labels")
+
+
+@transaction.atomic
+def register_establishment(*, actor: Any, **fields: Any) -> Establishment:
+    """一户一档: a new establishment record."""
+    unknown = set(fields) - set(ESTABLISHMENT_FIELDS)
+    if unknown:
+        raise TypeError(f"register_establishment() got unexpected fields: {sorted(unknown)}")
+    if fields.get("organization") is not None:
+        _require(actor, Perm.VIEW, fields["organization"])
+    establishment = Establishment(**fields)
+    _clean(establishment)
+    establishment.save()
+    _require(actor, Perm.CHANGE, establishment)  # after the write: not in an area the actor does not hold
+    audit.record(actor=actor, action="inspections.establishment_registered", target=establishment,
+                 changes=audit.diff({}, audit.snapshot(establishment)))
+    return establishment
+
+
+@transaction.atomic
+def update_establishment(*, actor: Any, establishment: Establishment, **fields: Any) -> Establishment:
+    unknown = set(fields) - set(ESTABLISHMENT_FIELDS)
+    if unknown:
+        raise TypeError(f"update_establishment() got unexpected fields: {sorted(unknown)}")
+    _require(actor, Perm.CHANGE, establishment)
+    locked = Establishment.objects.select_for_update().get(pk=establishment.pk)
+    before = audit.snapshot(locked)
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    _clean(locked)
+    locked.save()
+    _require(actor, Perm.CHANGE, locked)
+    changes = audit.diff(before, audit.snapshot(locked))
+    if changes:
+        audit.record(actor=actor, action="inspections.establishment_updated", target=locked, changes=changes)
+    return locked
+
+
+# Campaigns -------------------------------------------------------------------------
+
+@transaction.atomic
+def create_campaign(
+    *,
+    actor: Any,
+    name: str,
+    area: Area,
+    lead_department: Organization,
+    start: datetime.date,
+    end: datetime.date,
+    departments: Iterable[Organization] = (),
+    phases: Sequence[tuple[str, datetime.date, datetime.date]] = (),
+    targets: Iterable[Establishment] = (),
+) -> Campaign:
+    """A campaign with its lead and participating departments, phases and baseline establishments."""
+    if lead_department.kind != Organization.Kind.DEPARTMENT:
+        raise ValidationError({"lead_department": _("The lead must be one of the street's functional "
+                                                    "departments.")})
+    campaign = Campaign(name=name.strip(), area=area, lead_department=lead_department, start=start, end=end)
+    _clean(campaign)
+    campaign.save()
+    _require(actor, Perm.CHANGE, campaign)
+    campaign.departments.set(list(departments))
+    for kind, phase_start, phase_end in phases:
+        if kind not in CampaignPhase.Kind.values:
+            raise ValidationError({"phases": _("Unknown phase: %(kind)s.") % {"kind": kind}})
+        if phase_start < start or phase_end > end or phase_end < phase_start:
+            raise ValidationError({"phases": _("Each phase must lie within the campaign's period, in order.")})
+        CampaignPhase.objects.create(campaign=campaign, kind=kind, start=phase_start, end=phase_end)
+    audit.record(actor=actor, action="inspections.campaign_created", target=campaign,
+                 changes=audit.diff({}, audit.snapshot(campaign)),
+                 data={"departments": [str(d) for d in campaign.departments.all()]})
+    add_campaign_targets(actor=actor, campaign=campaign, establishments=targets)
+    return campaign
+
+
+@transaction.atomic
+def add_campaign_targets(*, actor: Any, campaign: Campaign, establishments: Iterable[Establishment]) -> int:
+    """Add establishments to the campaign's baseline (底数); each must lie in the campaign's area."""
+    _require(actor, Perm.CHANGE, campaign)
+    chosen = list(establishments)
+    if not chosen:
+        return 0
+    outside = [e.name for e in chosen if not e.area.path.startswith(campaign.area.path)]
+    if outside:
+        raise ValidationError({"targets": _("Outside the campaign's area: %(names)s.") % {"names": ", ".join(outside)}})
+    before = set(campaign.targets.values_list("pk", flat=True))
+    campaign.targets.add(*chosen)
+    added = [e for e in chosen if e.pk not in before]
+    if added:
+        audit.record(actor=actor, action="inspections.targets_added", target=campaign,
+                     data={"establishments": [e.name for e in added]})
+    return len(added)
+
+
+# Checklists ------------------------------------------------------------------------
+
+ITEM_FIELDS = ("code", "text", "answer_type", "required", "choices", "fail_values", "limits", "severity",
+               "requires_finding", "requires_note", "min_photos")
+
+
+@transaction.atomic
+def publish_checklist_version(*, actor: Any, template_code: str, name: str, items: Sequence[Mapping[str, Any]],
+                              config: Mapping[str, Any] | None = None, description: str = "") -> ChecklistVersion:
+    """Publish the next version of a checklist (creating the template the first time).
+
+    Earlier versions stay as they were: inspections made with them keep
+    their questions and limits; new inspections take this one.
+    """
+    if actor is not None and not can(actor, Perm.CHANGE):
+        raise PermissionDenied(_("You do not have permission to do this here."))
+    template, _created = ChecklistTemplate.objects.get_or_create(code=template_code,
+                                                                 defaults={"name": name, "description": description})
+    # The template's row lock numbers versions one at a time.
+    template = ChecklistTemplate.objects.select_for_update().get(pk=template.pk)
+    last = template.versions.order_by("-number").values_list("number", flat=True).first() or 0
+    version = ChecklistVersion.objects.create(template=template, number=last + 1, config=dict(config or {}),
+                                              published_at=timezone.now())
+    codes: set[str] = set()
+    config_keys = set(version.config)
+    for position, spec in enumerate(items, start=1):
+        unknown = set(spec) - set(ITEM_FIELDS)
+        if unknown:
+            raise ValidationError(_("Unknown item settings: %(names)s.") % {"names": ", ".join(sorted(unknown))})
+        item = ChecklistItem(version=version, position=position, **spec)
+        item.full_clean(exclude=["version"])
+        if item.code in codes:
+            raise ValidationError(_("Item code %(code)s appears twice.") % {"code": item.code})
+        codes.add(item.code)
+        missing = [v for v in item.limits.values() if isinstance(v, str) and v not in config_keys]
+        if missing:
+            raise ValidationError(_("Item %(code)s names limits the version does not set: %(names)s.")
+                                  % {"code": item.code, "names": ", ".join(missing)})
+        item.save()
+    audit.record(actor=actor, action="inspections.checklist_published", target=template,
+                 data={"version": version.number})
+    return version
+
+
+# Inspections -----------------------------------------------------------------------
+
+@dataclass
+class FindingIn:
+    description: str = ""
+    location: str = ""
+    severity: str = ""
+    fixed_on_spot: bool = False
+    deadline: datetime.date | None = None
+
+
+@dataclass
+class AnswerIn:
+    value: Any = None
+    note: str = ""
+    photos: Sequence[UploadedFile] = ()
+    finding: FindingIn | None = None
+
+
+@dataclass
+class _Checked:
+    item: ChecklistItem
+    value: Any
+    passed: bool
+    note: str
+    photos: list[tuple[UploadedFile, str, int, str]]  # upload, content type, size, extension
+    finding: FindingIn | None
+
+
+def _check_answers(version: ChecklistVersion, answers: Mapping[str, AnswerIn]) -> list[_Checked]:
+    """Every answer against its item, all errors at once (keyed by item code); nothing is written."""
+    items = {item.code: item for item in version.items.all()}
+    errors: dict[str, list[str]] = {}
+    unknown = sorted(set(answers) - set(items))
+    if unknown:
+        errors["answers"] = [_("Not on this checklist: %(codes)s.") % {"codes": ", ".join(unknown)}]
+    checked = []
+    for code, item in items.items():
+        given = answers.get(code)
+        if given is None or given.value is None or given.value == "":
+            if item.required:
+                errors.setdefault(code, []).append(_("Answer this item: %(text)s") % {"text": item.text})
+            continue
+        try:
+            parsed = item.parse(given.value)
+        except ValidationError as error:
+            errors.setdefault(code, []).extend(error.messages)
+            continue
+        failed = item.fails(parsed, version.config)
+        photos = []
+        for upload in given.photos:
+            try:
+                found = check_upload(upload, field=code, images_only=True)
+                photos.append((upload, found.content_type, found.size, found.extension))
+            except ValidationError as error:
+                errors.setdefault(code, []).extend(error.messages)
+        if failed and item.requires_note and not given.note.strip():
+            errors.setdefault(code, []).append(_("A failed item needs a note: %(text)s") % {"text": item.text})
+        if failed and len(given.photos) < item.min_photos:
+            errors.setdefault(code, []).append(
+                _("A failed item needs at least %(count)s photo(s): %(text)s") % {"count": item.min_photos,
+                                                                                  "text": item.text})
+        finding = given.finding
+        if finding is not None and finding.severity and finding.severity not in Severity.values:
+            errors.setdefault(code, []).append(_("Severity is general or major."))
+        # Kept as JSON: a number as its decimal text, so that 1.20 stays 1.20.
+        value = str(parsed) if item.answer_type == item.AnswerType.NUMBER else parsed
+        checked.append(_Checked(item=item, value=value, passed=not failed, note=given.note.strip(), photos=photos,
+                                finding=finding))
+    if errors:
+        raise ValidationError(errors)
+    return checked
+
+
+def submit_inspection(
+    *,
+    actor: Any,
+    client_id: uuid.UUID | str,
+    establishment: Establishment,
+    version: ChecklistVersion,
+    date: datetime.date,
+    departments: Sequence[Organization],
+    officers: Sequence[Any],
+    answers: Mapping[str, AnswerIn],
+    campaign: Campaign | None = None,
+    note: str = "",
+) -> tuple[Inspection, bool]:
+    """Record an inspection with its answers; return it and whether it was created now.
+
+    Idempotent by `client_id`: a retried submission (the phone lost the
+    answer to the first one) returns the inspection already saved, even when
+    both arrive at the same moment — the unique constraint on client_id
+    decides, and the loser reads the winner's row.
+    """
+    try:
+        client_id = uuid.UUID(str(client_id))
+    except ValueError:
+        raise ValidationError({"client_id": _("The submission id is not a UUID.")}) from None
+    existing = _already_submitted(actor, client_id)
+    if existing is not None:
+        return existing, False
+    try:
+        return _submit(actor=actor, client_id=client_id, establishment=establishment, version=version, date=date,
+                       departments=departments, officers=officers, answers=answers, campaign=campaign,
+                       note=note), True
+    except _Duplicate:
+        existing = _already_submitted(actor, client_id)
+        assert existing is not None  # the row that won the race is committed: that is why ours was refused
+        return existing, False
+
+
+class _Duplicate(Exception):
+    """Another transaction saved the same client_id first."""
+
+
+def _already_submitted(actor: Any, client_id: uuid.UUID) -> Inspection | None:
+    inspection = Inspection.objects.filter(client_id=client_id).select_related("establishment").first()
+    if inspection is not None and actor is not None and inspection.submitted_by_id != actor.pk:
+        _require(actor, Perm.VIEW, inspection)  # a guessed id does not reveal someone else's inspection
+    return inspection
+
+
+@transaction.atomic
+def _submit(*, actor: Any, client_id: uuid.UUID, establishment: Establishment, version: ChecklistVersion,
+            date: datetime.date, departments: Sequence[Organization], officers: Sequence[Any],
+            answers: Mapping[str, AnswerIn], campaign: Campaign | None, note: str) -> Inspection:
+    _require(actor, Perm.CHANGE, establishment)
+    errors: dict[str, list[str]] = {}
+    if not version.is_published:
+        errors["version"] = [_("This checklist version is not published.")]
+    if date > timezone.localdate():
+        errors["date"] = [_("The inspection date cannot be in the future.")]
+    if not departments:
+        errors["departments"] = [_("Name the departments of the inspecting team.")]
+    elif any(d.kind != Organization.Kind.DEPARTMENT for d in departments):
+        errors["departments"] = [_("Only the street's functional departments inspect.")]
+    if not officers:
+        errors["officers"] = [_("Name the officers of the inspecting team.")]
+    if campaign is not None and not (campaign.start <= date <= campaign.end):
+        errors["date"] = [_("The date is outside the campaign's period.")]
+    if errors:
+        raise ValidationError(errors)
+    checked = _check_answers(version, answers)
+
+    inspection = Inspection(client_id=client_id, campaign=campaign, establishment=establishment, version=version,
+                            date=date, note=note.strip(), submitted_by=_user(actor))
+    try:
+        # A savepoint: when another transaction holds the same client_id, this insert waits for it,
+        # then fails, and the caller reads the winner's row.
+        with transaction.atomic():
+            inspection.save()
+    except IntegrityError:
+        raise _Duplicate from None
+    inspection.departments.set(departments)
+    inspection.officers.set(officers)
+
+    stored: list[str] = []
+    try:
+        findings, problems = _write_answers(actor, inspection, checked, stored)
+    except BaseException:
+        for name in stored:  # the rows roll back; their files must not stay behind
+            AnswerPhoto._meta.get_field("file").storage.delete(name)  # type: ignore[attr-defined]
+        raise
+    audit.record(actor=actor, action="inspections.submitted", target=inspection,
+                 data={"client_id": str(client_id), "findings": findings, "problems": problems})
+    return inspection
+
+
+def _write_answers(actor: Any, inspection: Inspection, checked: list[_Checked], stored: list[str]
+                   ) -> tuple[int, int]:
+    findings = problems = 0
+    for c in checked:
+        answer = Answer.objects.create(inspection=inspection, item=c.item, value={"v": c.value}, passed=c.passed,
+                                       note=c.note)
+        for upload, content_type, size, extension in c.photos:
+            photo = AnswerPhoto(answer=answer, content_type=content_type, size=size)
+            photo.file.save(f"photo.{extension}", upload, save=False)
+            stored.append(photo.file.name)
+            photo.save()
+        if c.passed or not c.item.requires_finding:
+            continue
+        given = c.finding or FindingIn()
+        finding = Finding.objects.create(
+            inspection=inspection, answer=answer, item=c.item,
+            description=given.description.strip() or c.note or c.item.text, location=given.location.strip(),
+            severity=given.severity or c.item.severity, fixed_on_spot=given.fixed_on_spot,
+        )
+        findings += 1
+        if not finding.fixed_on_spot:
+            finding.problem = _problem_for(actor, inspection, finding, given.deadline)
+            finding.save(update_fields=["problem"])
+            problems += 1
+    return findings, problems
+
+
+def _problem_for(actor: Any, inspection: Inspection, finding: Finding, deadline: datetime.date | None) -> Problem:
+    """The finding on the problem list, owned by the establishment's responsible unit."""
+    establishment = inspection.establishment
+    due = deadline or max(default_deadline(inspection.date, inspection.version.config), timezone.localdate())
+    return problem_actions.create_problem(
+        actor=actor, title=f"{establishment.name}：{finding.description}"[:200], source=Problem.Source.INSPECTION,
+        area=establishment.area, owner=establishment.organization, kind=Problem.Kind.DEADLINE,
+        description=finding.location, found_on=inspection.date, deadline=due, origin=finding,
+    )
