@@ -23,7 +23,7 @@ class MeetingForm(StyledFormMixin, forms.Form):
     """A meeting's details and, for the expected members on its date, who was present and why others were not."""
 
     kind = forms.ChoiceField(label=_("Kind"), choices=Meeting.Kind.choices)
-    held_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    held_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     topic = forms.CharField(label=_("Topic"), max_length=200)
     place = forms.CharField(label=_("Place"), max_length=200, required=False)
     campaign = forms.CharField(label=_("Campaign"), max_length=200, required=False,

@@ -131,6 +131,7 @@ def _detail_context(request: AuthenticatedHttpRequest, meeting: Meeting, **extra
     return {
         "meeting": meeting, "attendances": attendances, "quorum": meeting.quorum(attendances),
         "members": [a for a in attendances if a.role == "member"],
+        "present_count": sum(a.present for a in attendances if a.role == "member"),
         "guests": [a for a in attendances if a.role == "guest"],
         "decisions": list(meeting.decisions.all()), "attachments": list(meeting.attachments.all()),
         "can_edit": can_change and meeting.allows("edit"),

@@ -166,3 +166,8 @@ def test_the_meeting_list_is_scoped(party, login, lianyang2_secretary):
     hold(party.ph1, topic="培花一的会")
     text = login(lianyang2_secretary).get("/party/").content.decode()
     assert "联洋二的会" in text and "培花一的会" not in text
+
+
+def test_the_form_prefills_the_date_in_the_format_the_date_input_reads(party, login, lianyang2_secretary):
+    page = login(lianyang2_secretary).get(f"/party/organizations/{party.ly2.pk}/meetings/new/?held_on=2026-03-10")
+    assert 'value="2026-03-10"' in page.content.decode()
