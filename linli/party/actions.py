@@ -27,6 +27,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -351,16 +352,19 @@ def add_attachment(*, actor: Any, meeting: Meeting, file: UploadedFile) -> Attac
 
 # Submission and review -------------------------------------------------------------
 
-def _move(meeting: Meeting, step: str, to: str, **fields: Any) -> str:
+def _move(meeting: Meeting, step: str, to: str, *, also: Q | None = None, **fields: Any) -> str:
     """Take the meeting through `step` to `to` by a conditional UPDATE; return the state it left.
 
     The WHERE on the state is what settles a race: of two reviewers pressing
-    accept and return at once, the second matches no row and is refused.
+    accept and return at once, the second waits for the first's row lock,
+    then matches no row and is refused. `also` adds a condition checked in
+    the same WHERE.
     """
     current = Meeting.objects.filter(pk=meeting.pk).values_list("state", flat=True).first()
     allowed = Meeting.TRANSITIONS[step]
     fields.update(state=to, updated_at=timezone.now())
-    if current is None or not Meeting.objects.filter(pk=meeting.pk, state__in=allowed).update(**fields):
+    moving = Meeting.objects.filter(also or Q(), pk=meeting.pk, state__in=allowed)
+    if current is None or not moving.update(**fields):
         raise _refuse(step, Meeting.objects.filter(pk=meeting.pk).values_list("state", flat=True).first() or "")
     for name, value in fields.items():
         setattr(meeting, name, value)
@@ -376,7 +380,8 @@ def submit_meeting(*, actor: Any, meeting: Meeting) -> Meeting:
                               % {"org": meeting.party_organization})
     if not Meeting.objects.filter(pk=meeting.pk).exclude(minutes="").exists():
         raise ValidationError({"minutes": _("Write the minutes before submitting the record.")})
-    before = _move(meeting, "submit", Meeting.State.SUBMITTED, submitted_at=timezone.now())
+    # Checked again in the UPDATE: an edit emptying the minutes may commit in between.
+    before = _move(meeting, "submit", Meeting.State.SUBMITTED, also=~Q(minutes=""), submitted_at=timezone.now())
     audit.record(actor=actor, action="party.meeting_submitted", target=meeting,
                  changes={"state": [before, meeting.state]})
     return meeting
