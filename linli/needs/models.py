@@ -544,6 +544,38 @@ class HandoverItem(models.Model):
         return f"{self.name} × {self.quantity}"
 
 
+class WishImport(models.Model):
+    """A spreadsheet of wishes collected on paper: previewed with its row errors, then confirmed all at once.
+
+    Kept by whoever uploaded it (it holds children's names and guardians' phones): imports.py reads
+    only the uploader's own. The file is checked again when confirmed, in the transaction that writes.
+    """
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", _("Previewed")
+        IMPORTED = "imported", _("Imported")
+        REJECTED = "rejected", _("Has errors")
+
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.CASCADE,
+                                   related_name="+")
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    filename = models.CharField(_("file name"), max_length=255)
+    content = models.BinaryField(editable=False)
+    row_count = models.PositiveIntegerField(_("rows"), default=0)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    imported_count = models.PositiveIntegerField(_("imported"), default=0)
+    imported_at = models.DateTimeField(_("imported at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("wish import")
+        verbose_name_plural = _("wish imports")
+        ordering: ClassVar = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
 # How the audit trail names these events and their details in words (core's
 # AuditEvent.action_label and data_rows read them; see NeedsConfig.ready).
 AUDIT_ACTION_LABELS = {
@@ -565,6 +597,7 @@ AUDIT_ACTION_LABELS = {
     "needs.thanks_recorded": _("recorded the thank-you letter"),
     "needs.photo_added": _("added a hand-over photo"),
     "needs.item_added": _("recorded a handed-over item"),
+    "needs.wishes_imported": _("imported wishes"),
 }
 AUDIT_DATA_LABELS = {
     "reason": _("reason"), "claim": _("claim"), "organization": _("organization"),
@@ -572,5 +605,6 @@ AUDIT_DATA_LABELS = {
     "by_staff": _("by staff"),
     "deadline": _("deadline"), "dispatch": _("dispatch"), "recalled": _("recalled dispatch"),
     "rating": _("rating"), "comment": _("comment"), "on_behalf": _("entered for the requester"),
-    "scan": _("scan"), "photo": _("photo"), "caption": _("caption"), "item": _("item"), "quantity": _("quantity"),
+    "count": _("count"), "file": _("file"), "scan": _("scan"), "photo": _("photo"), "caption": _("caption"),
+    "item": _("item"), "quantity": _("quantity"),
 }

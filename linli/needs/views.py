@@ -17,17 +17,18 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from linli.core import audit
+from linli.core import audit, spreadsheets
 from linli.core.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from linli.core.models import Area
 from linli.core.scoping import Perm, can
 from linli.core.views import _page, _query_without_page
-from linli.needs import actions, queries
+from linli.needs import actions, imports, queries
 from linli.needs.forms import (
     FiguresForm,
     NeedFilterForm,
@@ -445,3 +446,54 @@ def acknowledgement(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "claim": claim_, "need": need, "public_name": public_name, "subdistrict": subdistrict,
         "items": list(need.items.all()),
     })
+
+
+# Importing wishes from Excel ------------------------------------------------------------------------
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def wish_import(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Upload a sheet of wishes; the preview lists every bad row. Nothing is saved before confirming."""
+    if not can(request.user, Perm.IMPORT):
+        raise Http404
+    error = ""
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            error = _("Choose the .xlsx file to upload.")
+        elif (upload.size or 0) > spreadsheets.MAX_UPLOAD_BYTES:
+            error = _("The file is larger than 20 MB; split it into several files.")
+        else:
+            try:
+                job = imports.preview_wish_import(actor=request.user, filename=upload.name or "",
+                                                  content=upload.read())
+                return redirect("needs:wish_import_preview", pk=job.pk)
+            except ValidationError as refused:
+                error = _refusal_text(refused)
+    jobs = imports.wish_imports_of(request.user)[:10]
+    return render(request, "needs/import.html", {"error": error, "jobs": jobs})
+
+
+@login_required
+def wish_import_template(request: AuthenticatedHttpRequest) -> HttpResponse:
+    if not can(request.user, Perm.IMPORT):
+        raise Http404
+    response = HttpResponse(imports.wish_template(request.user), content_type=spreadsheets.XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = 'attachment; filename="wishes-template.xlsx"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def wish_import_preview(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The preview (GET) and the confirmation (POST) of one upload: every row, or none."""
+    job = get_object_or_404(imports.wish_imports_of(request.user), pk=pk)
+    if request.method == "POST":
+        try:
+            count = imports.confirm_wish_import(actor=request.user, job=job)
+            messages.success(request, _("%(n)s wishes imported as drafts.") % {"n": count})
+            return redirect(f"{reverse('needs:list')}?kind=wish&state=draft")
+        except (ValidationError, PermissionDenied) as refused:
+            messages.error(request, _refusal_text(refused))
+            return redirect("needs:wish_import_preview", pk=job.pk)
+    return render(request, "needs/import_preview.html", {"job": job})
