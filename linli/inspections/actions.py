@@ -39,6 +39,9 @@ from linli.inspections.models import (
     Establishment,
     Finding,
     Inspection,
+    NoticeCounter,
+    NoticeItem,
+    RectificationNotice,
     Severity,
     default_deadline,
 )
@@ -411,3 +414,85 @@ def _problem_for(actor: Any, inspection: Inspection, finding: Finding, deadline:
         area=establishment.area, owner=establishment.organization, kind=Problem.Kind.DEADLINE,
         description=finding.location, found_on=inspection.date, deadline=due, origin=finding,
     )
+
+
+# Rectification notices -----------------------------------------------------------------
+
+def _next_serial(agency: Organization, year: int) -> int:
+    """The agency's next serial number of the year, held until the transaction ends.
+
+    The counter's row lock is what numbers notices one at a time: a second
+    officer issuing at the same moment waits here, then takes the next
+    number. get_or_create settles the race to create the year's first
+    counter (a savepoint and a unique constraint); the unique constraint on
+    (agency, year, serial) is the database's own guarantee behind both.
+    """
+    NoticeCounter.objects.get_or_create(agency=agency, year=year)
+    counter = NoticeCounter.objects.select_for_update().get(agency=agency, year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return counter.last
+
+
+@transaction.atomic
+def issue_notice(
+    *,
+    actor: Any,
+    inspection: Inspection,
+    agency: Organization,
+    findings: Mapping[Finding, str],
+    requirements: str,
+    deadline: datetime.date | None,
+    officers: Sequence[Any],
+    issued_on: datetime.date | None = None,
+    reinspection_on: datetime.date | None = None,
+    recipient_name: str = "",
+    signature: str = "",
+) -> RectificationNotice:
+    """整改通知书 for hazards found at an inspection: `findings` maps each finding to the rule it breaches.
+
+    Refused without a deadline, with fewer than two officers, or with a
+    deadline before the inspection date. The number is the agency's next of the year.
+    """
+    _require(actor, Perm.CHANGE, inspection)
+    issued_on = issued_on or timezone.localdate()
+    errors: dict[str, list[str]] = {}
+    if agency.kind != Organization.Kind.DEPARTMENT:
+        errors["agency"] = [_("A notice is issued by one of the street's functional departments.")]
+    if deadline is None:
+        errors["deadline"] = [_("A notice needs a deadline for the rectification.")]
+    elif deadline < inspection.date:
+        errors["deadline"] = [_("The deadline cannot be before the inspection date (%(date)s).")
+                              % {"date": inspection.date}]
+    elif deadline < issued_on:
+        errors["deadline"] = [_("The deadline cannot be before the notice is issued.")]
+    if issued_on < inspection.date or issued_on > timezone.localdate():
+        errors["issued_on"] = [_("A notice is issued on or after the inspection, and not in the future.")]
+    if len({getattr(o, "pk", o) for o in officers}) < 2:
+        errors["officers"] = [_("A notice is signed by two officers.")]
+    if reinspection_on is not None and deadline is not None and reinspection_on < deadline:
+        errors["reinspection_on"] = [_("The re-inspection comes after the deadline.")]
+    if not findings:
+        errors["findings"] = [_("Name at least one hazard.")]
+    elif any(f.inspection_id != inspection.pk for f in findings):
+        errors["findings"] = [_("Only hazards found at this inspection can be on its notice.")]
+    elif any(not rule.strip() for rule in findings.values()):
+        errors["findings"] = [_("Name the rule each hazard breaches.")]
+    if not requirements.strip():
+        errors["requirements"] = [_("Say what must be done.")]
+    if signature not in ("", *RectificationNotice.Signature.values):
+        errors["signature"] = [_("The recipient signed or refused to sign.")]
+    if errors:
+        raise ValidationError(errors)
+    assert deadline is not None
+    notice = RectificationNotice.objects.create(
+        inspection=inspection, agency=agency, year=issued_on.year, serial=_next_serial(agency, issued_on.year),
+        issued_on=issued_on, deadline=deadline, reinspection_on=reinspection_on, requirements=requirements.strip(),
+        recipient_name=recipient_name.strip(), signature=signature, issued_by=_user(actor),
+    )
+    notice.officers.set(officers)
+    NoticeItem.objects.bulk_create([NoticeItem(notice=notice, finding=f, rule=rule.strip())
+                                    for f, rule in findings.items()])
+    audit.record(actor=actor, action="inspections.notice_issued", target=inspection,
+                 data={"number": notice.number, "deadline": str(deadline), "findings": len(findings)})
+    return notice

@@ -389,6 +389,97 @@ class Finding(models.Model):
         return self.description[:60]
 
 
+
+class NoticeCounter(models.Model):
+    """The last serial number an agency issued in a year; its row lock numbers notices one at a time."""
+
+    agency = models.ForeignKey(Organization, verbose_name=_("issuing agency"), on_delete=models.PROTECT,
+                               related_name="+")
+    year = models.PositiveSmallIntegerField(_("year"))
+    last = models.PositiveIntegerField(_("last serial number"), default=0)
+
+    class Meta:
+        verbose_name = _("notice counter")
+        verbose_name_plural = _("notice counters")
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["agency", "year"], name="inspections_counter_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency} {self.year}: {self.last}"
+
+
+class RectificationNotice(models.Model):
+    """整改通知书: issued on the spot by an agency, numbered per agency and year, signed by two officers."""
+
+    class Signature(models.TextChoices):
+        SIGNED = "signed", _("Signed by the recipient")
+        REFUSED = "refused", _("Refused to sign")
+
+    inspection = models.ForeignKey(Inspection, verbose_name=_("inspection"), on_delete=models.PROTECT,
+                                   related_name="notices")
+    agency = models.ForeignKey(Organization, verbose_name=_("issuing agency"), on_delete=models.PROTECT,
+                               related_name="notices_issued")
+    year = models.PositiveSmallIntegerField(_("year"))
+    serial = models.PositiveIntegerField(_("serial number"))
+    issued_on = models.DateField(_("issued on"))
+    deadline = models.DateField(_("rectify by"))
+    reinspection_on = models.DateField(_("re-inspection on"), null=True, blank=True)
+    requirements = models.TextField(_("what must be done"))
+    officers = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("officers"),
+                                      related_name="notices_signed")
+    recipient_name = models.CharField(_("recipient"), max_length=50, blank=True)
+    signature = models.CharField(_("recipient's signature"), max_length=16, choices=Signature.choices, blank=True)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("issued by"), null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    scope_area_lookups: ClassVar = ("inspection__establishment__area__path",)
+    scope_organization_lookups: ClassVar = ("inspection__establishment__organization_id", "agency_id")
+
+    class Meta:
+        verbose_name = _("rectification notice")
+        verbose_name_plural = _("rectification notices")
+        ordering: ClassVar = ["-issued_on", "-id"]
+        constraints: ClassVar = [
+            # The database's word on numbering: however many officers issue at once, no number twice.
+            models.UniqueConstraint(fields=["agency", "year", "serial"], name="inspections_notice_unique_number"),
+            models.CheckConstraint(condition=Q(deadline__gte=F("issued_on")), name="inspections_notice_deadline_after",
+                                   violation_error_message=_("The deadline cannot be before the notice is issued.")),
+            models.CheckConstraint(condition=Q(reinspection_on__isnull=True) | Q(reinspection_on__gte=F("deadline")),
+                                   name="inspections_notice_reinspection_after_deadline"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def number(self) -> str:
+        """e.g. 燃气管理所整改〔2026〕第005号."""
+        return str(_("%(agency)s rectification 〔%(year)s〕 No. %(serial)03d")
+                   % {"agency": self.agency.name, "year": self.year, "serial": self.serial})
+
+
+class NoticeItem(models.Model):
+    """One hazard on a notice: the finding (with its location) and the rule it breaches."""
+
+    notice = models.ForeignKey(RectificationNotice, verbose_name=_("notice"), on_delete=models.CASCADE,
+                               related_name="items")
+    finding = models.ForeignKey(Finding, verbose_name=_("finding"), on_delete=models.PROTECT,
+                                related_name="notice_items")
+    rule = models.CharField(_("rule breached"), max_length=300)
+
+    class Meta:
+        verbose_name = _("notice item")
+        verbose_name_plural = _("notice items")
+        ordering: ClassVar = ["notice", "id"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["notice", "finding"], name="inspections_notice_item_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.finding} · {self.rule}"
+
 AUDIT_ACTION_LABELS = {
     "inspections.establishment_registered": _("registered an establishment"),
     "inspections.establishment_updated": _("changed an establishment"),
@@ -401,6 +492,7 @@ AUDIT_ACTION_LABELS = {
 AUDIT_DATA_LABELS = {
     "client_id": _("submission id"), "findings": _("findings"), "problems": _("problems"),
     "establishments": _("establishments"), "version": _("version"), "number": _("number"),
+    "deadline": _("deadline"),
 }
 
 
