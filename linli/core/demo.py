@@ -295,6 +295,12 @@ def resident_counts(total: int, neighborhoods: list[tuple[str, str]], seed: int)
     return {code: max(n, MIN_PER_NEIGHBORHOOD) for code, n in counts.items()}
 
 
+# Apps that add their own demo records after core's register a hook here (NeedsConfig.ready does):
+# each is called with the seeder (its areas, organizations and account() by name) inside the same
+# transaction, and must be as idempotent as the rest.
+DEMO_HOOKS: list[Callable[[Any], None]] = []
+
+
 class _Seeder:
     def __init__(self, *, people: int, seed: int, log: Callable[[str], None]) -> None:
         self.password_hash: str | None = None
@@ -594,6 +600,8 @@ class _Seeder:
             self.seed_residents()
             self.seed_officials()
             self.seed_accounts()
+            for hook in DEMO_HOOKS:
+                hook(self)
         self.result.seconds = time.monotonic() - started
         return self.result
 
