@@ -34,6 +34,7 @@ from ninja.utils import check_csrf
 from linli.core.actions import Conflict
 from linli.core.api import router as core_router
 from linli.core.models import APIToken
+from linli.inspections.api import router as inspections_router
 from linli.needs.api import router as needs_router
 from linli.party.api import router as party_router
 from linli.problems.api import router as problems_router
@@ -126,6 +127,7 @@ api.add_router("/", core_router)
 api.add_router("/needs", needs_router)
 api.add_router("/party", party_router)
 api.add_router("/problems", problems_router)
+api.add_router("/inspections", inspections_router)
 
 
 def _error(request: HttpRequest, status: int, detail: str, **extra: Any) -> HttpResponse:
