@@ -214,7 +214,7 @@ def _attendance_summary(rows: Sequence[Attendance]) -> dict[str, Any]:
     members = [r for r in rows if r.role == Attendance.Role.MEMBER]
     return {"expected": len(members), "present": sum(r.present for r in members),
             "absent": {r.name: r.absence_reason for r in members if not r.present},
-            "guests": [r.name for r in rows if r.role == Attendance.Role.GUEST]}
+            "guests": "、".join(r.name for r in rows if r.role == Attendance.Role.GUEST)}
 
 
 @transaction.atomic
@@ -297,7 +297,7 @@ def record_decision(
             "votes": votes_for + votes_against + abstentions, "present": quorum.present}})
     decision.save()
     audit.record(actor=actor, action="party.decision_recorded", target=locked,
-                 data={"kind": kind, "text": text[:200], "votes": [votes_for, votes_against, abstentions],
+                 data={"kind": kind, "text": text[:200], "votes": f"{votes_for}/{votes_against}/{abstentions}",
                        "passed": decision.passed(quorum)})
     return decision
 
@@ -529,7 +529,7 @@ def enrol(*, actor: Any, course: TrainingCourse, people: Iterable[Person]) -> li
     Enrolment.objects.bulk_create(new)
     if new:
         audit.record(actor=actor, action="party.enrolled", target=course,
-                     data={"count": len(new), "names": [e.person.name for e in new]})
+                     data={"count": len(new), "names": "、".join(e.person.name for e in new)})
     return new
 
 

@@ -9,7 +9,14 @@ class PartyConfig(AppConfig):
 
     def ready(self) -> None:
         # The audit trail's pages name each app's events in words; core keeps the registry.
+        from linli.core import demo as core_demo
         from linli.core import models as core_models
-        from linli.party import models
+        from linli.party import demo, models
 
         core_models.AUDIT_ACTION_LABELS.update(models.AUDIT_ACTION_LABELS)
+        for key, label in models.AUDIT_DATA_LABELS.items():  # a key another app already names keeps its label
+            core_models.AUDIT_DATA_LABELS.setdefault(key, label)
+        # `linli seed_demo` adds committees, meetings and the secretaries' training after core's records.
+        hooks = getattr(core_demo, "DEMO_HOOKS", None)
+        if hooks is not None and demo.seed_party not in hooks:
+            hooks.append(demo.seed_party)

@@ -453,3 +453,11 @@ AUDIT_ACTION_LABELS = {
     "party.enrolled": _("enrolled people in a course"),
     "party.session_attendance_recorded": _("recorded a session's attendance"),
 }
+AUDIT_DATA_LABELS = {
+    "expected": _("expected"), "present": _("present"), "absent": _("absent"), "guests": _("guests"),
+    "comment": _("comment"), "kind": _("kind"), "text": _("decision"), "votes": _("votes for/against/abstaining"),
+    "passed": _("passed"), "name": _("name"), "size": _("size"), "position": _("position"), "from": _("from"),
+    "until": _("until"), "reason": _("reason"), "topic": _("topic"), "lecturer": _("lecturer"),
+    "format": _("format"), "starts_at": _("starts at"), "count": _("count"), "names": _("names"),
+    "session": _("session"),
+}

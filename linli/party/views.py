@@ -141,7 +141,7 @@ def _detail_context(request: AuthenticatedHttpRequest, meeting: Meeting, **extra
         "decision_form": extra.pop("decision_form", None) or DecisionForm(),
         "attachment_form": extra.pop("attachment_form", None) or AttachmentForm(),
         "review_form": extra.pop("review_form", None) or ReviewForm(),
-        "history": audit.history_for(meeting)[:50] if can(request.user, Perm.VIEW_AUDIT) else None,
+        "history": audit.history_for(meeting)[:50],
         **extra,
     }
 

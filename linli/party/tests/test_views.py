@@ -171,3 +171,9 @@ def test_the_meeting_list_is_scoped(party, login, lianyang2_secretary):
 def test_the_form_prefills_the_date_in_the_format_the_date_input_reads(party, login, lianyang2_secretary):
     page = login(lianyang2_secretary).get(f"/party/organizations/{party.ly2.pk}/meetings/new/?held_on=2026-03-10")
     assert 'value="2026-03-10"' in page.content.decode()
+
+
+def test_the_detail_shows_the_record_history_in_words(party, login, lianyang2_secretary):
+    meeting = hold(party.ly2, absent={party.members[4]: "出差"}, guests=["顾燕峰"], actor=lianyang2_secretary)
+    text = login(lianyang2_secretary).get(f"/party/meetings/{meeting.pk}/").content.decode()
+    assert "recorded a meeting" in text and "周五=出差" in text and "顾燕峰" in text
