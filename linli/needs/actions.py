@@ -243,6 +243,22 @@ def set_wish_details(*, actor: Any, need: Need, **fields: Any) -> WishDetails:
     return details
 
 
+@transaction.atomic
+def reveal_guardian_phone(*, actor: Any, need: Need) -> str:
+    """The guardian's unmasked phone, for staff who may reveal numbers in the wish's area; audited.
+
+    The same rule as core.actions.reveal_sensitive for a resident's phone; a claimant never gets it.
+    """
+    if actor is None or not can(actor, Perm.REVEAL, need):
+        raise PermissionDenied(_("You do not have permission to see this number."))
+    details = WishDetails.objects.filter(need=need).first()
+    if details is None:
+        raise ValidationError(_("This need has no guardian recorded."))
+    audit.record(actor=actor, action="needs.guardian_phone_revealed", target=need,
+                 data={"field": "guardian_phone"})
+    return details.guardian_phone
+
+
 # Review --------------------------------------------------------------------------
 
 def _has_details(need: Need) -> None:

@@ -503,3 +503,19 @@ def rate_service(request: HttpRequest, need_id: int, payload: RatingIn) -> Statu
     """评单: the requester (or staff on their behalf) rates a fulfilled order 1–5, once."""
     return Status(201, actions.rate_service(actor=_actor(request), need=_need(request, need_id),
                                             rating=payload.rating, comment=payload.comment))
+
+
+class RevealIn(Schema):
+    field: Literal["guardian_phone"] = Field(description="The one sensitive field of a wish: the guardian's phone.")
+
+
+class RevealOut(Schema):
+    field: str
+    value: str
+
+
+@router.post("/{need_id}/reveal", response=RevealOut)
+def reveal_guardian_phone(request: HttpRequest, need_id: int, payload: RevealIn) -> dict[str, str]:
+    """One unmasked guardian's phone, for staff allowed to reveal numbers in the wish's area; audited."""
+    value = actions.reveal_guardian_phone(actor=_actor(request), need=_need(request, need_id))
+    return {"field": payload.field, "value": value}

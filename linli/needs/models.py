@@ -598,6 +598,7 @@ AUDIT_ACTION_LABELS = {
     "needs.photo_added": _("added a hand-over photo"),
     "needs.item_added": _("recorded a handed-over item"),
     "needs.wishes_imported": _("imported wishes"),
+    "needs.guardian_phone_revealed": _("revealed the guardian's phone"),
 }
 AUDIT_DATA_LABELS = {
     "reason": _("reason"), "claim": _("claim"), "organization": _("organization"),

@@ -20,6 +20,7 @@ urlpatterns = [
     path("<int:pk>/edit/", views.need_form, name="edit"),
     path("<int:pk>/claim/", views.claim, name="claim"),
     path("<int:pk>/rate/", views.rate, name="rate"),
+    path("<int:pk>/reveal/guardian-phone/", views.reveal_guardian_phone, name="reveal_guardian_phone"),
     path("<int:pk>/handover/<str:what>/", views.handover, name="handover"),
     path("<int:pk>/files/<str:kind>/<int:file_id>/", views.handover_file, name="handover_file"),
     path("claims/<int:pk>/acknowledgement/", views.acknowledgement, name="acknowledgement"),

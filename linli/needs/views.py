@@ -224,6 +224,7 @@ def _panel(request: AuthenticatedHttpRequest, need: Need, *, error: str = "", fo
                                                                    <= active.cancel_deadline())),
         "can_edit": may[Perm.CHANGE] and need.state in Need.EDITABLE_DETAILS_STATES,
         "beneficiary": queries.beneficiary_for(user, need),
+        "can_reveal": need.is_wish and can(user, Perm.REVEAL, need),
         "error": error,
     }
 
@@ -497,3 +498,12 @@ def wish_import_preview(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
             messages.error(request, _refusal_text(refused))
             return redirect("needs:wish_import_preview", pk=job.pk)
     return render(request, "needs/import_preview.html", {"job": job})
+
+
+@login_required
+@require_POST
+def reveal_guardian_phone(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Show the guardian's phone in place (an htmx fragment); audited, as core's reveal of a resident's phone."""
+    need = queries.need_for(request.user, pk)
+    value = actions.reveal_guardian_phone(actor=request.user, need=need)
+    return render(request, "core/_revealed.html", {"value": value})
