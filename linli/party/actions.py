@@ -318,7 +318,8 @@ _SIGNATURES: dict[str, tuple[bytes, ...]] = {
     "xls": (b"\xd0\xcf\x11\xe0",),
     "ppt": (b"\xd0\xcf\x11\xe0",),
 }
-ATTACHMENT_MAX_BYTES: int = getattr(settings, "LINLI_PARTY_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+# The platform's one upload limit (LINLI_UPLOAD_MAX_BYTES, 10 MB unless set).
+ATTACHMENT_MAX_BYTES: int = getattr(settings, "LINLI_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 
 
 def _check_file(upload: UploadedFile) -> None:

@@ -15,7 +15,8 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, File, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from linli.core.api import AreaRef, Pagination, PartyOrganizationRef, PersonRef
@@ -314,6 +315,13 @@ def return_meeting(request: HttpRequest, meeting_id: int, payload: ReviewIn) -> 
 def record_decision(request: HttpRequest, meeting_id: int, payload: DecisionIn) -> Status[Decision]:
     meeting = queries.meeting_for(_actor(request), meeting_id)
     return Status(201, actions.record_decision(actor=_actor(request), meeting=meeting, **payload.dict()))
+
+
+@router.post("/meetings/{meeting_id}/attachments", response={201: AttachmentOut})
+def add_attachment(request: HttpRequest, meeting_id: int, file: File[UploadedFile]) -> Status[Any]:
+    """Attach a file (multipart field `file`): PDF, JPG, PNG or an Office document, checked by its first bytes."""
+    meeting = queries.meeting_for(_actor(request), meeting_id)
+    return Status(201, actions.add_attachment(actor=_actor(request), meeting=meeting, file=file))
 
 
 @router.get("/organizations/{party_organization_id}/expected", response=list[ExpectedOut])

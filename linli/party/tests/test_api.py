@@ -141,3 +141,16 @@ def test_the_party_endpoints_are_in_the_openapi_schema(db):
                  "/api/v1/party/meetings/{meeting_id}/accept", "/api/v1/party/board",
                  "/api/v1/party/organizations/{party_organization_id}/expected"):
         assert path in paths
+
+
+def test_attaching_a_file_checks_its_type(party, login, lianyang2_secretary, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    meeting = hold(party.ly2)
+    client = login(lianyang2_secretary)
+    url = f"{API}/meetings/{meeting.pk}/attachments"
+    ok = client.post(url, {"file": SimpleUploadedFile("签到表.png", b"\x89PNG\r\n\x1a\n...")})
+    assert ok.status_code == 201 and ok.json()["name"] == "签到表.png"
+    refused = client.post(url, {"file": SimpleUploadedFile("x.png", b"GIF89a")}, HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 422 and "file" in refused.json()["errors"]
