@@ -2,7 +2,7 @@
 
 The type is read from the file's first bytes, not from its name or the
 browser's claim: a renamed .exe is not a photo. The size limit is
-settings.LINLI_UPLOAD_MAX_BYTES (10 MB unless set).
+settings.LINLI_UPLOAD_MAX_BYTES (10 MB unless the environment says otherwise).
 """
 
 from __future__ import annotations
@@ -14,8 +14,6 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
-
-DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 
 # (leading bytes, content type, extension). WebP is RIFF....WEBP, checked below.
 _SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
@@ -33,7 +31,7 @@ class CheckedFile:
 
 
 def max_bytes() -> int:
-    return int(getattr(settings, "LINLI_UPLOAD_MAX_BYTES", DEFAULT_MAX_BYTES))
+    return int(settings.LINLI_UPLOAD_MAX_BYTES)
 
 
 def sniff(head: bytes) -> tuple[str, str] | None:
