@@ -197,6 +197,12 @@ def record_meeting(
     if unknown:
         raise TypeError(f"record_meeting() got unexpected fields: {sorted(unknown)}")
     _require(actor, Perm.CHANGE, party_organization)
+    is_group = party_organization.level == PartyOrganization.Level.GROUP
+    if kind == Meeting.Kind.GROUP and not is_group:
+        raise ValidationError({"kind": _("Only a party group holds a party group meeting: record it under the group.")})
+    if is_group and kind in (Meeting.Kind.GENERAL_ASSEMBLY, Meeting.Kind.COMMITTEE):
+        raise ValidationError({"kind": _("A party group does not hold a %(kind)s: record it under its branch.")
+                               % {"kind": Meeting.Kind(kind).label}})
     meeting = Meeting(party_organization=party_organization, kind=kind, created_by=_user(actor), **fields)
     _validate(meeting)
     _check_references(actor, meeting)

@@ -304,3 +304,13 @@ def test_excluding_a_branch_needs_a_reason_and_is_audited(party, lianyang_staff)
     actions.include_in_board(actor=lianyang_staff, party_organization=party.ly2)
     assert list(AuditEvent.objects.filter(action__startswith="party.board").values_list("action", flat=True)
                 .order_by("id")) == ["party.board_excluded", "party.board_included"]
+
+
+def test_group_meetings_are_held_by_party_groups_and_assemblies_by_branches(party):
+    with pytest.raises(ValidationError) as refused:
+        hold(party.ly2, K.GROUP)
+    assert "kind" in _errors(refused)
+    with pytest.raises(ValidationError):
+        hold(party.ly2_group, K.GENERAL_ASSEMBLY)
+    assert hold(party.ly2_group, K.GROUP).attendances.count() == len(party.group_members)
+    assert not Meeting.objects.filter(kind=K.GENERAL_ASSEMBLY).exists()
