@@ -282,7 +282,8 @@ def need_step(request: AuthenticatedHttpRequest, pk: int, step: str) -> HttpResp
 def my_claims(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = _page(request, queries.claims_of(request.user))
     return render(request, "needs/my_claims.html", {"page": page, "query": _query_without_page(request),
-                                                     "now": timezone.now()})
+                                                     "now": timezone.now(),
+                                                     "has_team": bool(queries.team_ids(request.user))})
 
 
 @login_required

@@ -159,3 +159,8 @@ def test_the_acknowledgement_is_404_for_others_and_before_fulfilment(login, tree
     assert login(peihua1_secretary).get(reverse("needs:acknowledgement", args=[claim.pk])).status_code == 200
     Need.objects.filter(pk=fulfilled.pk).update(state=Need.State.CLAIMED)
     assert login(peihua1_secretary).get(reverse("needs:acknowledgement", args=[claim.pk])).status_code == 404
+
+
+def test_my_claims_links_a_units_fulfilled_claim_to_its_acknowledgement(login, fulfilled, org_liaison):
+    page = login(org_liaison).get(reverse("needs:my_claims")).content.decode()
+    assert reverse("needs:acknowledgement", args=[Claim.objects.get().pk]) in page
