@@ -24,8 +24,10 @@ LONG_AGO = datetime.date(2010, 1, 1)
 
 
 @pytest.fixture(autouse=True)
-def english():
-    """Refusals are read in English here (msgids)."""
+def english(client, settings):
+    """Refusals and pages are read in English here (msgids); the Chinese catalogue is tested in core's
+    test_i18n. The cookie is the language menu's, for pages fetched through the test client."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     with translation.override("en"):
         yield
 
