@@ -594,7 +594,6 @@ def rate_service(*, actor: Any, need: Need, rating: Any, comment: str = "") -> F
 # The hand-over record: thank-you letter, photos, items ---------------------------------------------
 
 HANDOVER_STATES = frozenset({Need.State.FULFILLED, Need.State.CLOSED})
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 # What an upload must start with: a file is judged by its content, not by its name.
 _SIGNATURES = {
     "pdf": (b"%PDF-",),
@@ -606,10 +605,13 @@ PHOTO_TYPES = ("jpeg", "png")
 
 
 def check_upload(upload: Any, field: str, allowed: tuple[str, ...]) -> None:
-    """Refuse a file over MAX_UPLOAD_BYTES or whose content is not one of `allowed` (PDF, JPEG, PNG)."""
-    if upload.size > MAX_UPLOAD_BYTES:
-        raise ValidationError({field: _("The file is %(size)s MB; upload at most 10 MB.")
-                               % {"size": round(upload.size / 1024 / 1024, 1)}}, code="too_large")
+    """Refuse a file over the platform's upload limit (settings.LINLI_UPLOAD_MAX_BYTES) or whose content
+    is not one of `allowed` (PDF, JPEG, PNG)."""
+    limit = settings.LINLI_UPLOAD_MAX_BYTES
+    if upload.size > limit:
+        raise ValidationError({field: _("The file is %(size)s MB; upload at most %(limit)s MB.")
+                               % {"size": round(upload.size / 1024 / 1024, 1),
+                                  "limit": round(limit / 1024 / 1024, 1)}}, code="too_large")
     upload.seek(0)
     head = upload.read(16)
     upload.seek(0)

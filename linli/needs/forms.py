@@ -162,11 +162,11 @@ class RatingForm(StyledFormMixin, forms.Form):
 
 class ThanksForm(StyledFormMixin, forms.Form):
     text = forms.CharField(label=_("Letter text"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    scan = forms.FileField(label=_("Scan (PDF, JPEG or PNG, at most 10 MB)"), required=False)
+    scan = forms.FileField(label=_("Scan (PDF, JPEG or PNG)"), required=False)
 
 
 class PhotoForm(StyledFormMixin, forms.Form):
-    file = forms.FileField(label=_("Photo (JPEG or PNG, at most 10 MB)"))
+    file = forms.FileField(label=_("Photo (JPEG or PNG)"))
     caption = forms.CharField(label=_("Caption"), required=False, max_length=200)
     # Not required here: the action refuses without it, with the sentence that says why.
     no_faces_or_consent = forms.BooleanField(label=_("No face is shown, or everyone shown consented"),

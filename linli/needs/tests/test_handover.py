@@ -65,11 +65,11 @@ def test_a_scan_that_is_not_a_pdf_or_image_is_refused(fulfilled, huamu_staff, na
     assert not ThankYouLetter.objects.exists()
 
 
-def test_a_scan_over_ten_megabytes_is_refused(fulfilled, huamu_staff):
+def test_a_scan_over_the_upload_limit_is_refused(fulfilled, huamu_staff):
     with pytest.raises(ValidationError) as err:
         actions.record_thanks(actor=huamu_staff, need=fulfilled,
                               scan=upload("big.pdf", PDF + b"0" * (10 * 1024 * 1024)))
-    assert "at most 10 MB" in err.value.message_dict["scan"][0]
+    assert "at most 10.0 MB" in err.value.message_dict["scan"][0]
 
 
 def test_a_photo_without_the_no_faces_or_consent_flag_is_refused(fulfilled, huamu_staff):

@@ -39,7 +39,7 @@ def row(title="一双跑步鞋", child="陈小雨", public="小雨", born: objec
 
 
 @pytest.fixture(autouse=True)
-def english(client):
+def english_pages(client):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
 
 
