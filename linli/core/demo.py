@@ -562,6 +562,8 @@ class _Seeder:
                                        is_superuser=is_staff)
             actions.assign_role(actor=None, user=user, role=role, area=area, organization=organization)
             self.result.created["accounts"] += 1
+        if any(a.username == username for a in self.result.accounts):
+            return  # asked for again (a module's hook reuses an account): listed once, as first seen
         scope = area or organization
         self.result.accounts.append(DemoAccount(
             username=username, display_name=str(user), role=role, scope=str(scope) if scope else "", created=created,
