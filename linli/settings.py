@@ -179,7 +179,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 LINLI_IMPORT_MAX_ROWS = env_int("LINLI_IMPORT_MAX_ROWS", 100_000)
 # How long after claiming a need the claimant may still cancel the claim themselves.
 LINLI_CLAIM_CANCEL_HOURS = env_int("LINLI_CLAIM_CANCEL_HOURS", 48)
-# The largest evidence file or inspection photo accepted (problems.uploads).
+# The largest evidence file or inspection photo accepted (core.uploads).
 LINLI_UPLOAD_MAX_BYTES = env_int("LINLI_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 
 LOGGING = {

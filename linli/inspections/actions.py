@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from linli.core import audit
 from linli.core.models import Area, Organization
 from linli.core.scoping import Perm, can
+from linli.core.uploads import check_upload
 from linli.inspections.models import (
     Answer,
     AnswerPhoto,
@@ -47,7 +48,6 @@ from linli.inspections.models import (
 )
 from linli.problems import actions as problem_actions
 from linli.problems.models import Problem
-from linli.problems.uploads import check_upload
 
 
 def _require(actor: Any, perm: Perm, obj: models.Model | None = None) -> None:

@@ -45,6 +45,7 @@ from linli.core import audit
 from linli.core.actions import Conflict
 from linli.core.models import Area, Organization, Person, Role
 from linli.core.scoping import Perm, can, grants_for
+from linli.core.uploads import check_upload
 from linli.core.validators import validate_not_future
 from linli.needs.models import (
     Claim,
@@ -594,33 +595,6 @@ def rate_service(*, actor: Any, need: Need, rating: Any, comment: str = "") -> F
 # The hand-over record: thank-you letter, photos, items ---------------------------------------------
 
 HANDOVER_STATES = frozenset({Need.State.FULFILLED, Need.State.CLOSED})
-# What an upload must start with: a file is judged by its content, not by its name.
-_SIGNATURES = {
-    "pdf": (b"%PDF-",),
-    "jpeg": (b"\xff\xd8\xff",),
-    "png": (b"\x89PNG\r\n\x1a\n",),
-}
-SCAN_TYPES = ("pdf", "jpeg", "png")
-PHOTO_TYPES = ("jpeg", "png")
-
-
-def check_upload(upload: Any, field: str, allowed: tuple[str, ...]) -> None:
-    """Refuse a file over the platform's upload limit (settings.LINLI_UPLOAD_MAX_BYTES) or whose content
-    is not one of `allowed` (PDF, JPEG, PNG)."""
-    limit = settings.LINLI_UPLOAD_MAX_BYTES
-    if upload.size > limit:
-        raise ValidationError({field: _("The file is %(size)s MB; upload at most %(limit)s MB.")
-                               % {"size": round(upload.size / 1024 / 1024, 1),
-                                  "limit": round(limit / 1024 / 1024, 1)}}, code="too_large")
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    if not any(head.startswith(sig) for kind in allowed for sig in _SIGNATURES[kind]):
-        names = ", ".join(kind.upper() for kind in allowed)
-        raise ValidationError({field: _("This file is not a %(types)s file. Scan or save it as one of these.")
-                               % {"types": names}}, code="bad_type")
-
-
 def _handover_need(actor: Any, need: Need, step: str) -> Need:
     """The need's locked row, for staff who review it, once the hand-over is recorded."""
     _require(actor, Perm.REVIEW, need)
@@ -634,7 +608,7 @@ def record_thanks(*, actor: Any, need: Need, text: str = "", scan: Any = None) -
     locked = _handover_need(actor, need, "handover")
     text = text.strip()
     if scan is not None:
-        check_upload(scan, "scan", SCAN_TYPES)
+        check_upload(scan, field="scan")
     letter = ThankYouLetter.objects.filter(need=need).first() or ThankYouLetter(need=need)
     if not text and scan is None and not letter.scan:
         raise ValidationError(_("Type the letter's text or upload its scan."), code="empty_letter")
@@ -657,7 +631,7 @@ def add_handover_photo(*, actor: Any, need: Need, file: Any, no_faces_or_consent
         raise ValidationError({"no_faces_or_consent": _(
             "Add a photo only if it shows no face, or everyone shown (for a child, the guardian) consented; "
             "tick the box to confirm it.")}, code="no_consent")
-    check_upload(file, "file", PHOTO_TYPES)
+    check_upload(file, field="file", images_only=True)
     photo = HandoverPhoto(need=need, caption=caption.strip()[:200], no_faces_or_consent=True,
                           uploaded_by=actor if actor is not None and actor.is_authenticated else None)
     photo.file.save(file.name, file, save=False)

@@ -23,7 +23,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
@@ -36,6 +35,7 @@ from linli.core import audit
 from linli.core.actions import Conflict
 from linli.core.models import PartyOrganization, Person
 from linli.core.scoping import Perm, can
+from linli.core.uploads import check_upload
 from linli.party import queries
 from linli.party.models import (
     Attachment,
@@ -310,37 +310,23 @@ def record_decision(
 
 # Attachments ------------------------------------------------------------------------
 
-# What a meeting's record may carry, told by the file's first bytes as well as
-# its name: a renamed executable is refused whatever it is called.
-_SIGNATURES: dict[str, tuple[bytes, ...]] = {
-    "pdf": (b"%PDF-",),
-    "jpg": (b"\xff\xd8\xff",),
-    "jpeg": (b"\xff\xd8\xff",),
-    "png": (b"\x89PNG\r\n\x1a\n",),
-    "docx": (b"PK\x03\x04",),
-    "xlsx": (b"PK\x03\x04",),
-    "pptx": (b"PK\x03\x04",),
-    "doc": (b"\xd0\xcf\x11\xe0",),
-    "xls": (b"\xd0\xcf\x11\xe0",),
-    "ppt": (b"\xd0\xcf\x11\xe0",),
+# What a meeting's record may carry: each name's extension, and the kind of
+# content (see core.uploads) a file of that name must hold.
+_EXTENSIONS: dict[str, str] = {
+    "pdf": "pdf", "jpg": "jpg", "jpeg": "jpg", "png": "png",
+    "docx": "ooxml", "xlsx": "ooxml", "pptx": "ooxml", "doc": "ole", "xls": "ole", "ppt": "ole",
 }
-# The platform's one upload limit (LINLI_UPLOAD_MAX_BYTES, 10 MB unless set).
-ATTACHMENT_MAX_BYTES: int = getattr(settings, "LINLI_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 
 
 def _check_file(upload: UploadedFile) -> None:
     name = upload.name or ""
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if extension not in _SIGNATURES:
+    if extension not in _EXTENSIONS:
         raise ValidationError({"file": _("Attach a PDF, a photo (JPG, PNG) or an Office document "
                                          "(Word, Excel, PowerPoint).")})
-    if upload.size is None or upload.size > ATTACHMENT_MAX_BYTES:
-        raise ValidationError({"file": _("The file is larger than %(mb)s MB.")
-                               % {"mb": ATTACHMENT_MAX_BYTES // (1024 * 1024)}})
-    upload.seek(0)
-    head = upload.read(8)
-    upload.seek(0)
-    if not head.startswith(_SIGNATURES[extension]):
+    # Size and content by the platform's one rule; then the content must be what the name says.
+    checked = check_upload(upload, field="file", office=True)
+    if checked.extension != _EXTENSIONS[extension]:
         raise ValidationError({"file": _("The file's content is not a .%(ext)s file.") % {"ext": extension}})
 
 

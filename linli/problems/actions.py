@@ -35,8 +35,8 @@ from linli.core import audit
 from linli.core.actions import Conflict
 from linli.core.models import Area, Organization, Person
 from linli.core.scoping import Perm, can
+from linli.core.uploads import check_upload
 from linli.problems.models import Evidence, Problem
-from linli.problems.uploads import check_upload
 
 
 class IllegalTransition(Conflict):

@@ -69,7 +69,7 @@ def test_a_scan_over_the_upload_limit_is_refused(fulfilled, huamu_staff):
     with pytest.raises(ValidationError) as err:
         actions.record_thanks(actor=huamu_staff, need=fulfilled,
                               scan=upload("big.pdf", PDF + b"0" * (10 * 1024 * 1024)))
-    assert "at most 10.0 MB" in err.value.message_dict["scan"][0]
+    assert "the limit is 10.0\xa0MB" in err.value.message_dict["scan"][0]
 
 
 def test_a_photo_without_the_no_faces_or_consent_flag_is_refused(fulfilled, huamu_staff):
@@ -140,7 +140,7 @@ def test_files_are_not_served_to_someone_out_of_scope(login, fulfilled, huamu_st
 def test_a_bad_scan_is_said_on_the_form(login, fulfilled, huamu_staff):
     body = login(huamu_staff).post(reverse("needs:handover", args=[fulfilled.pk, "thanks"]),
                                    {"thanks-scan": upload("x.pdf", b"hello")}, **HTMX).content.decode()
-    assert "is not a PDF, JPEG, PNG file" in body
+    assert "x.pdf is not a JPEG, PNG or WebP photo, or a PDF" in body
 
 
 def test_the_unit_prints_its_acknowledgement(login, fulfilled, org_liaison, resident_unit, huamu_staff):

@@ -270,7 +270,8 @@ def test_a_pdf_is_attached_and_audited(party, lianyang2_secretary, settings, tmp
 
 @pytest.mark.parametrize(("name", "content", "says"), [
     ("run.exe", b"MZ...", "Attach a PDF"),
-    ("fake.pdf", b"MZ not a pdf", "not a .pdf file"),
+    ("fake.pdf", b"MZ not a pdf", "fake.pdf is not a JPEG, PNG or WebP photo, a PDF or an Office document"),
+    ("photo.pdf", b"\x89PNG\r\n\x1a\n0000", "not a .pdf file"),  # a real file, under the wrong name
 ])
 def test_a_wrong_file_type_is_refused(party, settings, tmp_path, name, content, says):
     settings.MEDIA_ROOT = tmp_path
@@ -282,11 +283,11 @@ def test_a_wrong_file_type_is_refused(party, settings, tmp_path, name, content, 
 
 def test_a_file_over_the_size_limit_is_refused(party, monkeypatch, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    monkeypatch.setattr(actions, "ATTACHMENT_MAX_BYTES", 10)
+    settings.LINLI_UPLOAD_MAX_BYTES = 10
     with pytest.raises(ValidationError) as refused:
         actions.add_attachment(actor=None, meeting=hold(party.ly2),
                                file=SimpleUploadedFile("a.pdf", b"%PDF-" + b"x" * 20))
-    assert "larger than" in _errors(refused)["file"][0]
+    assert "the limit is 10" in _errors(refused)["file"][0]
 
 
 # Committees and the board's exclusions ------------------------------------------------------
