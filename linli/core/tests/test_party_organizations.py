@@ -331,6 +331,9 @@ def test_detail_shows_the_upper_chain_children_and_member_count(login, huamu_sta
     assert f'href="/party-organizations/{party.lianyang.pk}/"' in chain
     assert f'href="/party-organizations/{party.ly2_group.pk}/"' in page  # the organization below
     assert page.split('data-testid="member-count">')[1].startswith("2<")
+    # Its meetings (三会一课) are one click away, and the page they lead to opens for the same user.
+    assert f'href="/party/organizations/{party.ly2_branch.pk}/"' in page
+    assert login(huamu_staff).get(f"/party/organizations/{party.ly2_branch.pk}/").status_code == 200
 
 
 def test_upper_organizations_out_of_scope_are_named_not_linked(login, lianyang2_secretary, party):
