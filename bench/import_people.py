@@ -17,13 +17,14 @@ from __future__ import annotations
 import argparse
 import datetime
 import io
-import math
 import os
 import random
 import statistics
 import sys
 import time
 from urllib.parse import urlsplit, urlunsplit
+
+from _common import ensure_database, percentile
 
 BENCH_DB = "linli_bench"
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
@@ -37,21 +38,9 @@ def _bench_url(url: str) -> str:
     return urlunsplit(parts._replace(path="/" + BENCH_DB))
 
 
-def _ensure_database(url: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    parts = urlsplit(url)
-    admin_url = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB]).fetchone() is None:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(BENCH_DB)))
-            print(f"created database {BENCH_DB}")
-
-
 def _setup() -> None:
     url = _bench_url(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/linli"))
-    _ensure_database(url)
+    ensure_database(url)
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "linli.settings")
     import django
@@ -85,11 +74,6 @@ def _workbook(n: int, area_code: str, first: int) -> bytes:
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
 
 
 def main() -> None:
@@ -146,8 +130,8 @@ def main() -> None:
                            ("preview + confirm", [p + c for p, c in results])):
         rates = [n / s for s in seconds]
         # p95 of a rate is its slow tail: the 5th percentile of rows/s.
-        print(f"{label:>18}: median {statistics.median(rates):8,.0f} rows/s, p95 {_percentile(rates, 0.05):8,.0f}"
-              f" rows/s  (median {statistics.median(seconds):.2f} s, p95 {_percentile(seconds, 0.95):.2f} s)")
+        print(f"{label:>18}: median {statistics.median(rates):8,.0f} rows/s, p95 {percentile(rates, 0.05):8,.0f}"
+              f" rows/s  (median {statistics.median(seconds):.2f} s, p95 {percentile(seconds, 0.95):.2f} s)")
 
 
 if __name__ == "__main__":

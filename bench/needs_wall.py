@@ -31,7 +31,8 @@ import threading
 import time
 import warnings
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+from _common import ensure_database, percentile, subdistrict_neighborhoods
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/linli_bench_needs"
 SUBDISTRICT_CODE = "310115009"
@@ -43,47 +44,16 @@ TITLES = ("一套水彩笔", "一双跑步鞋", "一个书包", "一套绘本", 
 NAMES = ("小雨", "乐乐", "小杰", "晨晨", "果果", "阳阳", "妞妞", "豆豆", "小宇", "贝贝")
 
 
-def ensure_database(url: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    maintenance = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(maintenance, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            print(f"creating database {name}", flush=True)
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def percentile(sorted_values: list[float], p: float) -> float:
-    k = (len(sorted_values) - 1) * p
-    lo, hi = int(k), min(int(k) + 1, len(sorted_values) - 1)
-    return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (k - lo)
-
-
 def build(needs: int, rebuild: bool) -> list:
     """The areas, CLIENTS claimant accounts (residents), and `needs` published wishes; returns the claimants."""
     from django.db import connection, transaction
     from django.utils import timezone
 
     from linli.core import actions
-    from linli.core.models import Area, Person, User
+    from linli.core.models import Person, User
     from linli.needs.models import Claim, Need, WishDetails
 
-    def area(code: str, name: str, level: str, parent: Area | None) -> Area:
-        found = Area.objects.filter(code=code).first()
-        return found or actions.create_area(actor=None, code=code, name=name, level=level, parent=parent)
-
-    L = Area.Level
-    city = area("310000", "上海市", L.CITY, None)
-    district = area("310115", "浦东新区", L.DISTRICT, city)
-    sub = area(SUBDISTRICT_CODE, "花木街道", L.SUBDISTRICT, district)
-    neighborhoods = []
-    for c in range(1, COMMUNITIES + 1):
-        community = area(f"{SUBDISTRICT_CODE}{c}00", f"基准社区{c}", L.COMMUNITY, sub)
-        for n in range(1, NEIGHBORHOODS_PER_COMMUNITY + 1):
-            neighborhoods.append(
-                area(f"{SUBDISTRICT_CODE}{c}{n:02d}", f"基准{c}-{n}居民区", L.NEIGHBORHOOD, community))
+    neighborhoods = subdistrict_neighborhoods(SUBDISTRICT_CODE, COMMUNITIES, NEIGHBORHOODS_PER_COMMUNITY)
 
     claimants = []
     for i in range(CLIENTS):

@@ -28,7 +28,8 @@ import sys
 import time
 import warnings
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+from _common import ensure_database, percentile, subdistrict_neighborhoods
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/linli_bench_list"
 SUBDISTRICT_CODE = "310115009"
@@ -48,30 +49,14 @@ GIVEN = (
 )
 
 
-def ensure_database(url: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    maintenance = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(maintenance, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            print(f"creating database {name}", flush=True)
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def id_check_character(first17: str) -> str:
-    """GB 11643-1999 check character: weighted digit sum mod 11."""
-    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-    return "10X98765432"[sum(int(d) * w for d, w in zip(first17, weights, strict=True)) % 11]
-
-
 def synthetic_id_number(i: int, male: bool) -> tuple[str, datetime.date]:
     """A valid, unique ID number for resident i: the birth date cycles through
     ~82 years and the sequence number advances once per cycle, so no two
     residents share both. The sequence's parity carries the gender, as in the standard."""
     born = datetime.date(1940, 1, 1) + datetime.timedelta(days=i % 30_000)
     seq = (i // 30_000) * 2 + (1 if male else 0)
+    from linli.core.validators import id_check_character
+
     first17 = f"310115{born:%Y%m%d}{seq:03d}"
     return first17 + id_check_character(first17), born
 
@@ -82,21 +67,8 @@ def build(people: int, rebuild: bool) -> None:
     from linli.core import actions
     from linli.core.models import Area, Person, Role, User
 
-    def area(code: str, name: str, level: str, parent: Area | None) -> Area:
-        found = Area.objects.filter(code=code).first()
-        return found or actions.create_area(actor=None, code=code, name=name, level=level, parent=parent)
-
-    L = Area.Level
-    city = area("310000", "上海市", L.CITY, None)
-    district = area("310115", "浦东新区", L.DISTRICT, city)
-    sub = area(SUBDISTRICT_CODE, "花木街道", L.SUBDISTRICT, district)
-    neighborhoods = []
-    for c in range(1, COMMUNITIES + 1):
-        community = area(f"{SUBDISTRICT_CODE}{c}00", f"基准社区{c}", L.COMMUNITY, sub)
-        for n in range(1, NEIGHBORHOODS_PER_COMMUNITY + 1):
-            neighborhoods.append(
-                area(f"{SUBDISTRICT_CODE}{c}{n:02d}", f"基准{c}-{n}居民区", L.NEIGHBORHOOD, community)
-            )
+    neighborhoods = subdistrict_neighborhoods(SUBDISTRICT_CODE, COMMUNITIES, NEIGHBORHOODS_PER_COMMUNITY)
+    sub = Area.objects.get(code=SUBDISTRICT_CODE)
 
     user = User.objects.filter(username=STAFF_USERNAME).first()
     if user is None:
@@ -148,12 +120,6 @@ def build(people: int, rebuild: bool) -> None:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE core_person")
         cursor.execute("ANALYZE core_area")
-
-
-def percentile(sorted_values: list[float], p: float) -> float:
-    k = (len(sorted_values) - 1) * p
-    lo, hi = int(k), min(int(k) + 1, len(sorted_values) - 1)
-    return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (k - lo)
 
 
 def measure(runs: int, warmups: int) -> list[dict]:
