@@ -24,7 +24,8 @@ PYTHON="${PYTHON:-python3}"
 VENV=.venv
 PG_URL="${DATABASE_URL_PG:-postgres://postgres@127.0.0.1:5432/linli}"
 # gettext: the i18n test runs makemessages on a copy of the code to find untranslated strings.
-APT_PACKAGES=(chromium fonts-noto-cjk gettext)
+# pango + harfbuzz-subset: WeasyPrint's PDFs (notices, certificates).
+APT_PACKAGES=(chromium fonts-noto-cjk gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
 
 RED=$'\033[1;31m' YELLOW=$'\033[1;33m' GREEN=$'\033[1;32m' RESET=$'\033[0m'
 FAILED=()

@@ -1,0 +1,74 @@
+"""Printable documents: PDFs with Chinese text, QR codes, verification links.
+
+Every module that prints something a person signs, keeps or shows to someone
+else — a rectification notice, a seizure list, a certificate of service hours,
+a hand-over acknowledgement — renders it here, so they share one look, one
+font rule and one way of proving a paper is genuine:
+
+- `render_pdf` turns a Django template into PDF bytes with WeasyPrint. The
+  template extends ``core/pdf/base.html`` (A4, margins, Noto CJK fonts from
+  Debian's fonts-noto-cjk). WeasyPrint embeds the glyphs it uses, so the PDF
+  reads the same on a machine without the fonts — no tofu.
+- `verification_token` / `read_verification_token` sign a record's id for a
+  public verification page; the QR code printed on the paper opens that page.
+  A signed token, not the bare id: nobody can walk the ids to read other
+  records, and a paper cannot be forged by editing a number in the link.
+- `qr_data_uri` draws the QR code as an inline SVG the template embeds.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core import signing
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+
+_SALT = "linli.documents.verification"
+
+
+def render_pdf(template_name: str, context: dict[str, Any], *, request: HttpRequest | None = None,
+               base_url: str | None = None) -> bytes:
+    """The template rendered to PDF bytes.
+
+    Imported lazily: WeasyPrint loads Pango at import, which a page that never
+    prints should not pay for.
+    """
+    from weasyprint import HTML
+
+    html = render_to_string(template_name, context, request=request)
+    return HTML(string=html, base_url=base_url).write_pdf()
+
+
+def pdf_response(pdf: bytes, filename: str, *, download: bool = False) -> HttpResponse:
+    """A PDF for the browser: shown inline (to print) unless `download`."""
+    response = HttpResponse(pdf, content_type="application/pdf")
+    disposition = "attachment" if download else "inline"
+    # RFC 6266 filename*: Chinese file names survive every browser.
+    from urllib.parse import quote
+
+    response["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+def qr_data_uri(text: str, *, scale: int = 3) -> str:
+    """A QR code of `text` as an SVG data URI for an <img src>."""
+    import segno
+
+    return str(segno.make(text, error="m").svg_data_uri(scale=scale, border=2))
+
+
+def verification_token(kind: str, pk: int) -> str:
+    """A signed, URL-safe token naming one record of `kind` (e.g. "notice")."""
+    return signing.dumps([kind, pk], salt=_SALT, compress=True)
+
+
+def read_verification_token(kind: str, token: str) -> int | None:
+    """The record id a token names, or None if it is forged, mangled or of another kind."""
+    try:
+        token_kind, pk = signing.loads(token, salt=_SALT)
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    if token_kind != kind or not isinstance(pk, int):
+        return None
+    return pk
