@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "linli.problems",
     "linli.inspections",
     "linli.party",
+    "linli.volunteers",
 ]
 
 MIDDLEWARE = [
@@ -181,6 +182,8 @@ LINLI_IMPORT_MAX_ROWS = env_int("LINLI_IMPORT_MAX_ROWS", 100_000)
 LINLI_CLAIM_CANCEL_HOURS = env_int("LINLI_CLAIM_CANCEL_HOURS", 48)
 # The largest evidence file or inspection photo accepted (core.uploads).
 LINLI_UPLOAD_MAX_BYTES = env_int("LINLI_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+# How long before an activity starts and after it ends a volunteer may still check in or out.
+LINLI_CHECKIN_GRACE_MINUTES = env_int("LINLI_CHECKIN_GRACE_MINUTES", 30)
 
 LOGGING = {
     "version": 1,
