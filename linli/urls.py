@@ -10,5 +10,6 @@ urlpatterns = [
     path("needs/", include("linli.needs.urls")),
     path("party/", include("linli.party.urls")),
     path("problems/", include("linli.problems.urls")),
+    path("inspections/", include("linli.inspections.urls")),
     path("", include("linli.core.urls")),
 ]

@@ -23,6 +23,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             "organizations": has_rows(user, Organization),
             "party_organizations": has_rows(user, PartyOrganization),
             "needs": grants.any(Perm.VIEW),
+            "inspections": grants.any(Perm.VIEW),
             "audit": grants.any(Perm.VIEW_AUDIT),
             "import": grants.any(Perm.IMPORT),
             "admin": user.is_staff,

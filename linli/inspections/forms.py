@@ -1,0 +1,266 @@
+"""Input forms for the inspections pages. The rules live in the actions
+(a notice's deadline and two officers, an answer's type and required flag,
+a photo's type and size), so the pages, the import and the API refuse the
+same things; these forms only collect the input and put each refusal on
+the field it is about."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from linli.core.forms import StyledFormMixin, area_filter_field
+from linli.core.models import Organization, User
+from linli.inspections.models import (
+    Campaign,
+    ChecklistItem,
+    ChecklistVersion,
+    Establishment,
+    Finding,
+    Inspection,
+    RectificationNotice,
+    Severity,
+)
+
+_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # <input type=date> wants ISO dates
+
+
+def add_refusal(form: forms.Form, error: ValidationError, aliases: dict[str, str] | None = None) -> None:
+    """Put an action's refusal on the form's fields (or on the form when no field matches)."""
+    errors = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
+    for field, msgs in errors.items():
+        name = (aliases or {}).get(str(field), field)
+        for msg in msgs:
+            form.add_error(name if name in form.fields else None, msg)
+
+
+def departments() -> QuerySet[Organization]:
+    """The street's functional departments: who inspects and who issues notices."""
+    return Organization.objects.filter(kind=Organization.Kind.DEPARTMENT).order_by("name", "id")
+
+
+def officer_choices(establishment: Establishment, also: QuerySet[User] | None = None) -> QuerySet[User]:
+    """Accounts that may sign for the team: holders of a role over the establishment's area or in a department."""
+    codes = establishment.area.ancestor_codes()
+    holders = User.objects.filter(
+        Q(roles__area__code__in=codes) | Q(roles__organization__kind=Organization.Kind.DEPARTMENT), is_active=True)
+    if also is not None:
+        holders = holders | User.objects.filter(pk__in=also.values("pk"))
+    return User.objects.filter(pk__in=holders.values("pk")).order_by("display_name", "username")
+
+
+class EstablishmentFilterForm(StyledFormMixin, forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=50)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["area"] = area_filter_field(user)
+        self.style_widgets()
+
+
+class NoticeForm(StyledFormMixin, forms.Form):
+    """整改通知书 from an inspection's findings: each chosen hazard with the rule it breaches."""
+
+    agency = forms.ModelChoiceField(label=_("Issuing agency"), queryset=Organization.objects.none())
+    requirements = forms.CharField(label=_("What must be done"), required=False,
+                                   widget=forms.Textarea(attrs={"rows": 3}))
+    # Not required here: the action refuses a notice without one, in its own words, on this field.
+    deadline = forms.DateField(label=_("Rectify by"), required=False, widget=_DATE)
+    reinspection_on = forms.DateField(label=_("Re-inspection on"), required=False, widget=_DATE)
+    issued_on = forms.DateField(label=_("Issued on"), required=False, widget=_DATE)
+    officers = forms.ModelMultipleChoiceField(label=_("Officers (two sign)"), queryset=User.objects.none(),
+                                              required=False, widget=forms.CheckboxSelectMultiple)
+    recipient_name = forms.CharField(label=_("Recipient"), required=False, max_length=50)
+    signature = forms.ChoiceField(label=_("Recipient's signature"), required=False,
+                                  choices=[("", _("Not yet")), *RectificationNotice.Signature.choices])
+
+    def __init__(self, *args: Any, inspection: Inspection, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.inspection = inspection
+        self.findings = list(inspection.findings.all())
+        agency = self.fields["agency"]
+        officers = self.fields["officers"]
+        assert isinstance(agency, forms.ModelChoiceField) and isinstance(officers, forms.ModelMultipleChoiceField)
+        agency.queryset = departments()
+        officers.queryset = officer_choices(inspection.establishment, also=inspection.officers.all())
+        if not self.is_bound:
+            self.initial.setdefault("issued_on", timezone.localdate())
+            self.initial.setdefault("officers", [o.pk for o in inspection.officers.all()])
+            team = list(inspection.departments.all())
+            if team:
+                self.initial.setdefault("agency", team[0].pk)
+        for finding in self.findings:
+            self.fields[f"finding_{finding.pk}"] = forms.BooleanField(
+                label=finding.description, required=False, initial=not finding.fixed_on_spot)
+            self.fields[f"rule_{finding.pk}"] = forms.CharField(
+                label=_("Rule breached"), required=False, max_length=300)
+        self.style_widgets()
+
+    MAIN = ("agency", "requirements", "deadline", "reinspection_on", "issued_on", "officers", "recipient_name",
+            "signature")
+
+    def main_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.MAIN]
+
+    def finding_rows(self) -> list[tuple[Finding, forms.BoundField, forms.BoundField]]:
+        return [(f, self[f"finding_{f.pk}"], self[f"rule_{f.pk}"]) for f in self.findings]
+
+    def action_fields(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        chosen = {f: data.get(f"rule_{f.pk}") or "" for f in self.findings if data.get(f"finding_{f.pk}")}
+        return {
+            "agency": data["agency"], "findings": chosen, "requirements": data["requirements"] or "",
+            "deadline": data["deadline"], "reinspection_on": data["reinspection_on"],
+            "issued_on": data["issued_on"], "officers": list(data["officers"]),
+            "recipient_name": data["recipient_name"], "signature": data["signature"],
+        }
+
+
+# The phone inspection form ----------------------------------------------------------
+
+class StartInspectionForm(StyledFormMixin, forms.Form):
+    """Which establishment, which checklist: the first screen on the phone."""
+
+    establishment = forms.ModelChoiceField(label=_("Establishment"), queryset=Establishment.objects.none())
+    version = forms.ModelChoiceField(label=_("Checklist"), queryset=ChecklistVersion.objects.none())
+
+    def __init__(self, *args: Any, establishments: QuerySet[Establishment],
+                 versions: QuerySet[ChecklistVersion], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        est = self.fields["establishment"]
+        ver = self.fields["version"]
+        assert isinstance(est, forms.ModelChoiceField) and isinstance(ver, forms.ModelChoiceField)
+        est.queryset = establishments
+        ver.queryset = versions
+        self.style_widgets()
+
+
+def _yes_no_field(item: ChecklistItem) -> forms.Field:
+    return forms.ChoiceField(label=item.text, required=False, widget=forms.RadioSelect,
+                             choices=[("yes", _("Yes")), ("no", _("No"))])
+
+
+def answer_field(item: ChecklistItem) -> forms.Field:
+    """The input for one checklist item, by its type. Never `required` here: the action says which are."""
+    if item.answer_type == ChecklistItem.AnswerType.YES_NO:
+        return _yes_no_field(item)
+    if item.answer_type == ChecklistItem.AnswerType.NUMBER:
+        return forms.CharField(label=item.text, required=False, max_length=20,
+                               widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+    if item.answer_type == ChecklistItem.AnswerType.CHOICE:
+        return forms.ChoiceField(label=item.text, required=False,
+                                 choices=[("", "—"), *[(c["value"], c.get("label", c["value"])) for c in item.choices]])
+    return forms.CharField(label=item.text, required=False, max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several photos for one item; each is checked by the action (type by content, size)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*", "capture": "environment"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(d, initial) for d in data if d]
+        return [super().clean(data, initial)] if data else []
+
+
+class InspectionForm(StyledFormMixin, forms.Form):
+    """One checklist answered on a phone: the team, then each item by its type; a failed item opens its finding."""
+
+    client_id = forms.UUIDField(widget=forms.HiddenInput)
+    date = forms.DateField(label=_("Inspected on"), widget=_DATE)
+    departments = forms.ModelMultipleChoiceField(label=_("Departments"), queryset=Organization.objects.none(),
+                                                 required=False, widget=forms.CheckboxSelectMultiple)
+    officers = forms.ModelMultipleChoiceField(label=_("Officers"), queryset=User.objects.none(), required=False,
+                                              widget=forms.CheckboxSelectMultiple)
+    campaign = forms.ModelChoiceField(label=_("Campaign"), queryset=Campaign.objects.none(), required=False)
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, establishment: Establishment, version: ChecklistVersion, user: Any,
+                 campaigns: QuerySet[Campaign] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        campaign = self.fields["campaign"]
+        assert isinstance(campaign, forms.ModelChoiceField)
+        campaign.queryset = campaigns if campaigns is not None else Campaign.objects.none()
+        self.establishment = establishment
+        self.version = version
+        self.items = list(version.items.all())
+        deps = self.fields["departments"]
+        offs = self.fields["officers"]
+        assert isinstance(deps, forms.ModelMultipleChoiceField) and isinstance(offs, forms.ModelMultipleChoiceField)
+        deps.queryset = departments()
+        offs.queryset = officer_choices(establishment, also=User.objects.filter(pk=user.pk))
+        if not self.is_bound:
+            # Generated when the form is opened: a retried POST carries the same id and saves nothing twice.
+            self.initial.setdefault("client_id", uuid.uuid4())
+            self.initial.setdefault("date", timezone.localdate())
+            self.initial.setdefault("officers", [user.pk])
+        for item in self.items:
+            code = item.code
+            self.fields[f"a_{code}"] = answer_field(item)
+            self.fields[f"note_{code}"] = forms.CharField(label=_("Note"), required=False, max_length=2000)
+            self.fields[f"photos_{code}"] = MultipleFileField(label=_("Photos"), required=False)
+            if item.requires_finding and item.answer_type != ChecklistItem.AnswerType.TEXT:
+                self.fields[f"severity_{code}"] = forms.ChoiceField(
+                    label=_("Severity"), required=False, choices=Severity.choices, initial=item.severity)
+                self.fields[f"fixed_{code}"] = forms.BooleanField(label=_("Fixed on the spot"), required=False)
+                self.fields[f"location_{code}"] = forms.CharField(label=_("Location"), required=False,
+                                                                  max_length=200)
+        self.style_widgets()
+        for item in self.items:
+            if item.answer_type == ChecklistItem.AnswerType.YES_NO:
+                self.fields[f"a_{item.code}"].widget.attrs["class"] = "form-check-input"
+
+    def item_rows(self) -> list[dict[str, Any]]:
+        rows = []
+        for item in self.items:
+            code = item.code
+            rows.append({
+                "item": item, "answer": self[f"a_{code}"], "note": self[f"note_{code}"],
+                "photos": self[f"photos_{code}"],
+                "severity": self[f"severity_{code}"] if f"severity_{code}" in self.fields else None,
+                "fixed": self[f"fixed_{code}"] if f"fixed_{code}" in self.fields else None,
+                "location": self[f"location_{code}"] if f"location_{code}" in self.fields else None,
+                "errors": self.errors.get(f"a_{code}", []),
+            })
+        return rows
+
+    def action_fields(self) -> dict[str, Any]:
+        from linli.inspections.actions import AnswerIn, FindingIn
+
+        data = self.cleaned_data
+        answers = {}
+        for item in self.items:
+            code = item.code
+            value = data.get(f"a_{code}")
+            finding = None
+            if f"severity_{code}" in self.fields:
+                finding = FindingIn(description=data.get(f"note_{code}") or "",
+                                    location=data.get(f"location_{code}") or "",
+                                    severity=data.get(f"severity_{code}") or "",
+                                    fixed_on_spot=bool(data.get(f"fixed_{code}")))
+            answers[code] = AnswerIn(value=value if value not in (None, "") else None,
+                                     note=data.get(f"note_{code}") or "", photos=data.get(f"photos_{code}") or [],
+                                     finding=finding)
+        return {
+            "client_id": data["client_id"], "establishment": self.establishment, "version": self.version,
+            "date": data["date"], "departments": list(data["departments"]), "officers": list(data["officers"]),
+            "answers": answers, "note": data["note"] or "", "campaign": data.get("campaign"),
+        }
+
+    def add_refusal(self, error: ValidationError) -> None:
+        """An action's errors are keyed by item code; the form's fields by `a_<code>`."""
+        add_refusal(self, error, {item.code: f"a_{item.code}" for item in self.items})

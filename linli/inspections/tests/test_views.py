@@ -1,0 +1,173 @@
+"""The inspections pages: establishments (一户一档), campaigns, an inspection, issuing a notice."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from linli.inspections import actions
+from linli.inspections.models import RectificationNotice
+from linli.inspections.tests.factories import make_establishment
+from linli.inspections.tests.page_factories import RULE, inspect_with_hazard, issue
+
+pytestmark = pytest.mark.django_db
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture(autouse=True)
+def english_pages(client):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+
+def test_the_establishment_list_shows_what_is_in_scope_with_the_phone_masked(login, lianyang2_secretary,
+                                                                             snack_shop, ly2_restaurant):
+    page = login(lianyang2_secretary).get(reverse("inspections:establishments")).content.decode()
+    assert "联洋面馆" in page and "培花小吃店" not in page
+    assert "13700001234" not in page and "137****1234" in page
+
+
+def test_the_establishment_list_searches_and_filters_by_area_in_place(tree, login, huamu_staff, snack_shop,
+                                                                      ly2_restaurant):
+    client = login(huamu_staff)
+    response = client.get(reverse("inspections:establishments"), {"area": tree.peihua.code},
+                          HTTP_HX_TARGET="establishments-results", **HTMX)
+    page = response.content.decode()
+    assert "培花小吃店" in page and "联洋面馆" not in page and "<html" not in page
+    page = client.get(reverse("inspections:establishments"), {"q": "面馆"}).content.decode()
+    assert "联洋面馆" in page and "培花小吃店" not in page
+
+
+def test_the_establishment_list_is_constant_in_queries(tree, login, huamu_staff):
+    client = login(huamu_staff)
+    make_establishment(tree.lianyang2, name="店0")
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("inspections:establishments"))
+    for n in range(1, 8):
+        make_establishment(tree.lianyang2, name=f"店{n}")
+    with CaptureQueriesContext(connection) as many:
+        client.get(reverse("inspections:establishments"))
+    assert len(many) == len(one)
+
+
+def test_the_establishment_page_is_its_file_with_history_hazards_and_notices(login, officer, second_officer,
+                                                                            gas_office, snack_shop):
+    inspection = inspect_with_hazard(officer, snack_shop, [gas_office])
+    notice = issue(officer, second_officer, inspection, gas_office)
+    page = login(officer).get(reverse("inspections:establishment_detail", args=[snack_shop.pk])).content.decode()
+    assert "花木路1号" in page and "陈老板" in page and "137****1234" in page and "13700001234" not in page
+    assert reverse("inspections:inspection_detail", args=[inspection.pk]) in page
+    assert "钢瓶超量存放" in page  # the open hazard
+    assert notice.number in page
+
+
+def test_the_establishment_page_is_constant_in_queries(login, officer, gas_office, snack_shop):
+    client = login(officer)
+    inspect_with_hazard(officer, snack_shop, [gas_office])
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("inspections:establishment_detail", args=[snack_shop.pk]))
+    for _ in range(4):
+        inspect_with_hazard(officer, snack_shop, [gas_office])
+    with CaptureQueriesContext(connection) as many:
+        client.get(reverse("inspections:establishment_detail", args=[snack_shop.pk]))
+    assert len(many) == len(one)
+
+
+def test_out_of_scope_pages_are_404(login, officer, second_officer, peihua1_secretary, lianyang2_secretary,
+                                    gas_office, snack_shop, ly2_restaurant):
+    inspection = inspect_with_hazard(officer, ly2_restaurant, [gas_office])
+    client = login(peihua1_secretary)
+    for url in (reverse("inspections:establishment_detail", args=[ly2_restaurant.pk]),
+                reverse("inspections:inspection_detail", args=[inspection.pk]),
+                reverse("inspections:notice_new", args=[inspection.pk])):
+        assert client.get(url).status_code == 404, url
+    assert client.post(reverse("inspections:notice_new", args=[inspection.pk]), {}).status_code == 404
+
+
+def test_the_inspection_page_shows_answers_and_hazards(login, officer, gas_office, snack_shop):
+    inspection = inspect_with_hazard(officer, snack_shop, [gas_office])
+    page = login(officer).get(reverse("inspections:inspection_detail", args=[inspection.pk])).content.decode()
+    assert "液化气钢瓶数量（个）" in page and "钢瓶超量存放" in page and "failed" in page
+    assert reverse("inspections:notice_new", args=[inspection.pk]) in page
+
+
+def _campaign(tree, gas_office, *targets):
+    return actions.create_campaign(
+        actor=None, name="餐饮行业用气安全专项整治", area=tree.huamu, lead_department=gas_office,
+        start=timezone.localdate() - datetime.timedelta(days=30), end=timezone.localdate() + datetime.timedelta(30),
+        departments=[gas_office], phases=[("concentrated", timezone.localdate() - datetime.timedelta(days=30),
+                                           timezone.localdate())], targets=targets)
+
+
+def test_the_campaign_pages_show_baseline_inspections_and_notices(tree, login, officer, second_officer, gas_office,
+                                                                  snack_shop, ly2_restaurant):
+    campaign = _campaign(tree, gas_office, snack_shop, ly2_restaurant)
+    inspection = inspect_with_hazard(officer, snack_shop, [gas_office], campaign=campaign)
+    notice = issue(officer, second_officer, inspection, gas_office)
+    client = login(officer)
+    listing = client.get(reverse("inspections:campaigns")).content.decode()
+    assert "餐饮行业用气安全专项整治" in listing
+    page = client.get(reverse("inspections:campaign_detail", args=[campaign.pk])).content.decode()
+    assert "燃气管理所" in page and "Concentrated rectification" in page
+    assert "培花小吃店" in page and "联洋面馆" in page and "not yet" in page
+    assert notice.number in page
+
+
+def test_a_campaign_out_of_scope_is_404(tree, login, lianyang2_secretary, gas_office):
+    campaign = actions.create_campaign(
+        actor=None, name="培花专项", area=tree.peihua, lead_department=gas_office,
+        start=timezone.localdate(), end=timezone.localdate())
+    client = login(lianyang2_secretary)
+    assert client.get(reverse("inspections:campaign_detail", args=[campaign.pk])).status_code == 404
+    assert "培花专项" not in client.get(reverse("inspections:campaigns")).content.decode()
+
+
+# Issuing a notice --------------------------------------------------------------------------
+
+def _notice_post(inspection, team, **overrides):
+    finding = inspection.findings.get()
+    data = {"agency": inspection.departments.get().pk, f"finding_{finding.pk}": "on", f"rule_{finding.pk}": RULE,
+            "requirements": "清退超量钢瓶", "deadline": (inspection.date + datetime.timedelta(days=3)).isoformat(),
+            "issued_on": inspection.date.isoformat(), "officers": [o.pk for o in team],
+            "recipient_name": "陈老板", "signature": "signed"}
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def test_a_notice_is_issued_from_an_inspections_findings(login, officer, second_officer, gas_office, snack_shop):
+    inspection = inspect_with_hazard(officer, snack_shop, [gas_office])
+    client = login(officer)
+    form = client.get(reverse("inspections:notice_new", args=[inspection.pk])).content.decode()
+    assert "钢瓶超量存放" in form and "李执法" in form
+    response = client.post(reverse("inspections:notice_new", args=[inspection.pk]),
+                           _notice_post(inspection, [officer, second_officer]))
+    notice = RectificationNotice.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("inspections:notice_detail",
+                                                                           args=[notice.pk])
+    assert notice.items.get().rule == RULE and set(notice.officers.all()) == {officer, second_officer}
+
+
+@pytest.mark.parametrize(("overrides", "field", "message"), [
+    ({"deadline": None}, "deadline", "A notice needs a deadline"),
+    ({"officers": "ONE"}, "officers", "signed by two officers"),
+    ({"deadline": "BEFORE"}, "deadline", "cannot be before the inspection date"),
+])
+def test_a_notice_is_refused_on_its_field_and_nothing_is_saved(login, officer, second_officer, gas_office,
+                                                               snack_shop, overrides, field, message):
+    day = timezone.localdate() - datetime.timedelta(days=5)
+    inspection = inspect_with_hazard(officer, snack_shop, [gas_office], day=day)
+    if overrides.get("officers") == "ONE":
+        overrides = {"officers": [officer.pk]}
+    if overrides.get("deadline") == "BEFORE":
+        overrides = {"deadline": (day - datetime.timedelta(days=1)).isoformat()}
+    response = login(officer).post(reverse("inspections:notice_new", args=[inspection.pk]),
+                                   _notice_post(inspection, [officer, second_officer], **overrides))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f'data-field="{field}"' in page and message in page
+    assert not RectificationNotice.objects.exists()

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from linli.inspections import views
+
+app_name = "inspections"
+
+urlpatterns = [
+    path("", views.establishment_list, name="establishments"),
+    path("establishments/<int:pk>/", views.establishment_detail, name="establishment_detail"),
+    path("campaigns/", views.campaign_list, name="campaigns"),
+    path("campaigns/<int:pk>/", views.campaign_detail, name="campaign_detail"),
+    path("new/", views.inspection_start, name="inspection_start"),
+    path("new/<int:establishment_pk>/<int:version_pk>/", views.inspection_new, name="inspection_new"),
+    path("<int:pk>/", views.inspection_detail, name="inspection_detail"),
+    path("<int:pk>/notice/", views.notice_new, name="notice_new"),
+    path("photos/<int:pk>/", views.answer_photo, name="answer_photo"),
+    path("notices/", views.notice_list, name="notices"),
+    path("notices/<int:pk>/", views.notice_detail, name="notice_detail"),
+    path("notices/<int:pk>/pdf/", views.notice_pdf, name="notice_pdf"),
+    path("verify/notice/<str:token>/", views.notice_verify, name="notice_verify"),
+]

@@ -1,0 +1,292 @@
+"""Inspections pages: establishments (一户一档), campaigns, inspections, the
+phone inspection form, rectification notices with their PDF and public
+verification page. Thin: parse, call one query or action, render. Out of
+scope is 404."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Prefetch, QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from linli.core.documents import pdf_response, read_verification_token
+from linli.core.http import AuthenticatedHttpRequest, HtmxHttpRequest
+from linli.core.models import Area
+from linli.core.scoping import Perm, can, get_in_scope_or_404, scope_queryset, under_area
+from linli.core.views import _page, _query_without_page
+from linli.inspections import actions, documents, queries
+from linli.inspections.forms import (
+    EstablishmentFilterForm,
+    InspectionForm,
+    NoticeForm,
+    StartInspectionForm,
+    add_refusal,
+)
+from linli.inspections.models import (
+    AnswerPhoto,
+    Campaign,
+    ChecklistVersion,
+    Establishment,
+    Finding,
+    RectificationNotice,
+)
+from linli.problems.models import Problem
+
+
+def _require_any(user: Any, perm: Perm = Perm.VIEW) -> None:
+    if not can(user, perm):
+        raise Http404
+
+
+# Establishments (一户一档) -------------------------------------------------------------
+
+def _establishments(user: Any, form: EstablishmentFilterForm) -> QuerySet[Establishment]:
+    data = form.data
+    qs = queries.establishments_visible_to(user, (data.get("q") or "").strip())
+    code = data.get("area") or ""
+    if code:
+        area = Area.objects.filter(code=code).first()
+        qs = qs.filter(under_area("area__path", area.path)) if area is not None else qs.none()
+    return qs
+
+
+@login_required
+def establishment_list(request: HtmxHttpRequest) -> HttpResponse:
+    _require_any(request.user)
+    form = EstablishmentFilterForm(request.GET or None, user=request.user)
+    page = _page(request, _establishments(request.user, form))
+    context = {"form": form, "page": page, "query": _query_without_page(request),
+               "can_change": can(request.user, Perm.CHANGE), "can_import": can(request.user, Perm.IMPORT),
+               "can_export": can(request.user, Perm.EXPORT)}
+    partial = request.htmx and request.htmx.target == "establishments-results"
+    return render(request, "inspections/_establishments_table.html" if partial
+                  else "inspections/establishment_list.html", context)
+
+
+def _open_findings(user: Any) -> QuerySet[Finding]:
+    """Hazards not yet closed: not fixed on the spot, and their problem not verified."""
+    return queries.findings_visible_to(user).filter(fixed_on_spot=False).exclude(
+        problem__state=Problem.State.VERIFIED)
+
+
+@login_required
+def establishment_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    establishment = queries.establishment_for(request.user, pk)
+    user = request.user
+    inspections = queries.inspections_visible_to(user, establishment).annotate(
+        finding_count=Count("findings", distinct=True))
+    context = {
+        "establishment": establishment,
+        "inspections": inspections[:100],
+        "findings": _open_findings(user).filter(inspection__establishment=establishment)[:100],
+        "notices": queries.notices_visible_to(user).filter(inspection__establishment=establishment)[:100],
+        "campaigns": scope_queryset(establishment.campaigns.all(), user, Perm.VIEW),
+        "can_inspect": can(user, Perm.CHANGE, establishment),
+    }
+    return render(request, "inspections/establishment_detail.html", context)
+
+
+# Campaigns ------------------------------------------------------------------------------
+
+def _campaigns(user: Any) -> QuerySet[Campaign]:
+    return scope_queryset(Campaign.objects.select_related("area", "lead_department"), user, Perm.VIEW)
+
+
+@login_required
+def campaign_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    _require_any(request.user)
+    campaigns = _campaigns(request.user).annotate(
+        target_count=Count("targets", distinct=True), inspection_count=Count("inspections", distinct=True),
+    ).order_by("-start", "-id")
+    return render(request, "inspections/campaign_list.html", {"page": _page(request, campaigns),
+                                                              "query": _query_without_page(request)})
+
+
+def _optional(name: str, *args: Any) -> Any:
+    """A read the domain's queries offer once they have it (board, figures, summary)."""
+    function = getattr(queries, name, None)
+    return function(*args) if function is not None else None
+
+
+@login_required
+def campaign_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    campaign = get_in_scope_or_404(_campaigns(user).prefetch_related("departments", "phases"), user, pk=pk)
+    inspections = queries.inspections_visible_to(user).filter(campaign=campaign)
+    inspected = set(inspections.values_list("establishment_id", flat=True))
+    targets = scope_queryset(campaign.targets.select_related("area"), user, Perm.VIEW).order_by("name", "id")
+    context = {
+        "campaign": campaign,
+        "targets": [(t, t.pk in inspected) for t in targets],
+        "inspections": inspections.annotate(finding_count=Count("findings", distinct=True))[:200],
+        "notices": queries.notices_visible_to(user).filter(inspection__campaign=campaign)[:200],
+        "board": _optional("campaign_board", user, campaign),
+        "figures": _optional("campaign_figures", campaign),
+        "summary": _optional("campaign_summary", campaign),
+        "can_inspect": can(user, Perm.CHANGE, campaign),
+    }
+    return render(request, "inspections/campaign_detail.html", context)
+
+
+# Inspections ------------------------------------------------------------------------------
+
+@login_required
+def inspection_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    inspection = queries.inspection_for(user, pk)
+    answers = list(inspection.answers.all().prefetch_related("photos"))
+    context = {
+        "inspection": inspection,
+        "answers": answers,
+        "findings": list(inspection.findings.all()),
+        "notices": RectificationNotice.objects.filter(inspection=inspection).select_related("agency"),
+        "can_issue": can(user, Perm.CHANGE, inspection) and bool(inspection.findings.all()),
+    }
+    return render(request, "inspections/inspection_detail.html", context)
+
+
+@login_required
+def answer_photo(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
+    """A photo of an answer, to those who may see its inspection (files are not served from a public URL)."""
+    photo = AnswerPhoto.objects.select_related("answer").filter(pk=pk).first()
+    if photo is None:
+        raise Http404
+    queries.inspection_for(request.user, photo.answer.inspection_id)
+    response = FileResponse(photo.file.open("rb"), content_type=photo.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _versions() -> QuerySet[ChecklistVersion]:
+    """The current version of each checklist: what a new inspection answers."""
+    current = [v.pk for v in (t.current_version() for t in _templates()) if v is not None]
+    return ChecklistVersion.objects.filter(pk__in=current).select_related("template")
+
+
+def _templates() -> Any:
+    from linli.inspections.models import ChecklistTemplate
+
+    return ChecklistTemplate.objects.all()
+
+
+@login_required
+def inspection_start(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Pick the establishment and checklist, then answer it (GET only: nothing is written here)."""
+    _require_any(request.user, Perm.CHANGE)
+    establishments = scope_queryset(Establishment.objects.all(), request.user, Perm.CHANGE).order_by("name", "id")
+    form = StartInspectionForm(request.GET or None, establishments=establishments, versions=_versions())
+    if request.GET and form.is_valid():
+        url = reverse("inspections:inspection_new", args=[form.cleaned_data["establishment"].pk,
+                                                          form.cleaned_data["version"].pk])
+        campaign = request.GET.get("campaign")
+        return redirect(f"{url}?campaign={campaign}" if campaign and campaign.isdigit() else url)
+    return render(request, "inspections/inspection_start.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def inspection_new(request: AuthenticatedHttpRequest, establishment_pk: int, version_pk: int) -> HttpResponse:
+    user = request.user
+    establishment = queries.establishment_for(user, establishment_pk, Perm.CHANGE)
+    version = ChecklistVersion.objects.filter(pk=version_pk, published_at__isnull=False).select_related(
+        "template").prefetch_related("items").first()
+    if version is None:
+        raise Http404
+    campaigns = _campaigns(user).filter(targets=establishment)
+    initial = {}
+    if (chosen := request.GET.get("campaign")) and chosen.isdigit():
+        initial["campaign"] = int(chosen)
+    form = InspectionForm(request.POST or None, request.FILES or None, establishment=establishment, version=version,
+                          user=user, campaigns=campaigns, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            inspection, created = actions.submit_inspection(actor=user, **form.action_fields())
+        except ValidationError as error:
+            form.add_refusal(error)
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
+        else:
+            if created:
+                messages.success(request, _("Inspection saved."))
+            else:
+                messages.info(request, _("This inspection was already saved; nothing was saved twice."))
+            return redirect("inspections:inspection_detail", inspection.pk)
+    return render(request, "inspections/inspection_form.html", {"form": form, "establishment": establishment,
+                                                                "version": version})
+
+
+# Rectification notices ------------------------------------------------------------------
+
+def _notice_for(user: Any, pk: int) -> RectificationNotice:
+    return get_in_scope_or_404(documents.notices_for_print(), user, Perm.VIEW, pk=pk)
+
+
+def _site(request: HttpRequest) -> str:
+    """The address the QR code names: the host the officer reached the platform by."""
+    return request.build_absolute_uri("/")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notice_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """整改通知书 from an inspection's findings; the action's refusals land on their fields."""
+    inspection = queries.inspection_for(request.user, pk, Perm.CHANGE)
+    form = NoticeForm(request.POST or None, inspection=inspection)
+    if request.method == "POST" and form.is_valid():
+        try:
+            notice = actions.issue_notice(actor=request.user, inspection=inspection, **form.action_fields())
+        except ValidationError as error:
+            add_refusal(form, error)
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Notice %(number)s issued.") % {"number": notice.number})
+            return redirect("inspections:notice_detail", notice.pk)
+    return render(request, "inspections/notice_form.html", {"form": form, "inspection": inspection})
+
+
+@login_required
+def notice_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    _require_any(request.user)
+    notices = queries.notices_visible_to(request.user)
+    return render(request, "inspections/notice_list.html", {"page": _page(request, notices),
+                                                            "query": _query_without_page(request)})
+
+
+@login_required
+def notice_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    notice = _notice_for(request.user, pk)
+    context = documents.notice_context(notice, _site(request))
+    context["status"] = documents.notice_status(notice)
+    context["status_label"] = documents.STATUS_LABELS[context["status"]]
+    return render(request, "inspections/notice_detail.html", context)
+
+
+@login_required
+def notice_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    notice = _notice_for(request.user, pk)
+    return pdf_response(documents.notice_pdf(notice, base_url=_site(request)), documents.notice_filename(notice))
+
+
+def notice_verify(request: HttpRequest, token: str) -> HttpResponse:
+    """Public: whoever holds the paper checks it is genuine. Shows only what the paper's head shows."""
+    pk = read_verification_token(documents.KIND, token)
+    notice = RectificationNotice.objects.select_related("agency", "inspection__establishment").prefetch_related(
+        Prefetch("items__finding", Finding.objects.select_related("problem"))).filter(pk=pk).first() \
+        if pk is not None else None
+    if notice is None:
+        raise Http404
+    status = documents.notice_status(notice)
+    return render(request, "inspections/notice_verify.html", {
+        "notice": notice, "establishment_name": notice.inspection.establishment.name,
+        "status": status, "status_label": documents.STATUS_LABELS[status],
+    })
+
