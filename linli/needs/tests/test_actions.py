@@ -6,11 +6,12 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from linli.core.models import AuditEvent
+from linli.core.models import AuditEvent, User
 from linli.needs import actions
 from linli.needs.actions import AlreadyClaimed, IllegalTransition
 from linli.needs.models import Claim, Need, WishDetails
@@ -318,6 +319,30 @@ def test_a_claimed_need_cannot_be_claimed_again(tree, ly2_claimant, ph1_claimant
     with pytest.raises(AlreadyClaimed, match="already been claimed"):
         actions.claim_need(actor=ph1_claimant, need=stale)
     assert Claim.objects.filter(need=need).count() == 1
+
+
+def _statements(ctx: CaptureQueriesContext) -> list[str]:
+    # The test's own transaction turns claim_need's atomic block into a savepoint; outside tests it is BEGIN.
+    return [q["sql"].split()[0].upper() for q in ctx.captured_queries
+            if q["sql"].split()[0].upper() not in ("SAVEPOINT", "RELEASE", "ROLLBACK")]
+
+
+def test_a_claim_is_one_update_one_claim_and_one_audit_row(tree, ly2_claimant, ph1_claimant):
+    """The step many press at once stays lean: the claimant's neighborhood, then one conditional
+    UPDATE, the claim and its audit row (no lock-then-read, no savepoint, no scope query)."""
+    published = make_need(tree.lianyang2, scope=Need.Scope.SUBDISTRICT)
+    need = Need.objects.select_related("neighborhood").get(pk=published.pk)  # as the claim view fetches it
+    actor = User.objects.get(pk=ph1_claimant.pk)  # as a request's user: nothing cached yet
+    with CaptureQueriesContext(connection) as ctx:
+        actions.claim_need(actor=actor, need=need)
+    assert _statements(ctx) == ["SELECT", "UPDATE", "INSERT", "INSERT"], ctx.captured_queries
+
+    # A refused claim reads the row once more, to say why.
+    stale = Need.objects.select_related("neighborhood").get(pk=need.pk)
+    actor = User.objects.get(pk=ly2_claimant.pk)
+    with CaptureQueriesContext(connection) as refused, pytest.raises(AlreadyClaimed):
+        actions.claim_need(actor=actor, need=stale)
+    assert _statements(refused) == ["SELECT", "UPDATE", "SELECT"], refused.captured_queries
 
 
 def test_unpublished_needs_cannot_be_claimed(tree, ly2_claimant):
