@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.core import audit
+from linli.core.actions import Conflict
 from linli.core.models import Area, Organization
 from linli.core.scoping import Perm, can
 from linli.core.uploads import check_upload
@@ -43,7 +44,13 @@ from linli.inspections.models import (
     NoticeCounter,
     NoticeItem,
     RectificationNotice,
+    Reinspection,
+    Seizure,
+    SeizureItem,
+    SeizureItemKind,
     Severity,
+    SupervisionNotice,
+    add_working_days,
     default_deadline,
 )
 from linli.problems import actions as problem_actions
@@ -496,3 +503,283 @@ def issue_notice(
     audit.record(actor=actor, action="inspections.notice_issued", target=inspection,
                  data={"number": notice.number, "deadline": str(deadline), "findings": len(findings)})
     return notice
+
+
+# Seizures (收缴) ----------------------------------------------------------------------------
+
+@dataclass
+class SeizureItemIn:
+    kind: str
+    quantity: int
+    identifiers: Sequence[str] = ()
+    description: str = ""
+
+
+def _check_seizure_items(items: Sequence[SeizureItemIn]) -> tuple[list[SeizureItem], list[str]]:
+    """Every row checked, every problem named by its row number (1-based); nothing is written."""
+    errors: list[str] = []
+    built: list[SeizureItem] = []
+    seen: dict[str, int] = {}
+    if not items:
+        return [], [_("List at least one seized item.")]
+    for row, given in enumerate(items, start=1):
+        kind = str(given.kind or "").strip()
+        if kind not in SeizureItemKind.values:
+            errors.append(_("Row %(row)s: choose what was seized (%(kinds)s).")
+                          % {"row": row, "kinds": ", ".join(str(label) for label in SeizureItemKind.labels)})
+            continue
+        try:
+            quantity = int(given.quantity)
+        except (TypeError, ValueError):
+            errors.append(_("Row %(row)s: the quantity must be a whole number.") % {"row": row})
+            continue
+        if quantity != given.quantity and not isinstance(given.quantity, str):
+            errors.append(_("Row %(row)s: the quantity must be a whole number.") % {"row": row})
+            continue
+        if quantity <= 0:
+            errors.append(_("Row %(row)s: the quantity must be more than zero (it is %(quantity)s).")
+                          % {"row": row, "quantity": quantity})
+            continue
+        identifiers = [str(i).strip() for i in given.identifiers if str(i).strip()]
+        if kind == SeizureItemKind.LPG_CYLINDER and identifiers and len(identifiers) != quantity:
+            errors.append(_("Row %(row)s: %(quantity)s cylinders but %(count)s e-labels or serial numbers; give "
+                            "one for each cylinder, or none.")
+                          % {"row": row, "quantity": quantity, "count": len(identifiers)})
+            continue
+        for identifier in identifiers:
+            if identifier in seen:
+                errors.append(_("Row %(row)s: %(id)s is listed twice (also in row %(other)s).")
+                              % {"row": row, "id": identifier, "other": seen[identifier]})
+            seen.setdefault(identifier, row)
+        if kind == SeizureItemKind.OTHER and not given.description.strip():
+            errors.append(_("Row %(row)s: describe the item.") % {"row": row})
+            continue
+        built.append(SeizureItem(kind=kind, quantity=quantity, identifiers=identifiers,
+                                 description=given.description.strip()[:200]))
+    return built, errors
+
+
+@transaction.atomic
+def record_seizure(
+    *,
+    actor: Any,
+    agency: Organization,
+    legal_basis: str,
+    storage_place: str,
+    seized_on: datetime.date,
+    officers: Sequence[Any],
+    items: Sequence[SeizureItemIn],
+    inspection: Inspection | None = None,
+    notice: RectificationNotice | None = None,
+    establishment: Establishment | None = None,
+    campaign: Campaign | None = None,
+) -> Seizure:
+    """收缴: record what was taken from an establishment, on what legal basis, and where it is kept.
+
+    Give the inspection (or the notice) it was seized at; the establishment
+    and campaign follow from it. Refused, with every problem named (items by
+    row number), when an item has a zero quantity, a cylinder row's
+    e-labels do not match its quantity, the legal basis or storage place is
+    missing, fewer than two officers sign, or the date is in the future or
+    before the inspection. Nothing is saved unless all of it is right.
+    """
+    if notice is not None:
+        inspection = inspection or notice.inspection
+        if notice.inspection_id != inspection.pk:
+            raise ValidationError({"notice": _("The notice was not issued at this inspection.")})
+    if inspection is not None:
+        establishment = establishment or inspection.establishment
+        campaign = campaign or inspection.campaign
+        if inspection.establishment_id != establishment.pk:
+            raise ValidationError({"establishment": _("The inspection was of another establishment.")})
+    if establishment is None:
+        raise ValidationError({"establishment": _("Say where the items were seized.")})
+    _require(actor, Perm.CHANGE, establishment)
+    errors: dict[str, list[str]] = {}
+    if agency.kind != Organization.Kind.DEPARTMENT:
+        errors["agency"] = [_("A seizure is made by one of the street's functional departments.")]
+    if not legal_basis.strip():
+        errors["legal_basis"] = [_("Name the legal basis of the seizure.")]
+    if not storage_place.strip():
+        errors["storage_place"] = [_("Say where the seized items are kept.")]
+    if seized_on is None:
+        errors["seized_on"] = [_("Give the date of the seizure.")]
+    elif seized_on > timezone.localdate():
+        errors["seized_on"] = [_("The seizure date cannot be in the future.")]
+    elif inspection is not None and seized_on < inspection.date:
+        errors["seized_on"] = [_("The seizure date cannot be before the inspection (%(date)s).")
+                               % {"date": inspection.date}]
+    if len({getattr(o, "pk", o) for o in officers}) < 2:
+        errors["officers"] = [_("A seizure is made by at least two officers.")]
+    built, item_errors = _check_seizure_items(items)
+    if item_errors:
+        errors["items"] = item_errors
+    if errors:
+        raise ValidationError(errors)
+    seizure = Seizure.objects.create(
+        establishment=establishment, campaign=campaign, inspection=inspection, notice=notice, agency=agency,
+        legal_basis=legal_basis.strip(), storage_place=storage_place.strip(), seized_on=seized_on,
+        recorded_by=_user(actor))
+    seizure.officers.set(officers)
+    for item in built:
+        item.seizure = seizure
+    SeizureItem.objects.bulk_create(built)
+    audit.record(actor=actor, action="inspections.seizure_recorded", target=seizure,
+                 data={"items": {str(SeizureItemKind(i.kind).label): i.quantity for i in built},
+                       "establishment": establishment.name})
+    return seizure
+
+
+# 回头看: re-inspections --------------------------------------------------------------------
+
+def _open_findings(campaign: Campaign) -> models.QuerySet[Finding]:
+    """The campaign's findings still to be fixed: not fixed on the spot, problem not verified, not escalated."""
+    return (Finding.objects.filter(inspection__campaign=campaign, fixed_on_spot=False, escalated_on__isnull=True)
+            .exclude(problem__state=Problem.State.VERIFIED))
+
+
+def _due_from(finding: Finding) -> datetime.date:
+    """The deadline a re-inspection follows: the latest supervision notice's (督办) if any, else the latest
+    rectification notice's, else the finding's problem's."""
+    for deadlines in ([s.deadline for s in finding.supervision_notices.all()],
+                      [n.notice.deadline for n in finding.notice_items.all()]):
+        if deadlines:
+            return max(deadlines)
+    if finding.problem is not None and finding.problem.deadline is not None:
+        return finding.problem.deadline
+    return finding.inspection.date
+
+
+@transaction.atomic
+def schedule_reinspections(*, actor: Any, campaign: Campaign, working_days: int | None = None) -> list[Reinspection]:
+    """回头看: schedule one re-inspection for every open finding of the campaign; return the new ones.
+
+    Each is due `working_days` (default: the campaign's setting, 3) working
+    days after the finding's deadline (its notice's, a later supervision
+    notice's, or its problem's). Idempotent: a finding with a re-inspection
+    still pending gets nothing new, so scheduling twice creates nothing the
+    second time. The campaign's row lock makes two officers scheduling at
+    once take turns; the conditional unique constraint on a pending visit
+    per finding is the database's guarantee behind it.
+    """
+    _require(actor, Perm.CHANGE, campaign)
+    days = campaign.reinspection_working_days if working_days is None else working_days
+    if days < 0 or days > 60:
+        raise ValidationError({"working_days": _("Give between 0 and 60 working days.")})
+    Campaign.objects.select_for_update().filter(pk=campaign.pk).first()
+    pending = Reinspection.objects.filter(finding__inspection__campaign=campaign, outcome="")
+    findings = (_open_findings(campaign).exclude(pk__in=pending.values("finding_id"))
+                .select_related("inspection", "problem")
+                .prefetch_related("notice_items__notice", "supervision_notices").order_by("pk"))
+    attempts = dict(Reinspection.objects.filter(finding__inspection__campaign=campaign).values("finding_id")
+                    .annotate(n=models.Max("attempt")).values_list("finding_id", "n"))
+    created = [
+        Reinspection(finding=f, campaign=campaign, attempt=attempts.get(f.pk, 0) + 1,
+                     due_on=add_working_days(_due_from(f), days), scheduled_by=_user(actor))
+        for f in findings
+    ]
+    Reinspection.objects.bulk_create(created)
+    if created:
+        audit.record(actor=actor, action="inspections.reinspections_scheduled", target=campaign,
+                     data={"scheduled": len(created), "due_on": str(min(r.due_on for r in created))})
+    return created
+
+
+def _escalate(actor: Any, finding: Finding, reason: str, on: datetime.date) -> None:
+    Finding.objects.filter(pk=finding.pk).update(escalated_on=on, escalation_reason=reason[:200])
+    finding.escalated_on, finding.escalation_reason = on, reason[:200]
+    audit.record(actor=actor, action="inspections.finding_escalated", target=finding, data={"reason": reason})
+
+
+def _close_problem(actor: Any, problem: Problem, note: str) -> None:
+    """The finding's problem closed through linli.problems: reported rectified (the note as evidence), verified."""
+    if problem.state in Problem.TRANSITIONS["rectify"]:
+        problem_actions.mark_rectified(actor=actor, problem=problem, note=note)
+    elif not problem.evidence.exists():
+        problem_actions.add_evidence(actor=actor, problem=problem, note=note)
+    problem_actions.verify_problem(actor=actor, problem=problem, note=note)
+
+
+@transaction.atomic
+def record_reinspection(
+    *,
+    actor: Any,
+    reinspection: Reinspection,
+    outcome: str,
+    done_on: datetime.date | None = None,
+    note: str = "",
+    new_deadline: datetime.date | None = None,
+    requirements: str = "",
+) -> Reinspection:
+    """The outcome of a 回头看 visit.
+
+    - fixed: the finding's problem is closed (reported rectified with the
+      note as evidence, then verified) through linli.problems;
+    - not fixed: a supervision notice (督办) with `new_deadline` (required,
+      today or later); a second "not fixed" for the same finding escalates
+      it instead (flagged for a penalty referral);
+    - refused: the finding is escalated.
+
+    Refused for a finding already closed (fixed on the spot or its problem
+    verified), or a re-inspection already recorded (409 in the API).
+    """
+    _require(actor, Perm.CHANGE, reinspection)
+    if actor is not None and outcome == Reinspection.Outcome.FIXED and not can(actor, Perm.VERIFY, reinspection):
+        raise PermissionDenied(_("Only someone allowed to verify rectifications can record a hazard as fixed."))
+    # The row lock: two officers recording the same visit at once — the second sees the first's outcome.
+    locked = Reinspection.objects.select_for_update(of=("self",)).select_related(
+        "finding__problem", "finding__inspection").get(pk=reinspection.pk)
+    if locked.outcome:
+        raise Conflict(_("This re-inspection was already recorded (%(outcome)s).")
+                       % {"outcome": Reinspection.Outcome(locked.outcome).label}, code="already_recorded")
+    finding = locked.finding
+    if finding.is_closed():
+        raise ValidationError(_("This hazard is already closed; there is nothing to re-inspect."),
+                              code="finding_closed")
+    today = timezone.localdate()
+    done_on = done_on or today
+    errors: dict[str, list[str]] = {}
+    if outcome not in Reinspection.Outcome.values:
+        errors["outcome"] = [_("The outcome is fixed, not fixed or refused.")]
+    if done_on > today:
+        errors["done_on"] = [_("The re-inspection date cannot be in the future.")]
+    elif done_on < finding.inspection.date:
+        errors["done_on"] = [_("The re-inspection cannot be before the inspection (%(date)s).")
+                             % {"date": finding.inspection.date}]
+    failures = finding.reinspections.filter(outcome=Reinspection.Outcome.NOT_FIXED).exclude(pk=locked.pk).count()
+    escalate_now = outcome == Reinspection.Outcome.REFUSED or (outcome == Reinspection.Outcome.NOT_FIXED
+                                                               and failures >= 1)
+    supervise = outcome == Reinspection.Outcome.NOT_FIXED and not escalate_now
+    if supervise:
+        if new_deadline is None:
+            errors["new_deadline"] = [_("A hazard not fixed gets a supervision notice with a new deadline: "
+                                        "give the deadline.")]
+        elif new_deadline < today:
+            errors["new_deadline"] = [_("The new deadline %(date)s has already passed; give a day from today on.")
+                                      % {"date": new_deadline}]
+    if errors:
+        raise ValidationError(errors)
+    locked.outcome, locked.done_on, locked.note, locked.recorded_by = outcome, done_on, note.strip(), _user(actor)
+    locked.save(update_fields=["outcome", "done_on", "note", "recorded_by"])
+    audit.record(actor=actor, action="inspections.reinspection_recorded", target=finding,
+                 data={"outcome": outcome, "note": note.strip()[:200]})
+    if outcome == Reinspection.Outcome.FIXED and finding.problem is not None:
+        _close_problem(actor, finding.problem,
+                       note.strip() or _("Found fixed at the re-inspection on %(date)s.") % {"date": done_on})
+    elif supervise:
+        assert new_deadline is not None
+        SupervisionNotice.objects.create(reinspection=locked, finding=finding, issued_on=today,
+                                         deadline=new_deadline, requirements=requirements.strip(),
+                                         issued_by=_user(actor))
+        problem = finding.problem
+        if problem is not None and problem.state in Problem.TRANSITIONS["reopen"]:
+            # The owner reported it fixed, but it is not: back to them with the new deadline.
+            problem_actions.reopen_problem(actor=actor, problem=problem, deadline=new_deadline,
+                                           reason=note.strip() or _("Not fixed at the re-inspection."))
+        audit.record(actor=actor, action="inspections.supervision_issued", target=finding,
+                     data={"deadline": str(new_deadline)})
+    elif escalate_now:
+        reason = (_("Refused the re-inspection.") if outcome == Reinspection.Outcome.REFUSED
+                  else _("Not fixed at two re-inspections."))
+        _escalate(actor, finding, reason, done_on)
+    return locked

@@ -104,6 +104,9 @@ class Campaign(models.Model):
     # The baseline (底数): the establishments the campaign must cover.
     targets = models.ManyToManyField(Establishment, verbose_name=_("target establishments"), blank=True,
                                      related_name="campaigns")
+    # 回头看: an open finding is re-inspected within this many working days after its deadline.
+    reinspection_working_days = models.PositiveSmallIntegerField(_("re-inspection within (working days)"),
+                                                                 default=3)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     scope_area_lookups: ClassVar = ("area__path",)
@@ -371,6 +374,9 @@ class Finding(models.Model):
     # The rectification, when it was not fixed on the spot (linli.problems).
     problem = models.OneToOneField("problems.Problem", verbose_name=_("problem"), null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="finding")
+    # Referred for a penalty (refused re-inspection, or not fixed twice): set by actions.record_reinspection.
+    escalated_on = models.DateField(_("escalated on"), null=True, blank=True)
+    escalation_reason = models.CharField(_("reason for escalation"), max_length=200, blank=True)
 
     scope_area_lookups: ClassVar = ("inspection__establishment__area__path",)
     scope_organization_lookups: ClassVar = ("inspection__establishment__organization_id",)
@@ -388,6 +394,11 @@ class Finding(models.Model):
     def __str__(self) -> str:
         return self.description[:60]
 
+    def is_closed(self) -> bool:
+        """Fixed on the spot, or its problem verified (closed) on the problem list."""
+        if self.fixed_on_spot:
+            return True
+        return self.problem is not None and self.problem.state == "verified"
 
 
 class NoticeCounter(models.Model):
@@ -480,6 +491,151 @@ class NoticeItem(models.Model):
     def __str__(self) -> str:
         return f"{self.finding} · {self.rule}"
 
+class SeizureItemKind(models.TextChoices):
+    LPG_CYLINDER = "lpg_cylinder", _("LPG cylinder")  # 液化石油气钢瓶
+    STOVE = "stove", _("Stove")
+    HOSE = "hose", _("Gas hose")
+    SECOND_FUEL = "second_fuel", _("Other fuel (alcohol, methanol)")
+    OTHER = "other", _("Other")
+
+
+class Seizure(models.Model):
+    """收缴: what an agency took away from an establishment, on what legal basis, and where it is kept."""
+
+    establishment = models.ForeignKey(Establishment, verbose_name=_("establishment"), on_delete=models.PROTECT,
+                                      related_name="seizures")
+    campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="seizures")
+    inspection = models.ForeignKey(Inspection, verbose_name=_("inspection"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="seizures")
+    notice = models.ForeignKey(RectificationNotice, verbose_name=_("rectification notice"), null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="seizures")
+    agency = models.ForeignKey(Organization, verbose_name=_("seizing agency"), on_delete=models.PROTECT,
+                               related_name="seizures")
+    legal_basis = models.CharField(_("legal basis"), max_length=300)
+    storage_place = models.CharField(_("storage place"), max_length=200)
+    seized_on = models.DateField(_("seized on"))
+    officers = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("officers"),
+                                      related_name="seizures_made")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    scope_area_lookups: ClassVar = ("establishment__area__path",)
+    scope_organization_lookups: ClassVar = ("establishment__organization_id", "agency_id")
+
+    class Meta:
+        verbose_name = _("seizure")
+        verbose_name_plural = _("seizures")
+        ordering: ClassVar = ["-seized_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.establishment} · {self.seized_on}"
+
+
+class SeizureItem(models.Model):
+    """One line of a seizure list: a kind, how many, and each piece's e-label or serial (cylinders)."""
+
+    seizure = models.ForeignKey(Seizure, verbose_name=_("seizure"), on_delete=models.CASCADE, related_name="items")
+    kind = models.CharField(_("item"), max_length=16, choices=SeizureItemKind.choices)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    quantity = models.PositiveIntegerField(_("quantity"))
+    # For cylinders: one e-label id or serial number per cylinder, when known.
+    identifiers = models.JSONField(_("e-labels or serial numbers"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("seized item")
+        verbose_name_plural = _("seized items")
+        ordering: ClassVar = ["seizure", "id"]
+        constraints: ClassVar = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="inspections_seizure_item_quantity_positive",
+                                   violation_error_message=_("The quantity must be more than zero.")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} × {self.quantity}"
+
+
+class Reinspection(models.Model):
+    """回头看: a return visit to check one open finding, scheduled, then recorded with its outcome.
+
+    Whether it is overdue is derived (due_on before today and no outcome yet), never stored.
+    """
+
+    class Outcome(models.TextChoices):
+        FIXED = "fixed", _("Fixed")
+        NOT_FIXED = "not_fixed", _("Not fixed")
+        REFUSED = "refused", _("Refused re-inspection")
+
+    finding = models.ForeignKey(Finding, verbose_name=_("finding"), on_delete=models.CASCADE,
+                                related_name="reinspections")
+    campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="reinspections")
+    attempt = models.PositiveSmallIntegerField(_("attempt"), default=1)
+    due_on = models.DateField(_("due on"))
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, blank=True)
+    done_on = models.DateField(_("re-inspected on"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    scheduled_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("scheduled by"), null=True,
+                                     blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    scope_area_lookups: ClassVar = ("finding__inspection__establishment__area__path",)
+    scope_organization_lookups: ClassVar = ("finding__inspection__establishment__organization_id",)
+
+    class Meta:
+        verbose_name = _("re-inspection")
+        verbose_name_plural = _("re-inspections")
+        ordering: ClassVar = ["due_on", "id"]
+        constraints: ClassVar = [
+            # Scheduling twice (two clicks, two officers) never gives a finding two pending visits.
+            models.UniqueConstraint(fields=["finding"], condition=Q(outcome=""),
+                                    name="inspections_reinspection_one_pending"),
+            models.UniqueConstraint(fields=["finding", "attempt"], name="inspections_reinspection_attempt_once"),
+            models.CheckConstraint(condition=Q(outcome="") | Q(done_on__isnull=False),
+                                   name="inspections_reinspection_done_has_date"),
+        ]
+        indexes: ClassVar = [models.Index(fields=["campaign", "due_on"], name="inspections_reinsp_campaign")]
+
+    def __str__(self) -> str:
+        return f"{self.finding} · {self.due_on}"
+
+    def is_overdue(self, on: datetime.date | None = None) -> bool:
+        return not self.outcome and self.due_on < (on or timezone.localdate())
+
+
+class SupervisionNotice(models.Model):
+    """督办: issued when a re-inspection finds a hazard not fixed, with a new deadline."""
+
+    reinspection = models.OneToOneField(Reinspection, verbose_name=_("re-inspection"), on_delete=models.PROTECT,
+                                        related_name="supervision_notice")
+    finding = models.ForeignKey(Finding, verbose_name=_("finding"), on_delete=models.PROTECT,
+                                related_name="supervision_notices")
+    issued_on = models.DateField(_("issued on"))
+    deadline = models.DateField(_("new deadline"))
+    requirements = models.TextField(_("what must be done"), blank=True)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("issued by"), null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+
+    scope_area_lookups: ClassVar = ("finding__inspection__establishment__area__path",)
+    scope_organization_lookups: ClassVar = ("finding__inspection__establishment__organization_id",)
+
+    class Meta:
+        verbose_name = _("supervision notice")
+        verbose_name_plural = _("supervision notices")
+        ordering: ClassVar = ["-issued_on", "-id"]
+        constraints: ClassVar = [
+            models.CheckConstraint(condition=Q(deadline__gte=F("issued_on")),
+                                   name="inspections_supervision_deadline_after",
+                                   violation_error_message=_("The new deadline cannot be before the notice.")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.finding} · {self.deadline}"
+
+
 AUDIT_ACTION_LABELS = {
     "inspections.establishment_registered": _("registered an establishment"),
     "inspections.establishment_updated": _("changed an establishment"),
@@ -488,12 +644,28 @@ AUDIT_ACTION_LABELS = {
     "inspections.checklist_published": _("published a checklist version"),
     "inspections.submitted": _("submitted an inspection"),
     "inspections.notice_issued": _("issued a rectification notice"),
+    "inspections.seizure_recorded": _("recorded a seizure"),
+    "inspections.reinspections_scheduled": _("scheduled re-inspections"),
+    "inspections.reinspection_recorded": _("recorded a re-inspection"),
+    "inspections.supervision_issued": _("issued a supervision notice"),
+    "inspections.finding_escalated": _("referred a hazard for a penalty"),
+    "inspections.exported": _("exported inspection records"),
 }
 AUDIT_DATA_LABELS = {
     "client_id": _("submission id"), "findings": _("findings"), "problems": _("problems"),
     "establishments": _("establishments"), "version": _("version"), "number": _("number"),
-    "deadline": _("deadline"),
+    "deadline": _("deadline"), "items": _("items"), "outcome": _("outcome"), "due_on": _("due on"),
+    "scheduled": _("scheduled"), "reason": _("reason"), "rows": _("rows"), "list": _("list"),
 }
+
+
+def add_working_days(day: datetime.date, days: int) -> datetime.date:
+    """`days` working days after `day`, skipping Saturdays and Sundays (public holidays are not modelled)."""
+    while days > 0:
+        day += datetime.timedelta(days=1)
+        if day.weekday() < 5:
+            days -= 1
+    return day
 
 
 def default_deadline(day: datetime.date, config: dict[str, Any]) -> datetime.date:
