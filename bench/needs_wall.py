@@ -7,10 +7,12 @@ city-wide publication, each wish with its child's details), then measures:
   - the public wish wall's first page, GET /needs/wall/, anonymous, in-process
     through Django's test client (full middleware and templates, no network):
     5 warm-ups, then 50 timed requests; median and p95 in milliseconds;
-  - claim throughput with 8 concurrent clients (threads, each with its own
-    database connection, each calling linli.needs.actions.claim_need as the
-    pages and the API do): against distinct needs, and all 8 against the
-    same need at a time (one wins, seven are refused "already claimed");
+  - claim throughput with 8 concurrent clients (processes, like a server's
+    workers: each its own interpreter and database connection, each calling
+    linli.needs.actions.claim_need on a need fetched as the claim view and
+    the API fetch it): against distinct needs, and all 8 against the same
+    need at a time (one wins, seven are refused "already claimed"); the
+    median and p95 of one claim's time as a client sees it;
   - beside them, the raw single-row UPDATE rate psycopg reaches on the same
     database with 8 connections (autocommit, one row each, and all on one row).
 
@@ -122,8 +124,9 @@ def measure_wall(runs: int, warmups: int) -> dict:
             "published": public_wishes().count(), "runs": runs}
 
 
-def _run_clients(seconds: float, work) -> tuple[int, int, float]:
-    """Run work(client_index, stop_event) in CLIENTS processes for `seconds`; (successes, attempts, elapsed).
+def _run_clients(seconds: float, work) -> tuple[int, int, float, list[float]]:
+    """Run work(client_index, stop_event) in CLIENTS processes for `seconds`;
+    (successes, attempts, elapsed, each attempt's milliseconds).
 
     Processes, not threads: like the web server's workers, each client has its own interpreter
     (and GIL) and its own database connection, so the 2 cores are both used.
@@ -157,7 +160,8 @@ def _run_clients(seconds: float, work) -> tuple[int, int, float]:
     elapsed = time.perf_counter() - started
     for p in processes:
         p.join()
-    return sum(t[1][0] for t in totals), sum(t[1][1] for t in totals), elapsed
+    return (sum(t[1][0] for t in totals), sum(t[1][1] for t in totals), elapsed,
+            sorted(ms for t in totals for ms in t[1][2]))
 
 
 def measure_claims(claimants: list, seconds: float) -> dict:
@@ -168,44 +172,55 @@ def measure_claims(claimants: list, seconds: float) -> dict:
     open_ids = list(Need.objects.filter(state=Need.State.PUBLISHED, kind=Need.Kind.WISH)
                     .order_by("id").values_list("id", flat=True))
 
-    def distinct(index: int, stop: threading.Event) -> list[int]:
+    def distinct(index: int, stop: threading.Event) -> tuple[int, int, list[float]]:
         # Client i takes every CLIENTS-th need: no two clients ever press on the same one.
         done = 0
+        timings = []
         for pk in open_ids[index::CLIENTS]:
             if stop.is_set():
                 break
+            started = time.perf_counter()
             # Fetched first, as the claim view and the API endpoint do.
             actions.claim_need(actor=claimants[index], need=Need.objects.select_related("neighborhood").get(pk=pk))
+            timings.append((time.perf_counter() - started) * 1000)
             done += 1
-        return [done, done]
+        return done, done, timings
 
-    ok, _presses, elapsed = _run_clients(seconds, distinct)
+    ok, _presses, elapsed, timings = _run_clients(seconds, distinct)
     distinct_rate = ok / elapsed
-    print(f"  distinct needs: {ok:,} claims in {elapsed:.1f} s = {distinct_rate:,.0f} claims/s", flush=True)
+    median, p95 = round(statistics.median(timings), 2), round(percentile(timings, 0.95), 2)
+    print(f"  distinct needs: {ok:,} claims in {elapsed:.1f} s = {distinct_rate:,.0f} claims/s; "
+          f"one claim (fetch + claim_need): median {median} ms, p95 {p95} ms", flush=True)
 
     remaining = list(Need.objects.filter(state=Need.State.PUBLISHED, kind=Need.Kind.WISH)
                      .order_by("id").values_list("id", flat=True))
 
-    def contested(index: int, stop: threading.Event) -> list[int]:
+    def contested(index: int, stop: threading.Event) -> tuple[int, int, list[float]]:
         # Every client goes down the same list: each need is pressed by all 8, one wins.
         won = tried = 0
+        timings = []
         for pk in remaining:
             if stop.is_set():
                 break
             tried += 1
+            started = time.perf_counter()
             try:
                 need = Need.objects.select_related("neighborhood").get(pk=pk)
                 actions.claim_need(actor=claimants[index], need=need)
                 won += 1
             except AlreadyClaimed:
                 pass
-        return [won, tried]
+            timings.append((time.perf_counter() - started) * 1000)
+        return won, tried, timings
 
-    won, tried, elapsed = _run_clients(seconds, contested)
+    won, tried, elapsed, presses = _run_clients(seconds, contested)
+    press_median, press_p95 = round(statistics.median(presses), 2), round(percentile(presses, 0.95), 2)
     print(f"  one contested need at a time: {won:,} claims from {tried:,} presses in {elapsed:.1f} s = "
-          f"{won / elapsed:,.0f} claims/s, {tried / elapsed:,.0f} presses/s", flush=True)
-    return {"distinct_claims_per_s": round(distinct_rate), "contested_claims_per_s": round(won / elapsed),
-            "contested_presses_per_s": round(tried / elapsed), "seconds": seconds}
+          f"{won / elapsed:,.0f} claims/s, {tried / elapsed:,.0f} presses/s; one press: median {press_median} ms, "
+          f"p95 {press_p95} ms", flush=True)
+    return {"distinct_claims_per_s": round(distinct_rate), "claim_median_ms": median, "claim_p95_ms": p95,
+            "contested_claims_per_s": round(won / elapsed), "contested_presses_per_s": round(tried / elapsed),
+            "press_median_ms": press_median, "press_p95_ms": press_p95, "seconds": seconds}
 
 
 def measure_raw_updates(url: str, seconds: float) -> dict:

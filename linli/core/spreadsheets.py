@@ -305,7 +305,7 @@ def _filled(value: Any) -> bool:
     return value is not None and value != "" and not (isinstance(value, str) and not value.strip())
 
 
-def _text(value: Any) -> str:
+def cell_text(value: Any) -> str:
     """A cell as text: Excel turns typed numbers (phones, codes) into floats."""
     if value is None:
         return ""
@@ -324,14 +324,14 @@ class CellError(ValueError):
     pass
 
 
-def _date(value: Any) -> datetime.date | None:
+def cell_date(value: Any) -> datetime.date | None:
     if isinstance(value, datetime.datetime):
         return value.date()
     if isinstance(value, datetime.date):
         return value
     if isinstance(value, int | float) and not isinstance(value, bool) and float(value).is_integer():
         value = str(int(value))  # 19800102 typed as a number
-    text = _text(value)
+    text = cell_text(value)
     if not text:
         return None
     for fmt in _DATE_FORMATS:
@@ -343,7 +343,7 @@ def _date(value: Any) -> datetime.date | None:
 
 
 def _gender(value: Any) -> str:
-    text = _text(value)
+    text = cell_text(value)
     if not text:
         return ""
     if text.lower() in _MALE:
@@ -353,34 +353,34 @@ def _gender(value: Any) -> str:
     raise CellError(_("“%(value)s” is not a gender; write 男 or 女.") % {"value": text})
 
 
-def _yes_no(value: Any) -> bool:
+def cell_yes_no(value: Any) -> bool:
     if isinstance(value, bool):
         return value
-    text = _text(value).lower()
+    text = cell_text(value).lower()
     if not text or text in _NO:
         return False
     if text in _YES:
         return True
-    raise CellError(_("Write 是 or 否, not “%(value)s”.") % {"value": _text(value)})
+    raise CellError(_("Write 是 or 否, not “%(value)s”.") % {"value": cell_text(value)})
 
 
 def _id_text(value: Any) -> str:
     if isinstance(value, int | float) and not isinstance(value, bool):
         raise CellError(_("The ID number is stored as a number, so Excel has dropped its last digits. Format the "
                           "column as Text and type the numbers again."))
-    return _text(value)
+    return cell_text(value)
 
 
 # Checking --------------------------------------------------------------------
 
-class _Areas:
+class AreaColumns:
     """The areas a file names, with the actor's import scope — three queries per import."""
 
     def __init__(self, actor: Any, rows: Sequence[tuple[int, dict[str, Any]]], level: str | None) -> None:
         self.level = level
         self._resolved: dict[tuple[str, str, bool], tuple[Area | None, str, str | None]] = {}
-        codes = {_text(v.get("area_code")) for _, v in rows} - {""}
-        names = {_text(v.get("area_name")) for _, v in rows} - {""}
+        codes = {cell_text(v.get("area_code")) for _, v in rows} - {""}
+        names = {cell_text(v.get("area_name")) for _, v in rows} - {""}
         self.by_code: dict[str, Area] = {}
         self.by_name: dict[str, list[Area]] = defaultdict(list)
         for qs in matching(Area.objects.all(), "code", codes):
@@ -398,7 +398,7 @@ class _Areas:
 
     def resolve(self, values: dict[str, Any], *, optional: bool = False) -> tuple[Area | None, str, str | None]:
         """(area, key of the column it came from, error message); `optional` lets both cells be empty."""
-        code, name = _text(values.get("area_code")), _text(values.get("area_name"))
+        code, name = cell_text(values.get("area_code")), cell_text(values.get("area_name"))
         # A file names a handful of areas on thousands of rows: work each one out once.
         key = (code, name, optional)
         if key not in self._resolved:
@@ -453,7 +453,7 @@ def _masked(value: str) -> bool:
     return "*" in value
 
 
-def _header_names(layout: Layout, headers: dict[str, str]) -> Callable[[str | None], str]:
+def header_names(layout: Layout, headers: dict[str, str]) -> Callable[[str | None], str]:
     """A column key -> the header to name in a message: as written in the file, else the template's."""
     def header(key: str | None) -> str:
         if key is None:
@@ -467,9 +467,9 @@ def check_people(content: bytes, *, actor: Any, max_rows: int | None = None) -> 
     layout = PEOPLE
     sheet = read_sheet(content, layout, max_rows=max_rows)
     errors: list[RowError] = []
-    header = _header_names(layout, sheet.headers)
+    header = header_names(layout, sheet.headers)
 
-    areas = _Areas(actor, sheet.rows, Area.Level.NEIGHBORHOOD)
+    areas = AreaColumns(actor, sheet.rows, Area.Level.NEIGHBORHOOD)
     organizations = _OrganizationNames(actor, sheet.rows)
     field_columns = {"name": "name", "name_initials": "name", "name_pinyin": "name", "gender": "gender",
                      "birth_date": "birth_date", "phone": "phone", "id_number": "id_number", "address": "address",
@@ -480,7 +480,7 @@ def check_people(content: bytes, *, actor: Any, max_rows: int | None = None) -> 
     for number, values in sheet.rows:
         row_errors: list[tuple[str | None, str]] = []
         parsed: dict[str, Any] = {}
-        for key, parse in (("gender", _gender), ("birth_date", _date), ("is_volunteer", _yes_no),
+        for key, parse in (("gender", _gender), ("birth_date", cell_date), ("is_volunteer", cell_yes_no),
                            ("id_number", _id_text)):
             try:
                 parsed[key] = parse(values.get(key))
@@ -490,16 +490,16 @@ def check_people(content: bytes, *, actor: Any, max_rows: int | None = None) -> 
         area, area_key, area_error = areas.resolve(values)
         if area_error:
             row_errors.append((area_key, area_error))
-        organization, organization_error = organizations.resolve(_text(values.get("organization")), area)
+        organization, organization_error = organizations.resolve(cell_text(values.get("organization")), area)
         if organization_error:
             row_errors.append(("organization", organization_error))
         person = Person(
-            name=_text(values.get("name")),
+            name=cell_text(values.get("name")),
             gender=parsed["gender"] or "",
             birth_date=parsed["birth_date"],
-            phone=_text(values.get("phone")),
+            phone=cell_text(values.get("phone")),
             id_number=parsed["id_number"] or None,
-            address=_text(values.get("address")),
+            address=cell_text(values.get("address")),
             neighborhood=area,
             organization=organization,
             is_volunteer=bool(parsed["is_volunteer"]),
@@ -599,7 +599,7 @@ class _OrganizationNames:
     """Workplaces named in a people file, among the organizations the actor may see — one query."""
 
     def __init__(self, actor: Any, rows: Sequence[tuple[int, dict[str, Any]]]) -> None:
-        names = {_text(v.get("organization")) for _, v in rows} - {""}
+        names = {cell_text(v.get("organization")) for _, v in rows} - {""}
         self.by_name: dict[str, list[Organization]] = defaultdict(list)
         for qs in matching(scope_queryset(Organization.objects.all(), actor, Perm.VIEW), "name", names):
             for org in qs.select_related("area"):
@@ -645,9 +645,9 @@ def check_organizations(content: bytes, *, actor: Any, max_rows: int | None = No
     """Check every row of an organization spreadsheet; build the Organization records it describes."""
     layout = ORGANIZATIONS
     sheet = read_sheet(content, layout, max_rows=max_rows)
-    header = _header_names(layout, sheet.headers)
+    header = header_names(layout, sheet.headers)
 
-    areas = _Areas(actor, sheet.rows, None)
+    areas = AreaColumns(actor, sheet.rows, None)
     # A unit outside every area (a district bureau) is visible only to global roles; only they may leave it empty.
     area_optional = Perm.IMPORT in grants_for(actor).global_perms
     kinds = _kind_lookup()
@@ -659,7 +659,7 @@ def check_organizations(content: bytes, *, actor: Any, max_rows: int | None = No
                      "contact_phone": "contact_phone", NON_FIELD_ERRORS: None}
     for number, values in sheet.rows:
         row_errors: list[tuple[str | None, str]] = []
-        kind_text = _text(values.get("kind"))
+        kind_text = cell_text(values.get("kind"))
         kind = kinds.get(kind_text.lower(), "")
         if kind_text and not kind:
             row_errors.append(("kind", _("Unknown type “%(value)s”; use one of: %(kinds)s.") % {
@@ -668,13 +668,13 @@ def check_organizations(content: bytes, *, actor: Any, max_rows: int | None = No
         if area_error:
             row_errors.append((area_key, area_error))
         organization = Organization(
-            name=_text(values.get("name")),
+            name=cell_text(values.get("name")),
             kind=kind,
             area=area,
-            credit_code=_text(values.get("credit_code")).upper(),
-            address=_text(values.get("address")),
-            contact_name=_text(values.get("contact_name")),
-            contact_phone=_text(values.get("contact_phone")),
+            credit_code=cell_text(values.get("credit_code")).upper(),
+            address=cell_text(values.get("address")),
+            contact_name=cell_text(values.get("contact_name")),
+            contact_phone=cell_text(values.get("contact_phone")),
         )
         organization.fill_derived_fields()
         # The area was resolved in bulk above; ForeignKey validation would cost a query per row.
@@ -781,7 +781,7 @@ def recheck_stored(kind: str, stored: dict[str, Any], *, actor: Any) -> Checked 
     if records is None:
         return None
     layout = LAYOUTS[kind]
-    header = _header_names(layout, stored["headers"])
+    header = header_names(layout, stored["headers"])
     area_header = header("area_code" if "area_code" in stored["headers"] else "area_name")
     errors: list[RowError] = []
     area_field = "neighborhood" if kind == PEOPLE.kind else "area"
@@ -846,8 +846,8 @@ def _cell(ws: Any, value: Any) -> Any:
     return value
 
 
-def _workbook(layout: Layout, rows: Iterable[Sequence[Any]], extra_sheets: Iterable[tuple[str, list[list[Any]]]] = ()
-              ) -> tuple[bytes, int]:
+def build_workbook(layout: Layout, rows: Iterable[Sequence[Any]],
+                   extra_sheets: Iterable[tuple[str, list[list[Any]]]] = ()) -> tuple[bytes, int]:
     workbook = Workbook(write_only=True)
     ws = workbook.create_sheet(layout.sheet_title)
     for index, column in enumerate(layout.columns, start=1):
@@ -916,12 +916,12 @@ def organization_row(org: Organization, *, unmasked: bool) -> list[Any]:
 
 def write_people(people: Iterable[Person], *, unmasked: bool) -> tuple[bytes, int]:
     """An xlsx of `people` (already scoped by the caller) and the number of rows written."""
-    return _workbook(PEOPLE, (person_row(p, unmasked=unmasked) for p in people))
+    return build_workbook(PEOPLE, (person_row(p, unmasked=unmasked) for p in people))
 
 
 def write_organizations(organizations: Iterable[Organization], *, unmasked: bool) -> tuple[bytes, int]:
     """An xlsx of `organizations` (already scoped by the caller) and the number of rows written."""
-    return _workbook(ORGANIZATIONS, (organization_row(o, unmasked=unmasked) for o in organizations))
+    return build_workbook(ORGANIZATIONS, (organization_row(o, unmasked=unmasked) for o in organizations))
 
 
 def write_template(layout: Layout, areas: Iterable[Area]) -> bytes:
@@ -933,7 +933,7 @@ def write_template(layout: Layout, areas: Iterable[Area]) -> bytes:
         lines += [[], [_("Types"), "、".join(kind_label(k) for k in Organization.Kind)]]
     lines += [[], [_("Code"), _("Areas you can import into")]]
     lines += [[a.code, a.name] for a in areas]
-    content, _count = _workbook(layout, [], extra_sheets=[(_("Instructions"), lines)])
+    content, _count = build_workbook(layout, [], extra_sheets=[(_("Instructions"), lines)])
     return content
 
 
@@ -958,7 +958,7 @@ def sample_rows(content: bytes, layout: Layout, limit: int = 10) -> Sample:
     for number, values in sheet.rows[:limit]:
         cells = []
         for key in keys:
-            text = _text(values.get(key))
+            text = cell_text(values.get(key))
             cells.append(masks[key](text) if key in masks and text else text)
         rows.append((number, cells))
     return Sample(headers=[sheet.headers[k] for k in keys], rows=rows, ignored=sheet.ignored_headers)

@@ -233,6 +233,8 @@ def set_wish_details(*, actor: Any, need: Need, **fields: Any) -> WishDetails:
     details = WishDetails.objects.filter(need=need).first()
     before = audit.snapshot(details) if details is not None else {}
     details = details or WishDetails(need=need)
+    if "birth_date" in fields and "birth_date_estimated" not in fields:
+        fields["birth_date_estimated"] = False  # a birth date entered as such is the real one
     for name, value in fields.items():
         setattr(details, name, value)
     _clean(details, exclude=["need"])

@@ -70,6 +70,7 @@ class BeneficiaryOut(Schema):
     school: str
     school_class: str
     guardian_consent: bool
+    age_estimated: bool = Field(description="Only the age was known (a paper form); the birth date is estimated.")
     guardian_name: str | None = Field(description="Staff in scope only; null for the claimant.")
     guardian_phone: str | None = Field(description="Masked; staff in scope only.")
 

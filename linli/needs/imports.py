@@ -30,19 +30,20 @@ from linli.core.models import Area
 from linli.core.scoping import Perm, can
 from linli.core.spreadsheets import (
     PEOPLE,
+    AreaColumns,
     CellError,
     Column,
     Layout,
     RowError,
-    _Areas,
-    _date,
-    _header_names,
-    _text,
-    _workbook,
-    _yes_no,
     areas_for_import,
+    build_workbook,
+    cell_date,
+    cell_text,
+    cell_yes_no,
+    header_names,
     read_sheet,
 )
+from linli.core.validators import today as core_today
 from linli.needs import actions
 from linli.needs.models import Need, WishDetails, WishImport
 
@@ -61,7 +62,7 @@ WISHES = Layout(
                gettext_lazy("Required: a given name or an alias, not the full name."), 10),
         Column("birth_date", "出生日期", ("Birth date",),
                gettext_lazy("YYYY-MM-DD. Required, or the age in the next column."), 12),
-        Column("age", "年龄", ("Age",), gettext_lazy("Used when the birth date is empty."), 6),
+        Column("age", "年龄", ("Age",), gettext_lazy("Used when the birth date is empty; the birth date is then marked as estimated."), 6),
         Column("school", "学校", ("School",), "", 18),
         Column("school_class", "班级", ("Class",), "", 10),
         Column("guardian_name", "监护人", ("Guardian",), "", 10),
@@ -98,7 +99,7 @@ def _loose(text: str) -> str:
 
 
 def _choice(value: Any, choices: Any, what: str) -> str:
-    text = _loose(_text(value))
+    text = _loose(cell_text(value))
     if not text:
         return ""
     for choice in choices:
@@ -114,13 +115,14 @@ def _label_zh(choice: Any) -> str:
 
 
 def _age_to_birth_date(value: Any) -> datetime.date | None:
-    text = _text(value).removesuffix("岁")
+    text = cell_text(value).removesuffix("岁")
     if not text:
         return None
     if not text.isdigit() or not 0 <= int(text) <= 18:
         raise CellError(_("“%(value)s” is not a child's age; write a whole number from 0 to 18.") % {"value": text})
-    # Paper forms often give only the age: the birth date is taken as this day that many years ago.
-    today = timezone.localdate()
+    # Paper forms often give only the age: the birth date is taken as this day that many years ago,
+    # and the wish's details say it is an estimate (WishDetails.birth_date_estimated).
+    today = core_today()
     try:
         return today.replace(year=today.year - int(text))
     except ValueError:  # 29 February
@@ -139,28 +141,31 @@ def _cell(values: dict[str, Any], errors: list[tuple[str, str]], key: str, parse
 def check_wishes(content: bytes, *, actor: Any) -> CheckedWishes:
     """Check every row; build the wish each one describes, or say what is wrong with it."""
     sheet = read_sheet(content, WISHES)
-    header = _header_names(WISHES, sheet.headers)
-    areas = _Areas(actor, sheet.rows, Area.Level.NEIGHBORHOOD)
+    header = header_names(WISHES, sheet.headers)
+    areas = AreaColumns(actor, sheet.rows, Area.Level.NEIGHBORHOOD)
     checked = CheckedWishes(row_count=len(sheet.rows))
     seen: dict[tuple[str, datetime.date], int] = {}
     for number, values in sheet.rows:
         errors: list[tuple[str, str]] = []
         category = _cell(values, errors, "category", _choice, Need.Category, _("category")) or Need.Category.OTHER
         value_band = _cell(values, errors, "value_band", _choice, Need.ValueBand, _("value band")) or ""
-        birth_date = _cell(values, errors, "birth_date", _date)
+        birth_date = _cell(values, errors, "birth_date", cell_date)
         age_birth = _cell(values, errors, "age", _age_to_birth_date)
-        consent = _cell(values, errors, "guardian_consent", _yes_no)
+        consent = _cell(values, errors, "guardian_consent", cell_yes_no)
         if birth_date is None and age_birth is None and not any(k in ("birth_date", "age") for k, _m in errors):
             errors.append(("birth_date", _("Enter the child's birth date (or age): the wish wall shows the age.")))
         neighborhood, area_key, area_error = areas.resolve(values)
         if area_error:
             errors.append((area_key, area_error))
-        need = {"title": _text(values.get("title")), "description": _text(values.get("description")),
+        need = {"title": cell_text(values.get("title")), "description": cell_text(values.get("description")),
                 "category": category, "value_band": value_band, "neighborhood": neighborhood}
-        wish = {"child_name": _text(values.get("child_name")), "public_name": _text(values.get("public_name")),
-                "birth_date": birth_date or age_birth, "school": _text(values.get("school")),
-                "school_class": _text(values.get("school_class")), "guardian_name": _text(values.get("guardian_name")),
-                "guardian_phone": _text(values.get("guardian_phone")), "guardian_consent": bool(consent)}
+        wish = {"child_name": cell_text(values.get("child_name")),
+                "public_name": cell_text(values.get("public_name")),
+                "birth_date": birth_date or age_birth, "school": cell_text(values.get("school")),
+                "school_class": cell_text(values.get("school_class")),
+                "guardian_name": cell_text(values.get("guardian_name")),
+                "guardian_phone": cell_text(values.get("guardian_phone")), "guardian_consent": bool(consent),
+                "birth_date_estimated": birth_date is None and age_birth is not None}
         # The models' own field rules (required, lengths, phone, no future date, public name ≠ full name).
         reported = {k for k, _m in errors}
         probe = Need(kind=Need.Kind.WISH, **{k: v for k, v in need.items() if k != "neighborhood"})
@@ -198,7 +203,7 @@ def wish_template(actor: Any) -> bytes:
         lines += [[_("Value"), "、".join(str(c.label) for c in Need.ValueBand)]]
     lines += [[], [_("Code"), _("Areas you can import into")]]
     lines += [[a.code, a.name] for a in areas_for_import(actor, PEOPLE)]
-    content, _count = _workbook(WISHES, [], extra_sheets=[(_("Instructions"), lines)])
+    content, _count = build_workbook(WISHES, [], extra_sheets=[(_("Instructions"), lines)])
     return content
 
 

@@ -274,6 +274,13 @@ class WishDetails(models.Model):
         _("name shown publicly"), max_length=20, help_text=_("A given name or an alias, never the full name.")
     )
     birth_date = models.DateField(_("birth date"), validators=[validate_not_future])
+    # A paper form often gives only the age: the birth date is then this day that many years before the
+    # form was entered, and says so (the age it shows may be off by up to a year; a staff member who
+    # learns the real date enters it, which clears the flag).
+    birth_date_estimated = models.BooleanField(
+        _("birth date estimated from the age"), default=False,
+        help_text=_("Only the age was known; the birth date was worked out from it."),
+    )
     school = models.CharField(_("school"), max_length=100, blank=True)
     school_class = models.CharField(_("class"), max_length=50, blank=True)
     guardian_name = models.CharField(_("guardian's name"), max_length=50, blank=True)

@@ -265,6 +265,7 @@ class Beneficiary:
     school: str
     school_class: str
     guardian_consent: bool
+    age_estimated: bool  # only the age was known (a paper form); the birth date was worked out from it
     # None when this user may not see the guardian (a claimant: the hand-over goes through staff).
     guardian_name: str | None
     guardian_phone: str | None  # masked
@@ -286,7 +287,7 @@ def beneficiary_for(user: Any, need: Need) -> Beneficiary | None:
     return Beneficiary(
         public_name=details.public_name, age=details.age, child_name=details.child_name, school=details.school,
         school_class=details.school_class, guardian_consent=details.guardian_consent,
-        guardian_name=details.guardian_name if staff else None,
+        age_estimated=details.birth_date_estimated, guardian_name=details.guardian_name if staff else None,
         guardian_phone=details.masked_guardian_phone if staff else None,
     )
 

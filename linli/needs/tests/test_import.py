@@ -58,7 +58,10 @@ def test_a_clean_file_previews_then_imports_every_wish_as_a_draft(tree, lianyang
     shoes = WishDetails.objects.get(child_name="陈小雨")
     assert shoes.birth_date == datetime.date(2016, 4, 3) and shoes.guardian_consent
     assert shoes.need.category == Need.Category.SPORTS and shoes.need.value_band == Need.ValueBand.UP_TO_300
-    assert WishDetails.objects.get(child_name="王小明").age == 9
+    assert not shoes.birth_date_estimated
+    # Only the age on the paper form: the age is kept, and the birth date says it is an estimate.
+    aged = WishDetails.objects.get(child_name="王小明")
+    assert aged.age == 9 and aged.birth_date_estimated
     assert AuditEvent.objects.filter(action="needs.created").count() == 2
     assert AuditEvent.objects.filter(action="needs.wishes_imported").get().data["count"] == 2
 
@@ -166,3 +169,19 @@ def test_the_preview_lists_row_errors_and_offers_no_confirmation(login, tree, li
 def test_another_users_upload_is_404(login, tree, lianyang2_secretary, huamu_staff):
     job = imports.preview_wish_import(actor=lianyang2_secretary, filename="w.xlsx", content=xlsx(row()))
     assert login(huamu_staff).get(reverse("needs:wish_import_preview", args=[job.pk])).status_code == 404
+
+
+def test_staff_see_that_an_age_only_birth_date_is_estimated_until_they_enter_the_real_one(login, tree,
+                                                                                         lianyang2_secretary):
+    from linli.needs import actions
+
+    job = imports.preview_wish_import(actor=lianyang2_secretary, filename="w.xlsx",
+                                      content=xlsx(row(born="", age=9)))
+    imports.confirm_wish_import(actor=lianyang2_secretary, job=job)
+    need = Need.objects.get()
+    page = login(lianyang2_secretary).get(need.get_absolute_url()).content.decode()
+    assert 'data-testid="age-estimated"' in page
+
+    actions.set_wish_details(actor=lianyang2_secretary, need=need, birth_date=datetime.date(2016, 4, 3))
+    assert not WishDetails.objects.get(need=need).birth_date_estimated
+    assert 'data-testid="age-estimated"' not in login(lianyang2_secretary).get(need.get_absolute_url()).content.decode()
