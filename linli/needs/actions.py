@@ -30,7 +30,9 @@ conditional UPDATE instead (see claim_need): the same row lock, fewer trips.
 
 from __future__ import annotations
 
+import contextvars
 import datetime
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -633,12 +635,47 @@ def rate_service(*, actor: Any, need: Need, rating: Any, comment: str = "") -> F
 # The hand-over record: thank-you letter, photos, items ---------------------------------------------
 
 HANDOVER_STATES = frozenset({Need.State.FULFILLED, Need.State.CLOSED})
+
+# The files an action wrote to storage so far (see _removes_stored_files_on_failure).
+_STORED_FILES: contextvars.ContextVar[list[tuple[Any, str]]] = contextvars.ContextVar("needs_stored_files")
+
+
+def _removes_stored_files_on_failure(action: Callable[..., Any]) -> Callable[..., Any]:
+    """Delete the files `action` stored if its transaction fails (placed outside @transaction.atomic).
+
+    Storage is not transactional: a scan saved before a later step refused, or before a failed COMMIT,
+    would stay on disk with no record pointing at it. Django has on_commit but no on_rollback, so the
+    action's files are collected (_store) and deleted when the atomic block raises. (Inside a caller's
+    own transaction that rolls back later, after the action returned, the caller must clean up.)
+    """
+    @functools.wraps(action)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        stored: list[tuple[Any, str]] = []
+        token = _STORED_FILES.set(stored)
+        try:
+            return action(*args, **kwargs)
+        except BaseException:
+            for storage, name in stored:
+                storage.delete(name)
+            raise
+        finally:
+            _STORED_FILES.reset(token)
+    return wrapper
+
+
+def _store(field_file: Any, upload: Any) -> None:
+    """Save an upload into a FileField (without saving the record), to be deleted if the action fails."""
+    field_file.save(upload.name, upload, save=False)
+    _STORED_FILES.get().append((field_file.storage, field_file.name))
+
+
 def _handover_need(actor: Any, need: Need, step: str) -> Need:
     """The need's locked row, for staff who review it, once the hand-over is recorded."""
     _require(actor, Perm.REVIEW, need)
     return _lock(need, step, HANDOVER_STATES)
 
 
+@_removes_stored_files_on_failure
 @transaction.atomic
 def record_thanks(*, actor: Any, need: Need, text: str = "", scan: Any = None) -> ThankYouLetter:
     """Record the thank-you letter: its text, the scan of the handwritten letter, or both (a new scan replaces
@@ -652,7 +689,12 @@ def record_thanks(*, actor: Any, need: Need, text: str = "", scan: Any = None) -
         raise ValidationError(_("Type the letter's text or upload its scan."), code="empty_letter")
     letter.text = text or letter.text
     if scan is not None:
-        letter.scan.save(scan.name, scan, save=False)
+        replaced = letter.scan.name
+        _store(letter.scan, scan)
+        if replaced:
+            # The old scan goes once the new one is committed, not before: a failure keeps the letter whole.
+            storage = letter.scan.storage
+            transaction.on_commit(lambda: storage.delete(replaced))
     letter.recorded_by = actor if actor is not None and actor.is_authenticated else None
     letter.save()
     audit.record(actor=actor, action="needs.thanks_recorded", target=locked,
@@ -660,6 +702,7 @@ def record_thanks(*, actor: Any, need: Need, text: str = "", scan: Any = None) -
     return letter
 
 
+@_removes_stored_files_on_failure
 @transaction.atomic
 def add_handover_photo(*, actor: Any, need: Need, file: Any, no_faces_or_consent: bool,
                        caption: str = "") -> HandoverPhoto:
@@ -672,7 +715,7 @@ def add_handover_photo(*, actor: Any, need: Need, file: Any, no_faces_or_consent
     check_upload(file, field="file", images_only=True)
     photo = HandoverPhoto(need=need, caption=caption.strip()[:200], no_faces_or_consent=True,
                           uploaded_by=actor if actor is not None and actor.is_authenticated else None)
-    photo.file.save(file.name, file, save=False)
+    _store(photo.file, file)
     photo.save()
     audit.record(actor=actor, action="needs.photo_added", target=locked,
                  data={"photo": photo.pk, "caption": photo.caption})

@@ -95,6 +95,34 @@ def test_a_photo_with_the_flag_is_kept_and_a_pdf_is_not_a_photo(fulfilled, huamu
     assert HandoverPhoto.objects.count() == 1
 
 
+def _files_on_disk(root) -> list[str]:
+    return sorted(p.name for p in root.rglob("*") if p.is_file())
+
+
+def test_a_stored_file_is_deleted_when_its_transaction_fails(fulfilled, huamu_staff, settings, monkeypatch):
+    def failing_audit(**kwargs):
+        raise RuntimeError("the audit write failed")
+
+    monkeypatch.setattr(actions.audit, "record", failing_audit)
+    with pytest.raises(RuntimeError):
+        actions.add_handover_photo(actor=huamu_staff, need=fulfilled, file=upload("a.png", PNG),
+                                   no_faces_or_consent=True)
+    with pytest.raises(RuntimeError):
+        actions.record_thanks(actor=huamu_staff, need=fulfilled, scan=upload("letter.pdf", PDF))
+    assert not HandoverPhoto.objects.exists() and not ThankYouLetter.objects.exists()
+    assert _files_on_disk(settings.MEDIA_ROOT) == []  # nothing left behind without a record
+
+
+def test_a_replaced_scan_is_deleted_once_the_new_one_is_committed(fulfilled, huamu_staff, settings,
+                                                                  django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = actions.record_thanks(actor=huamu_staff, need=fulfilled, scan=upload("letter.pdf", PDF)).scan.name
+    with django_capture_on_commit_callbacks(execute=True):
+        second = actions.record_thanks(actor=huamu_staff, need=fulfilled, scan=upload("letter.pdf", PDF)).scan.name
+    assert first != second
+    assert _files_on_disk(settings.MEDIA_ROOT) == [second.rsplit("/", 1)[-1]]
+
+
 def test_items_are_recorded_and_a_zero_quantity_refused(fulfilled, huamu_staff):
     actions.add_handover_item(actor=huamu_staff, need=fulfilled, name="跑步鞋", quantity=1)
     with pytest.raises(ValidationError):
