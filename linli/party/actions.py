@@ -21,6 +21,7 @@ Who may do what:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -33,14 +34,19 @@ from django.utils.translation import gettext_noop
 
 from linli.core import audit
 from linli.core.actions import Conflict
-from linli.core.models import PartyOrganization, Person
-from linli.core.scoping import Perm, can
+from linli.core.models import Organization, PartyOrganization, Person
+from linli.core.scoping import Perm, can, scope_queryset
 from linli.core.uploads import check_upload
 from linli.party import queries
 from linli.party.models import (
     Attachment,
     Attendance,
     BoardExclusion,
+    Campaign,
+    CampaignLecture,
+    CampaignOrganization,
+    CampaignTask,
+    CampaignTaskDone,
     CommitteeMember,
     Decision,
     Enrolment,
@@ -49,6 +55,8 @@ from linli.party.models import (
     TrainingCourse,
     TrainingSession,
 )
+from linli.problems import actions as problem_actions
+from linli.problems.models import Problem
 
 
 class IllegalTransition(Conflict):
@@ -177,8 +185,15 @@ MEETING_FIELDS = ("held_on", "place", "topic", "agenda", "campaign", "chair", "r
 
 def _validate(meeting: Meeting) -> None:
     # Before full_clean, whose constraint check would say the same without naming the field.
-    if meeting.kind == Meeting.Kind.SPECIAL and not meeting.campaign.strip():
-        raise ValidationError({"campaign": _("Name the campaign this special meeting belongs to.")})
+    if meeting.kind == Meeting.Kind.SPECIAL and meeting.campaign_id is None:
+        raise ValidationError({"campaign": _("Choose the campaign this special meeting belongs to.")})
+    if meeting.campaign_id is not None:
+        porg = meeting.party_organization
+        covered = {porg.pk} | ({porg.parent_id} if porg.level == PartyOrganization.Level.GROUP else set())
+        if not CampaignOrganization.objects.filter(campaign=meeting.campaign_id,
+                                                   party_organization__in=covered).exists():
+            raise ValidationError({"campaign": _("%(org)s is not covered by the campaign %(campaign)s.")
+                                   % {"org": porg, "campaign": meeting.campaign}})
     meeting.full_clean(exclude=["party_organization"])
 
 
@@ -572,3 +587,189 @@ def record_session_attendance(
                  data={"session": session.topic, "present": len(present_ids),
                        "absent": {enrolled[pk].name: r for pk, r in reasons.items()}})
     return rows
+
+
+# Campaigns ---------------------------------------------------------------------------
+
+@transaction.atomic
+def create_campaign(
+    *, actor: Any, name: str, area: Any, lead: PartyOrganization | None, starts_on: Any, ends_on: Any,
+    description: str = "",
+) -> Campaign:
+    """A street-level campaign plan (主题教育): CHANGE over its area, a lead organization in view."""
+    if lead is None:
+        raise ValidationError({"lead": _("Choose the organization that leads the campaign.")})
+    campaign = Campaign(name=name.strip(), area=area, lead=lead, starts_on=starts_on, ends_on=ends_on,
+                        description=description.strip(), created_by=_user(actor))
+    campaign.full_clean()
+    _require(actor, Perm.VIEW, lead)
+    campaign.save()
+    _require(actor, Perm.CHANGE, campaign)  # after the write, as in core: not in an area the actor does not hold
+    audit.record(actor=actor, action="party.campaign_created", target=campaign,
+                 changes=audit.diff({}, audit.snapshot(campaign)))
+    return campaign
+
+
+def subtree(root: PartyOrganization, levels: Iterable[str] = (PartyOrganization.Level.BRANCH,)) -> list[int]:
+    """Ids of `root` and the organizations below it whose level is one of `levels`."""
+    ids = {root.pk, *root.descendant_ids()}
+    return list(PartyOrganization.objects.filter(pk__in=ids, level__in=list(levels)).values_list("pk", flat=True))
+
+
+@transaction.atomic
+def cover_organizations(
+    *, actor: Any, campaign: Campaign, party_organizations: Iterable[PartyOrganization],
+) -> list[CampaignOrganization]:
+    """Add party organizations to the campaign (those already covered stay as they are).
+
+    Pick them by subtree with `subtree()`: a community committee's branches,
+    say. Each must be in the actor's view.
+    """
+    _require(actor, Perm.CHANGE, campaign)
+    orgs = {p.pk: p for p in party_organizations}
+    if actor is not None and orgs:
+        visible = set(scope_queryset(PartyOrganization.objects.filter(pk__in=orgs), actor)
+                      .values_list("pk", flat=True))
+        hidden = [p.name for pk, p in orgs.items() if pk not in visible]
+        if hidden:
+            raise ValidationError({"party_organizations": _("Choose party organizations in your area: %(names)s.")
+                                   % {"names": "、".join(hidden)}})
+    already = set(campaign.entries.values_list("party_organization_id", flat=True))
+    new = [CampaignOrganization(campaign=campaign, party_organization=p) for pk, p in orgs.items()
+           if pk not in already]
+    CampaignOrganization.objects.bulk_create(new)
+    if new:
+        audit.record(actor=actor, action="party.campaign_organizations_added", target=campaign,
+                     data={"count": len(new), "organizations": "、".join(e.party_organization.name for e in new[:200])})
+    return new
+
+
+@transaction.atomic
+def add_campaign_task(
+    *, actor: Any, campaign: Campaign, kind: str, title: str = "", due_on: Any = None,
+    party_organization: PartyOrganization | None = None,
+) -> CampaignTask:
+    """A task every covered organization must do, or (with `party_organization`) one of them only."""
+    _require(actor, Perm.CHANGE, campaign)
+    if kind not in CampaignTask.Kind.values:
+        raise ValidationError({"kind": _("Choose the kind of task.")})
+    if party_organization is not None and not campaign.entries.filter(
+            party_organization=party_organization).exists():
+        raise ValidationError({"party_organization": _(
+            "%(org)s is not covered by this campaign: add it to the campaign first.")
+            % {"org": party_organization}})
+    task = CampaignTask(campaign=campaign, kind=kind, title=(title or "").strip() or str(CampaignTask.Kind(kind).label),
+                        due_on=due_on, party_organization=party_organization)
+    task.full_clean()
+    task.save()
+    audit.record(actor=actor, action="party.campaign_task_added", target=campaign,
+                 data={"task": task.title, "kind": kind, "organization": str(party_organization or "")})
+    return task
+
+
+def _entry(campaign: Campaign, party_organization: PartyOrganization, field: str) -> CampaignOrganization:
+    entry = campaign.entries.filter(party_organization=party_organization).first()
+    if entry is None:
+        raise ValidationError({field: _("%(org)s is not covered by the campaign %(campaign)s.")
+                               % {"org": party_organization, "campaign": campaign}})
+    return entry
+
+
+@transaction.atomic
+def log_lecture(
+    *, actor: Any, campaign: Campaign, party_organization: PartyOrganization, speaker: str, given_on: Any,
+    topic: str = "", audience: int | None = None,
+) -> CampaignLecture:
+    """A lecture of the campaign given at a covered organization; CHANGE over that organization."""
+    _require(actor, Perm.CHANGE, party_organization)
+    if not (speaker or "").strip():
+        raise ValidationError({"speaker": _("Name the speaker.")})
+    _entry(campaign, party_organization, "party_organization")
+    lecture = CampaignLecture(campaign=campaign, party_organization=party_organization, speaker=speaker.strip(),
+                              given_on=given_on, topic=(topic or "").strip(), audience=audience,
+                              recorded_by=_user(actor))
+    lecture.full_clean()
+    lecture.save()
+    audit.record(actor=actor, action="party.campaign_lecture_logged", target=campaign,
+                 data={"speaker": lecture.speaker, "organization": party_organization.name,
+                       "date": str(given_on), "topic": lecture.topic})
+    return lecture
+
+
+@transaction.atomic
+def mark_task_done(
+    *, actor: Any, task: CampaignTask, party_organization: PartyOrganization, done_on: Any, note: str,
+) -> CampaignTaskDone:
+    """An organization records that it did a task of kind "other", saying what it did.
+
+    The other kinds are done by their records (a meeting, a problem list, a
+    lecture), never by a tick.
+    """
+    _require(actor, Perm.CHANGE, party_organization)
+    if task.kind != CampaignTask.Kind.OTHER:
+        raise ValidationError({"task": _("This task is done by its record (%(kind)s), not by a tick.")
+                               % {"kind": CampaignTask.Kind(task.kind).label}})
+    if task.party_organization_id not in (None, party_organization.pk):
+        raise ValidationError({"party_organization": _("This task is for %(org)s only.")
+                               % {"org": task.party_organization}})
+    _entry(task.campaign, party_organization, "party_organization")
+    if not (note or "").strip():
+        raise ValidationError({"note": _("Say what was done.")})
+    done = CampaignTaskDone(task=task, party_organization=party_organization, done_on=done_on, note=note.strip(),
+                            recorded_by=_user(actor))
+    done.full_clean()
+    done.save()
+    audit.record(actor=actor, action="party.campaign_task_done", target=task.campaign,
+                 data={"task": task.title, "organization": party_organization.name, "note": done.note})
+    return done
+
+
+@dataclass(frozen=True)
+class ProblemItem:
+    """One line of a problem list."""
+
+    title: str
+    description: str = ""
+    kind: str = "deadline"
+    deadline: Any = None
+
+
+@transaction.atomic
+def submit_problem_list(
+    *, actor: Any, campaign: Campaign, party_organization: PartyOrganization, problems: Sequence[ProblemItem],
+    owner: Organization | None = None, found_on: Any = None,
+) -> list[Any]:
+    """A covered organization's problem list from its self-examination, put on the problems app's list.
+
+    Each line becomes a problem (source: self-examination) whose origin is the
+    organization's place in the campaign; that is what "its problem list"
+    means. The owner who rectifies is the unit the party organization belongs
+    to, or, for a branch attached to an area only, the organization named.
+    All lines are saved or none.
+    """
+    _require(actor, Perm.CHANGE, party_organization)
+    entry = _entry(campaign, party_organization, "party_organization")
+    lines = [p for p in problems if p.title.strip()]
+    if not lines:
+        raise ValidationError({"problems": _("List at least one problem found.")})
+    owner = owner or party_organization.organization
+    if owner is None:
+        raise ValidationError({"owner": _("%(org)s belongs to no unit: choose the organization that rectifies "
+                                          "the problems.") % {"org": party_organization}})
+    area = party_organization.area or (party_organization.organization.area
+                                       if party_organization.organization else None)
+    if area is None:
+        raise ValidationError({"party_organization": _("%(org)s is in no area.") % {"org": party_organization}})
+    created = []
+    for n, line in enumerate(lines, 1):
+        try:
+            created.append(problem_actions.create_problem(
+                actor=actor, title=line.title, description=line.description, source=Problem.Source.SELF_EXAMINATION,
+                area=area, owner=owner, kind=line.kind, deadline=line.deadline, found_on=found_on, origin=entry))
+        except ValidationError as error:
+            fields = error.message_dict if hasattr(error, "error_dict") else {"problems": error.messages}
+            raise ValidationError({"problems": [_("Line %(n)s: %(msg)s") % {"n": n, "msg": " ".join(msgs)}
+                                                for msgs in fields.values()]}) from error
+    audit.record(actor=actor, action="party.campaign_problem_list_submitted", target=campaign,
+                 data={"organization": party_organization.name, "problems": len(created)})
+    return created

@@ -9,7 +9,15 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from linli.party.models import BoardExclusion, CommitteeMember, Meeting, MeetingRequirement, TrainingCourse
+from linli.party.models import (
+    BoardExclusion,
+    Campaign,
+    CampaignLecture,
+    CommitteeMember,
+    Meeting,
+    MeetingRequirement,
+    TrainingCourse,
+)
 
 
 @admin.register(MeetingRequirement)
@@ -49,3 +57,14 @@ class BoardExclusionAdmin(ReadOnlyAdmin):
 @admin.register(TrainingCourse)
 class TrainingCourseAdmin(ReadOnlyAdmin):
     list_display = ("title", "area", "starts_on", "ends_on")
+
+
+@admin.register(Campaign)
+class CampaignAdmin(ReadOnlyAdmin):
+    list_display = ("name", "area", "lead", "starts_on", "ends_on")
+
+
+@admin.register(CampaignLecture)
+class CampaignLectureAdmin(ReadOnlyAdmin):
+    list_display = ("given_on", "speaker", "party_organization", "campaign")
+    search_fields = ("speaker", "party_organization__name")

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, Status
@@ -20,10 +20,10 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from linli.core.api import AreaRef, Pagination, PartyOrganizationRef, PersonRef
-from linli.core.models import Person
+from linli.core.models import Area, Organization, PartyOrganization, Person
 from linli.core.scoping import scope_queryset
 from linli.party import actions, queries
-from linli.party.models import Attendance, Decision, Meeting
+from linli.party.models import Attendance, Campaign, CampaignLecture, CampaignTask, Decision, Meeting
 
 router = Router(tags=["party"])
 
@@ -62,6 +62,11 @@ class DecisionOut(Schema):
     abstentions: int
 
 
+class CampaignRef(Schema):
+    id: int
+    name: str
+
+
 class AttachmentOut(Schema):
     id: int
     name: str
@@ -77,7 +82,7 @@ class MeetingOut(Schema):
     held_on: datetime.date
     topic: str
     place: str
-    campaign: str
+    campaign: CampaignRef | None
     chair: PersonRef | None
     recorder: PersonRef | None
     submitted_at: datetime.datetime | None
@@ -135,7 +140,7 @@ class MeetingIn(Schema):
     topic: str
     place: str = ""
     agenda: str = ""
-    campaign: str = Field("", description="Required for a special meeting.")
+    campaign: int | None = Field(None, description="A campaign's id; required for a special meeting.")
     chair: int | None = None
     recorder: int | None = None
     minutes: str = ""
@@ -279,9 +284,15 @@ def record_meeting(request: HttpRequest, payload: MeetingIn) -> Status[Meeting]:
         **_people(request, [p for p in (payload.chair, payload.recorder) if p is not None], "chair", members_of),
     }
     guests: list[actions.Guest] = [people[g.person] if g.person is not None else g.name for g in payload.guests]
+    campaign = None
+    if payload.campaign is not None:
+        campaign = queries.campaigns_for_meeting(porg).filter(pk=payload.campaign).first()
+        if campaign is None:
+            raise ValidationError({"campaign": _("There is no campaign with id %(id)s covering %(org)s.")
+                                   % {"id": payload.campaign, "org": porg}})
     meeting = actions.record_meeting(
         actor=actor, party_organization=porg, kind=payload.kind, held_on=payload.held_on, topic=payload.topic,
-        place=payload.place, agenda=payload.agenda, campaign=payload.campaign, minutes=payload.minutes,
+        place=payload.place, agenda=payload.agenda, campaign=campaign, minutes=payload.minutes,
         chair=people.get(payload.chair) if payload.chair else None,
         recorder=people.get(payload.recorder) if payload.recorder else None,
         present=[people[i] for i in payload.present], absent={people[a.person]: a.reason for a in payload.absent},
@@ -341,3 +352,307 @@ def compliance_board(request: HttpRequest, filters: Query[BoardIn]) -> queries.B
         raise ValidationError({"area": _("There is no area with code %(code)s in your area.")
                                % {"code": filters.area}})
     return queries.compliance_board(actor, area, filters.year or timezone.localdate().year)
+
+
+# Campaigns ---------------------------------------------------------------------------
+
+class CampaignOut(Schema):
+    id: int
+    name: str
+    area: AreaRef
+    lead: PartyOrganizationRef | None
+    starts_on: datetime.date
+    ends_on: datetime.date
+    description: str
+
+
+class CampaignListOut(CampaignOut):
+    organizations: int = Field(description="Party organizations the campaign covers (all of them, not only in scope).")
+
+    @staticmethod
+    def resolve_organizations(obj: Any) -> int:
+        return getattr(obj, "organization_count", 0)
+
+
+class CampaignIn(Schema):
+    name: str = Field(max_length=200)
+    area: str = Field(description="The area code the campaign is run for (the street).")
+    lead: int | None = Field(None, description="The lead party organization's id.")
+    starts_on: datetime.date
+    ends_on: datetime.date
+    description: str = ""
+
+
+class CoverIn(Schema):
+    party_organizations: list[int] = Field(default_factory=list, description="Party organizations to add.")
+    subtree_of: int | None = Field(None, description="Also add this organization and those below it at `levels`.")
+    levels: list[PartyOrganization.Level] = Field(default_factory=lambda: [PartyOrganization.Level.BRANCH])
+
+
+class TaskOut(Schema):
+    id: int
+    kind: CampaignTask.Kind
+    title: str
+    due_on: datetime.date | None
+    party_organization: PartyOrganizationRef | None = Field(description="Null: every covered organization.")
+
+
+class TaskIn(Schema):
+    kind: CampaignTask.Kind
+    title: str = ""
+    due_on: datetime.date | None = None
+    party_organization: int | None = Field(None, description="Only this covered organization.")
+
+
+class TaskStatusOut(Schema):
+    task_id: int
+    kind: CampaignTask.Kind
+    done: bool
+    records: int = Field(description="Meetings, problems or lectures that did it.")
+    last: datetime.date | None
+
+    @staticmethod
+    def resolve_task_id(obj: queries.TaskStatus) -> int:
+        return obj.task.pk
+
+    @staticmethod
+    def resolve_kind(obj: queries.TaskStatus) -> str:
+        return obj.task.kind
+
+
+class EntryProgressOut(Schema):
+    party_organization: PartyOrganizationRef
+    area: AreaRef | None
+    complete: bool
+    tasks: list[TaskStatusOut]
+
+    @staticmethod
+    def resolve_party_organization(obj: queries.EntryProgress) -> Any:
+        return obj.entry.party_organization
+
+    @staticmethod
+    def resolve_area(obj: queries.EntryProgress) -> Any:
+        return obj.group_area
+
+
+class TaskCountOut(Schema):
+    task_id: int
+    done: int
+    due: int
+
+
+class CampaignRollupOut(Schema):
+    area: AreaRef | None
+    organizations: int
+    complete: int
+    tasks: list[TaskCountOut]
+
+    @staticmethod
+    def resolve_tasks(obj: queries.CampaignRollup) -> list[dict[str, int]]:
+        return [{"task_id": pk, "done": obj.done_by_task.get(pk, 0), "due": due} for pk, due in obj.due_by_task.items()]
+
+
+class CampaignProgressOut(Schema):
+    campaign: CampaignOut
+    tasks: list[TaskOut]
+    rollups: list[CampaignRollupOut]
+    total: CampaignRollupOut
+    organizations: list[EntryProgressOut]
+
+    @staticmethod
+    def resolve_organizations(obj: queries.CampaignProgress) -> list[queries.EntryProgress]:
+        return obj.rows
+
+
+class LectureOut(Schema):
+    id: int
+    party_organization: PartyOrganizationRef
+    speaker: str
+    given_on: datetime.date
+    topic: str
+    audience: int | None
+
+
+class LectureIn(Schema):
+    party_organization: int
+    speaker: str = Field(description="Required: who gave the lecture.")
+    given_on: datetime.date = Field(description="Not in the future.")
+    topic: str = ""
+    audience: int | None = Field(None, ge=0)
+
+
+class ProblemLineIn(Schema):
+    title: str
+    description: str = ""
+    kind: Literal["immediate", "deadline", "long_term"] = "deadline"
+    deadline: datetime.date | None = None
+
+
+class ProblemListIn(Schema):
+    problems: list[ProblemLineIn]
+    owner: int | None = Field(None, description="The organization that rectifies; by default the unit the party "
+                                                "organization belongs to.")
+    found_on: datetime.date | None = None
+
+
+class ProblemRef(Schema):
+    id: int
+    title: str
+    state: str
+
+
+class TaskDoneIn(Schema):
+    party_organization: int
+    done_on: datetime.date
+    note: str
+
+
+class EntryDetailOut(Schema):
+    party_organization: PartyOrganizationRef
+    tasks: list[TaskStatusOut]
+    meetings: list[MeetingOut]
+    lectures: list[LectureOut]
+    problems: list[ProblemRef]
+
+    @staticmethod
+    def resolve_party_organization(obj: queries.EntryDetail) -> Any:
+        return obj.progress.entry.party_organization
+
+    @staticmethod
+    def resolve_tasks(obj: queries.EntryDetail) -> list[queries.TaskStatus]:
+        return obj.progress.tasks
+
+
+def _covered(campaign: Campaign, party_organization_id: int, field: str) -> PartyOrganization:
+    porg = PartyOrganization.objects.filter(pk=party_organization_id, campaign_entries__campaign=campaign).first()
+    if porg is None:
+        raise ValidationError({field: _("There is no party organization with id %(id)s in this campaign.")
+                               % {"id": party_organization_id}})
+    return porg
+
+
+@router.get("/campaigns", response=list[CampaignListOut])
+@paginate(Pagination)
+def list_campaigns(request: HttpRequest) -> QuerySet[Campaign]:
+    return queries.campaigns_visible_to(_actor(request))
+
+
+@router.post("/campaigns", response={201: CampaignOut})
+def create_campaign(request: HttpRequest, payload: CampaignIn) -> Status[Campaign]:
+    actor = _actor(request)
+    area = scope_queryset(Area.objects.all(), actor).filter(code=payload.area).first()
+    if area is None:
+        raise ValidationError({"area": _("There is no area with code %(code)s in your area.") % {"code": payload.area}})
+    lead = None
+    if payload.lead is not None:
+        lead = scope_queryset(PartyOrganization.objects.all(), actor).filter(pk=payload.lead).first()
+        if lead is None:
+            raise ValidationError({"lead": _("There is no party organization with id %(id)s in your area.")
+                                   % {"id": payload.lead}})
+    return Status(201, actions.create_campaign(
+        actor=actor, name=payload.name, area=area, lead=lead, starts_on=payload.starts_on, ends_on=payload.ends_on,
+        description=payload.description))
+
+
+@router.get("/campaigns/{campaign_id}", response=CampaignProgressOut)
+def campaign_progress(request: HttpRequest, campaign_id: int) -> queries.CampaignProgress:
+    """The campaign with each covered organization's tasks, done or not, and the roll-up per area."""
+    actor = _actor(request)
+    return queries.campaign_progress(actor, queries.campaign_for(actor, campaign_id))
+
+
+@router.post("/campaigns/{campaign_id}/organizations", response={201: list[PartyOrganizationRef]})
+def cover_organizations(request: HttpRequest, campaign_id: int, payload: CoverIn) -> Status[list[Any]]:
+    """Add party organizations: by id, and/or a whole subtree at the given levels (every branch of a community)."""
+    actor = _actor(request)
+    campaign = queries.campaign_for(actor, campaign_id)
+    ids = set(payload.party_organizations)
+    if payload.subtree_of is not None:
+        root = scope_queryset(PartyOrganization.objects.all(), actor).filter(pk=payload.subtree_of).first()
+        if root is None:
+            raise ValidationError({"subtree_of": _("There is no party organization with id %(id)s in your area.")
+                                   % {"id": payload.subtree_of}})
+        ids.update(actions.subtree(root, payload.levels))
+    orgs = list(PartyOrganization.objects.filter(pk__in=ids))
+    missing = ids - {o.pk for o in orgs}
+    if missing:
+        raise ValidationError({"party_organizations": _("There is no party organization with id %(ids)s.")
+                               % {"ids": ", ".join(map(str, sorted(missing)))}})
+    new = actions.cover_organizations(actor=actor, campaign=campaign, party_organizations=orgs)
+    return Status(201, [e.party_organization for e in new])
+
+
+@router.post("/campaigns/{campaign_id}/tasks", response={201: TaskOut})
+def add_task(request: HttpRequest, campaign_id: int, payload: TaskIn) -> Status[CampaignTask]:
+    actor = _actor(request)
+    campaign = queries.campaign_for(actor, campaign_id)
+    porg = None
+    if payload.party_organization is not None:
+        porg = scope_queryset(PartyOrganization.objects.all(), actor).filter(pk=payload.party_organization).first()
+        if porg is None:
+            raise ValidationError({"party_organization": _("There is no party organization with id %(id)s in your "
+                                                           "area.") % {"id": payload.party_organization}})
+    return Status(201, actions.add_campaign_task(actor=actor, campaign=campaign, kind=payload.kind,
+                                                 title=payload.title, due_on=payload.due_on,
+                                                 party_organization=porg))
+
+
+@router.post("/campaigns/{campaign_id}/tasks/{task_id}/done", response={201: TaskStatusOut})
+def mark_task_done(request: HttpRequest, campaign_id: int, task_id: int, payload: TaskDoneIn) -> Status[Any]:
+    """A covered organization records that it did a task of kind "other"."""
+    actor = _actor(request)
+    campaign = queries.campaign_for(actor, campaign_id)
+    task = CampaignTask.objects.filter(campaign=campaign, pk=task_id).first()
+    if task is None:
+        raise Http404
+    porg = _covered(campaign, payload.party_organization, "party_organization")
+    queries.campaign_entry_for(actor, campaign, porg.pk)  # 404 out of scope
+    done = actions.mark_task_done(actor=actor, task=task, party_organization=porg, done_on=payload.done_on,
+                                  note=payload.note)
+    return Status(201, queries.TaskStatus(task, True, 1, done.done_on))
+
+
+@router.get("/campaigns/{campaign_id}/organizations/{party_organization_id}", response=EntryDetailOut)
+def campaign_organization(request: HttpRequest, campaign_id: int, party_organization_id: int) -> Any:
+    """One covered organization's tasks and the meetings, lectures and problems that did them."""
+    actor = _actor(request)
+    campaign = queries.campaign_for(actor, campaign_id)
+    return queries.campaign_entry_detail(actor, queries.campaign_entry_for(actor, campaign, party_organization_id))
+
+
+@router.post("/campaigns/{campaign_id}/organizations/{party_organization_id}/problems",
+             response={201: list[ProblemRef]})
+def submit_problem_list(request: HttpRequest, campaign_id: int, party_organization_id: int,
+                        payload: ProblemListIn) -> Status[list[Any]]:
+    """The organization's problem list from its self-examination, put on the problems list (all lines or none)."""
+    actor = _actor(request)
+    campaign = queries.campaign_for(actor, campaign_id)
+    entry = queries.campaign_entry_for(actor, campaign, party_organization_id)
+    owner = None
+    if payload.owner is not None:
+        owner = scope_queryset(Organization.objects.all(), actor).filter(pk=payload.owner).first()
+        if owner is None:
+            raise ValidationError({"owner": _("There is no organization with id %(id)s in your area.")
+                                   % {"id": payload.owner}})
+    problems = actions.submit_problem_list(
+        actor=actor, campaign=campaign, party_organization=entry.party_organization, owner=owner,
+        found_on=payload.found_on, problems=[actions.ProblemItem(**line.dict()) for line in payload.problems])
+    return Status(201, problems)
+
+
+@router.get("/campaigns/{campaign_id}/lectures", response=list[LectureOut])
+@paginate(Pagination)
+def list_lectures(request: HttpRequest, campaign_id: int) -> QuerySet[CampaignLecture]:
+    actor = _actor(request)
+    return queries.lectures_visible_to(actor, queries.campaign_for(actor, campaign_id))
+
+
+@router.post("/campaigns/{campaign_id}/lectures", response={201: LectureOut})
+def log_lecture(request: HttpRequest, campaign_id: int, payload: LectureIn) -> Status[CampaignLecture]:
+    actor = _actor(request)
+    campaign = queries.campaign_for(actor, campaign_id)
+    porg = _covered(campaign, payload.party_organization, "party_organization")
+    queries.campaign_entry_for(actor, campaign, porg.pk)  # 404 out of scope
+    return Status(201, actions.log_lecture(actor=actor, campaign=campaign, party_organization=porg,
+                                           speaker=payload.speaker, given_on=payload.given_on, topic=payload.topic,
+                                           audience=payload.audience))

@@ -12,8 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from linli.core.forms import StyledFormMixin
-from linli.core.models import Person
-from linli.party.models import Decision, Meeting
+from linli.core.models import Organization, PartyOrganization, Person
+from linli.party.actions import ProblemItem
+from linli.party.models import Campaign, CampaignTask, Decision, Meeting
 from linli.party.queries import Expected
 
 PRESENT, ABSENT = "present", "absent"
@@ -26,8 +27,8 @@ class MeetingForm(StyledFormMixin, forms.Form):
     held_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     topic = forms.CharField(label=_("Topic"), max_length=200)
     place = forms.CharField(label=_("Place"), max_length=200, required=False)
-    campaign = forms.CharField(label=_("Campaign"), max_length=200, required=False,
-                               help_text=_("For a special meeting: the campaign it belongs to."))
+    campaign = forms.ModelChoiceField(label=_("Campaign"), queryset=Campaign.objects.none(), required=False,
+                                      help_text=_("For a special meeting: the campaign it belongs to."))
     agenda = forms.CharField(label=_("Agenda"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     chair = forms.ModelChoiceField(label=_("Chair"), queryset=Person.objects.none(), required=False)
     recorder = forms.ModelChoiceField(label=_("Recorder"), queryset=Person.objects.none(), required=False)
@@ -37,9 +38,13 @@ class MeetingForm(StyledFormMixin, forms.Form):
 
     ATTENDANCE_FIELDS = ("present", "absent", "guests")
 
-    def __init__(self, *args: Any, expected: list[Expected], people: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, expected: list[Expected], people: Any, campaigns: Any = None,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.expected = expected
+        campaign = self.fields["campaign"]
+        assert isinstance(campaign, forms.ModelChoiceField)
+        campaign.queryset = campaigns if campaigns is not None else Campaign.objects.none()
         for name in ("chair", "recorder"):
             field = self.fields[name]
             assert isinstance(field, forms.ModelChoiceField)
@@ -82,7 +87,7 @@ def meeting_initial(meeting: Meeting | None, kind: str, held_on: datetime.date |
     rows = list(meeting.attendances.all())
     return {
         "kind": meeting.kind, "held_on": meeting.held_on, "topic": meeting.topic, "place": meeting.place,
-        "campaign": meeting.campaign, "agenda": meeting.agenda, "chair": meeting.chair_id,
+        "campaign": meeting.campaign_id, "agenda": meeting.agenda, "chair": meeting.chair_id,
         "recorder": meeting.recorder_id, "minutes": meeting.minutes,
         "guests": "\n".join(a.name for a in rows if a.role == "guest"),
         "attendance": {a.person_id: (PRESENT if a.present else ABSENT, a.absence_reason)
@@ -127,3 +132,104 @@ class BoardForm(StyledFormMixin, forms.Form):
         assert isinstance(area_field, forms.ChoiceField)
         area_field.choices = [(a.code, "\u3000" * max(a.depth - 2, 0) + a.name) for a in areas]
         self.style_widgets()
+
+
+def _date_widget() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class _Styled(StyledFormMixin, forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.style_widgets()
+
+    def set_queryset(self, name: str, queryset: Any) -> None:
+        field = self.fields[name]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = queryset
+
+
+class CampaignForm(_Styled):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    area = forms.ChoiceField(label=_("Area"))
+    lead = forms.ModelChoiceField(label=_("Lead organization"), queryset=PartyOrganization.objects.none())
+    starts_on = forms.DateField(label=_("From"), widget=_date_widget())
+    ends_on = forms.DateField(label=_("Until"), widget=_date_widget())
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args: Any, areas: Any, leads: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        area = self.fields["area"]
+        assert isinstance(area, forms.ChoiceField)
+        area.choices = [(a.code, "\u3000" * max(a.depth - 2, 0) + a.name) for a in areas]
+        self.set_queryset("lead", leads)
+
+
+class CoverForm(_Styled):
+    """Add a subtree of party organizations to a campaign: the root and those below it at the chosen levels."""
+
+    root = forms.ModelChoiceField(label=_("Organizations under"), queryset=PartyOrganization.objects.none())
+    levels = forms.MultipleChoiceField(label=_("Levels"), choices=PartyOrganization.Level.choices,
+                                       initial=[PartyOrganization.Level.BRANCH],
+                                       widget=forms.SelectMultiple(attrs={"size": 5}))
+
+    def __init__(self, *args: Any, roots: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.set_queryset("root", roots)
+
+
+class TaskForm(_Styled):
+    kind = forms.ChoiceField(label=_("Kind"), choices=CampaignTask.Kind.choices)
+    title = forms.CharField(label=_("Task"), max_length=200, required=False,
+                            help_text=_("By default, the kind's name."))
+    due_on = forms.DateField(label=_("Due"), required=False, widget=_date_widget())
+    party_organization = forms.ModelChoiceField(label=_("Only for"), required=False,
+                                                queryset=PartyOrganization.objects.none(),
+                                                help_text=_("Empty: every organization the campaign covers."))
+
+    def __init__(self, *args: Any, covered: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.set_queryset("party_organization", covered)
+
+
+class LectureForm(_Styled):
+    party_organization = forms.ModelChoiceField(label=_("Party organization"),
+                                                queryset=PartyOrganization.objects.none())
+    speaker = forms.CharField(label=_("Speaker"), max_length=100, required=False)
+    given_on = forms.DateField(label=_("Date"), widget=_date_widget())
+    topic = forms.CharField(label=_("Topic"), max_length=200, required=False)
+    audience = forms.IntegerField(label=_("Audience"), min_value=0, required=False)
+
+    def __init__(self, *args: Any, covered: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.set_queryset("party_organization", covered)
+
+
+class ProblemListForm(_Styled):
+    lines = forms.CharField(label=_("Problems found"), widget=forms.Textarea(attrs={"rows": 5}),
+                            help_text=_("One problem per line."))
+    kind = forms.ChoiceField(label=_("Type"), choices=[
+        ("deadline", _("Fix by a deadline")), ("immediate", _("Fix at once")),
+        ("long_term", _("Long-term rectification"))])
+    deadline = forms.DateField(label=_("Deadline"), required=False, widget=_date_widget())
+    owner = forms.ModelChoiceField(label=_("Rectified by"), required=False, queryset=Organization.objects.none(),
+                                   help_text=_("By default, the unit the party organization belongs to."))
+
+    def __init__(self, *args: Any, owners: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.set_queryset("owner", owners)
+
+    def items(self) -> list[Any]:
+        return [ProblemItem(title=line.strip()[:200], kind=self.cleaned_data["kind"],
+                            deadline=self.cleaned_data.get("deadline"))
+                for line in self.cleaned_data["lines"].splitlines() if line.strip()]
+
+
+class TaskDoneForm(_Styled):
+    task = forms.ModelChoiceField(label=_("Task"), queryset=CampaignTask.objects.none())
+    done_on = forms.DateField(label=_("Done on"), widget=_date_widget())
+    note = forms.CharField(label=_("What was done"), max_length=500, required=False)
+
+    def __init__(self, *args: Any, tasks: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.set_queryset("task", tasks)

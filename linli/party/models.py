@@ -106,8 +106,9 @@ class Meeting(models.Model):
     place = models.CharField(_("place"), max_length=200, blank=True)
     topic = models.CharField(_("topic"), max_length=200)
     agenda = models.TextField(_("agenda"), blank=True)
-    campaign = models.CharField(_("campaign"), max_length=200, blank=True,
-                                help_text=_("For a special meeting: the campaign it belongs to."))
+    campaign = models.ForeignKey("Campaign", verbose_name=_("campaign"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="meetings",
+                                 help_text=_("For a special meeting: the campaign it belongs to."))
     chair = models.ForeignKey(Person, verbose_name=_("chair"), null=True, blank=True, on_delete=models.PROTECT,
                               related_name="+")
     recorder = models.ForeignKey(Person, verbose_name=_("recorder"), null=True, blank=True,
@@ -131,7 +132,7 @@ class Meeting(models.Model):
         verbose_name_plural = _("meetings")
         ordering: ClassVar = ["-held_on", "-id"]
         constraints: ClassVar = [
-            models.CheckConstraint(condition=~Q(kind="special") | ~Q(campaign=""),
+            models.CheckConstraint(condition=~Q(kind="special") | Q(campaign__isnull=False),
                                    name="party_meeting_special_has_campaign"),
         ]
         indexes: ClassVar = [
@@ -336,6 +337,158 @@ class BoardExclusion(models.Model):
         return f"{self.party_organization}: {self.reason}"
 
 
+class Campaign(models.Model):
+    """A street-level campaign (e.g. a 主题教育): its plan, the party organizations
+    it covers (CampaignOrganization) and the tasks each must do (CampaignTask).
+
+    Progress is never typed in: a task is done when its record exists — a
+    meeting of the campaign held, a problem list submitted to the problems
+    app, a lecture logged — or, for a task of another kind, when the
+    organization recorded it done (CampaignTaskDone).
+    """
+
+    name = models.CharField(_("name"), max_length=200)
+    area = models.ForeignKey("core.Area", verbose_name=_("area"), on_delete=models.PROTECT,
+                             related_name="party_campaigns")
+    # Nullable only for campaigns made by migration 0004 from the free text meetings carried before.
+    lead = models.ForeignKey(PartyOrganization, verbose_name=_("lead organization"), null=True, blank=True,
+                             on_delete=models.PROTECT, related_name="led_campaigns")
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("until"))
+    description = models.TextField(_("description"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    scope_area_lookups: ClassVar = ("area__path",)
+
+    class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        ordering: ClassVar = ["-starts_on", "-id"]
+        constraints: ClassVar = [
+            models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="party_campaign_ends_after_start",
+                                   violation_error_message=_("A campaign cannot end before it starts.")),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("party:campaign_detail", args=[self.pk])
+
+
+class CampaignOrganization(models.Model):
+    """A party organization a campaign covers. Its problem list is the problems
+    (in the problems app) whose origin is this row."""
+
+    campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE,
+                                 related_name="entries")
+    party_organization = models.ForeignKey(PartyOrganization, verbose_name=_("party organization"),
+                                           on_delete=models.PROTECT, related_name="campaign_entries")
+    added_at = models.DateTimeField(_("added at"), auto_now_add=True)
+
+    scope_area_lookups: ClassVar = _ORG_AREA_LOOKUPS
+    scope_organization_lookups: ClassVar = _ORG_ORGANIZATION_LOOKUPS
+
+    class Meta:
+        verbose_name = _("organization in a campaign")
+        verbose_name_plural = _("organizations in a campaign")
+        ordering: ClassVar = ["campaign", "id"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["campaign", "party_organization"], name="party_campaign_org_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.party_organization} @ {self.campaign}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("party:campaign_organization", args=[self.campaign_id, self.party_organization_id])
+
+
+class CampaignTask(models.Model):
+    """What the covered organizations must do: every one of them, or (with
+    `party_organization`) one of them only."""
+
+    class Kind(models.TextChoices):
+        SPECIAL_MEETING = "special_meeting", _("Hold a special meeting of the campaign")
+        PROBLEM_LIST = "problem_list", _("Submit a problem list")
+        LECTURE = "lecture", _("Receive a lecture")
+        OTHER = "other", _("Other")
+
+    campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE,
+                                 related_name="tasks")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    title = models.CharField(_("task"), max_length=200)
+    due_on = models.DateField(_("due"), null=True, blank=True)
+    party_organization = models.ForeignKey(
+        PartyOrganization, verbose_name=_("only for"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", help_text=_("Empty: every organization the campaign covers."))
+
+    class Meta:
+        verbose_name = _("campaign task")
+        verbose_name_plural = _("campaign tasks")
+        ordering: ClassVar = ["campaign", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CampaignTaskDone(models.Model):
+    """An organization's own record that it did a task of kind "other" (the other kinds are computed)."""
+
+    task = models.ForeignKey(CampaignTask, verbose_name=_("task"), on_delete=models.CASCADE, related_name="done")
+    party_organization = models.ForeignKey(PartyOrganization, verbose_name=_("party organization"),
+                                           on_delete=models.PROTECT, related_name="+")
+    done_on = models.DateField(_("done on"), validators=[validate_not_future])
+    note = models.CharField(_("what was done"), max_length=500)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True,
+                                    blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("task done")
+        verbose_name_plural = _("tasks done")
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["task", "party_organization"], name="party_task_done_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task} · {self.party_organization}"
+
+
+class CampaignLecture(models.Model):
+    """A lecture given at a covered organization (a speaker team's 宣讲): who spoke, where, when."""
+
+    campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE,
+                                 related_name="lectures")
+    party_organization = models.ForeignKey(PartyOrganization, verbose_name=_("party organization"),
+                                           on_delete=models.PROTECT, related_name="campaign_lectures")
+    speaker = models.CharField(_("speaker"), max_length=100)
+    given_on = models.DateField(_("date"), validators=[validate_not_future])
+    topic = models.CharField(_("topic"), max_length=200, blank=True)
+    audience = models.PositiveIntegerField(_("audience"), null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True,
+                                    blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    scope_area_lookups: ClassVar = _ORG_AREA_LOOKUPS
+    scope_organization_lookups: ClassVar = _ORG_ORGANIZATION_LOOKUPS
+
+    class Meta:
+        verbose_name = _("campaign lecture")
+        verbose_name_plural = _("campaign lectures")
+        ordering: ClassVar = ["-given_on", "-id"]
+        constraints: ClassVar = [
+            models.CheckConstraint(condition=~Q(speaker=""), name="party_lecture_has_speaker",
+                                   violation_error_message=_("Name the speaker.")),
+        ]
+        indexes: ClassVar = [models.Index(fields=["campaign", "party_organization"], name="party_lecture_org")]
+
+    def __str__(self) -> str:
+        return f"{self.given_on} {self.speaker} @ {self.party_organization}"
+
+
 class TrainingCourse(models.Model):
     """A training course (培训班) run for an area: e.g. the street's yearly training of its neighborhood secretaries."""
 
@@ -452,6 +605,12 @@ AUDIT_ACTION_LABELS = {
     "party.session_added": _("added a training session"),
     "party.enrolled": _("enrolled people in a course"),
     "party.session_attendance_recorded": _("recorded a session's attendance"),
+    "party.campaign_created": _("created a campaign"),
+    "party.campaign_organizations_added": _("added organizations to a campaign"),
+    "party.campaign_task_added": _("added a campaign task"),
+    "party.campaign_task_done": _("recorded a campaign task done"),
+    "party.campaign_lecture_logged": _("logged a campaign lecture"),
+    "party.campaign_problem_list_submitted": _("submitted a problem list"),
 }
 AUDIT_DATA_LABELS = {
     "expected": _("expected"), "present": _("present"), "absent": _("absent"), "guests": _("guests"),
@@ -460,4 +619,6 @@ AUDIT_DATA_LABELS = {
     "until": _("until"), "reason": _("reason"), "topic": _("topic"), "lecturer": _("lecturer"),
     "format": _("format"), "starts_at": _("starts at"), "count": _("count"), "names": _("names"),
     "session": _("session"),
+    "speaker": _("speaker"), "organization": _("organization"), "date": _("date"), "task": _("task"),
+    "organizations": _("organizations"), "note": _("what was done"), "problems": _("problems"),
 }

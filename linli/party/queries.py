@@ -8,8 +8,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Max, Q, QuerySet
 from django.db.models.functions import ExtractMonth
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +19,11 @@ from linli.core.models import PATH_SEP, Area, PartyMembership, PartyOrganization
 from linli.core.scoping import Perm, get_in_scope_or_404, grants_for, scope_queryset
 from linli.party.models import (
     Attendance,
+    Campaign,
+    CampaignLecture,
+    CampaignOrganization,
+    CampaignTask,
+    CampaignTaskDone,
     CommitteeMember,
     Meeting,
     MeetingRequirement,
@@ -24,6 +31,7 @@ from linli.party.models import (
     TrainingCourse,
     TrainingSession,
 )
+from linli.problems.models import Problem
 
 # Meetings ---------------------------------------------------------------------------
 
@@ -58,7 +66,7 @@ def meetings_visible_to(user: Any, f: MeetingFilter | None = None) -> QuerySet[M
 
 def meeting_for(user: Any, pk: Any, perm: Perm = Perm.VIEW) -> Meeting:
     """One meeting the user may `perm`, with what its page shows; out of scope is 404."""
-    qs = Meeting.objects.select_related("party_organization__parent", "chair", "recorder", "reviewed_by")
+    qs = Meeting.objects.select_related("party_organization__parent", "chair", "recorder", "reviewed_by", "campaign")
     return get_in_scope_or_404(qs, user, perm, pk=pk)
 
 
@@ -351,3 +359,203 @@ def course_report(course: TrainingCourse) -> CourseReport:
          for s in sessions],
         [PersonLine(p, attended[p.pk], missed[p.pk]) for p in people],
     )
+
+
+# Campaigns ---------------------------------------------------------------------------
+
+def campaigns_visible_to(user: Any) -> QuerySet[Campaign]:
+    """Campaigns in the user's areas, and those covering a party organization the user sees
+    (a neighborhood secretary sees the street's campaign that covers their branch)."""
+    by_area = scope_queryset(Campaign.objects.all(), user).values("pk")
+    by_entry = scope_queryset(CampaignOrganization.objects.all(), user).values("campaign_id")
+    return (Campaign.objects.filter(Q(pk__in=by_area) | Q(pk__in=by_entry)).select_related("area", "lead")
+            .annotate(organization_count=Count("entries", distinct=True)).order_by("-starts_on", "-id"))
+
+
+def campaign_for(user: Any, pk: Any, perm: Perm = Perm.VIEW) -> Campaign:
+    """One campaign the user may `perm` (VIEW also through a covered organization); else 404."""
+    qs = Campaign.objects.select_related("area", "lead")
+    if perm != Perm.VIEW:
+        return get_in_scope_or_404(qs, user, perm, pk=pk)
+    try:
+        return qs.get(pk=pk, pk__in=campaigns_visible_to(user).values("pk"))
+    except (Campaign.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def campaign_entry_for(user: Any, campaign: Campaign, party_organization_id: Any) -> CampaignOrganization:
+    qs = CampaignOrganization.objects.select_related("campaign", "party_organization__organization__area",
+                                                     "party_organization__area")
+    return get_in_scope_or_404(qs, user, Perm.VIEW, campaign=campaign, party_organization_id=party_organization_id)
+
+
+@dataclass
+class TaskStatus:
+    task: CampaignTask
+    done: bool
+    records: int  # meetings, problems or lectures that did it (1 for a task recorded done)
+    last: datetime.date | None = None
+
+
+@dataclass
+class EntryProgress:
+    entry: CampaignOrganization
+    group_area: Area | None
+    tasks: list[TaskStatus]
+
+    @property
+    def done(self) -> int:
+        return sum(t.done for t in self.tasks)
+
+    @property
+    def complete(self) -> bool:
+        return all(t.done for t in self.tasks)
+
+
+@dataclass
+class CampaignRollup:
+    area: Area | None
+    organizations: int = 0
+    complete: int = 0
+    done_by_task: dict[int, int] = field(default_factory=dict)
+    due_by_task: dict[int, int] = field(default_factory=dict)
+
+
+@dataclass
+class CampaignProgress:
+    campaign: Campaign
+    tasks: list[CampaignTask]
+    rows: list[EntryProgress]
+    rollups: list[CampaignRollup]
+    total: CampaignRollup
+
+
+def problem_list_q(entries: QuerySet[CampaignOrganization] | list[CampaignOrganization]) -> Q:
+    """Problems whose origin is one of these campaign organizations: their problem lists."""
+    ct = ContentType.objects.get_for_model(CampaignOrganization)
+    ids = [str(e.pk) for e in entries] if isinstance(entries, list) else [str(pk) for pk in
+                                                                            entries.values_list("pk", flat=True)]
+    return Q(origin_type=ct, origin_id__in=ids)
+
+
+def campaign_progress(user: Any, campaign: Campaign) -> CampaignProgress:
+    """Each covered organization in the user's scope, each task it must do, done or not, from the records.
+
+    A special-meeting task is done by a meeting of the campaign held by the
+    organization or one of its party groups; a problem-list task by a problem
+    whose origin is the organization's place in the campaign; a lecture task
+    by a lecture logged there; another task by the organization's record that
+    it was done. Rolled up to the areas one level below the campaign's area
+    (communities, for a street's campaign) and to the campaign as a whole.
+    A fixed number of queries whatever the number of organizations.
+    """
+    entries = list(scope_queryset(CampaignOrganization.objects.filter(campaign=campaign), user)
+                   .select_related("party_organization__area", "party_organization__organization__area")
+                   .order_by("party_organization__name", "party_organization_id"))
+    tasks = list(campaign.tasks.all())
+    rows = _entry_progress(campaign, entries, tasks)
+    children = {a.path: a for a in Area.objects.filter(parent=campaign.area_id)}
+    for row in rows:
+        row.group_area = _child_area(row.entry.party_organization, campaign.area, children)
+    rollups: dict[int | None, CampaignRollup] = {}
+    total = CampaignRollup(campaign.area)
+    for row in rows:
+        key = row.group_area.pk if row.group_area else None
+        rollup = rollups.setdefault(key, CampaignRollup(row.group_area))
+        for r in (rollup, total):
+            r.organizations += 1
+            r.complete += row.complete
+            for t in row.tasks:
+                r.due_by_task[t.task.pk] = r.due_by_task.get(t.task.pk, 0) + 1
+                r.done_by_task[t.task.pk] = r.done_by_task.get(t.task.pk, 0) + t.done
+    ordered = sorted(rollups.values(), key=lambda r: (r.area is None, r.area.path if r.area else ""))
+    return CampaignProgress(campaign, tasks, rows, ordered, total)
+
+
+def _entry_progress(campaign: Campaign, entries: list[CampaignOrganization],
+                    tasks: list[CampaignTask]) -> list[EntryProgress]:
+    org_ids = {e.party_organization_id for e in entries}
+    meetings: dict[int, tuple[int, datetime.date]] = {}
+    if any(t.kind == CampaignTask.Kind.SPECIAL_MEETING for t in tasks):
+        counted = (Meeting.objects.filter(campaign=campaign)
+                   .values_list("party_organization_id", "party_organization__parent_id")
+                   .annotate(n=Count("id"), last=Max("held_on")))
+        for org_id, parent_id, n, last in counted:
+            key = org_id if org_id in org_ids else parent_id
+            if key in org_ids:
+                before = meetings.get(key, (0, last))
+                meetings[key] = (before[0] + n, max(before[1], last))
+    lectures: dict[int, tuple[int, datetime.date]] = {}
+    if any(t.kind == CampaignTask.Kind.LECTURE for t in tasks):
+        lectures = {org: (n, last) for org, n, last in CampaignLecture.objects.filter(campaign=campaign)
+                    .values_list("party_organization_id").annotate(n=Count("id"), last=Max("given_on"))}
+    problems: dict[int, tuple[int, datetime.date]] = {}
+    if any(t.kind == CampaignTask.Kind.PROBLEM_LIST for t in tasks) and entries:
+        by_entry = {str(e.pk): e.party_organization_id for e in entries}
+        for origin_id, n, last in (Problem.objects.filter(problem_list_q(entries)).values_list("origin_id")
+                                   .annotate(n=Count("id"), last=Max("found_on"))):
+            problems[by_entry[origin_id]] = (n, last)
+    done: dict[tuple[int, int], datetime.date] = {}
+    if any(t.kind == CampaignTask.Kind.OTHER for t in tasks):
+        done = {(task_id, org): day for task_id, org, day in CampaignTaskDone.objects.filter(
+            task__campaign=campaign).values_list("task_id", "party_organization_id", "done_on")}
+    sources: dict[str, dict[int, tuple[int, datetime.date]]] = {
+        CampaignTask.Kind.SPECIAL_MEETING: meetings, CampaignTask.Kind.LECTURE: lectures,
+        CampaignTask.Kind.PROBLEM_LIST: problems}
+    rows = []
+    for entry in entries:
+        org = entry.party_organization_id
+        statuses = []
+        for task in tasks:
+            if task.party_organization_id not in (None, org):
+                continue
+            if task.kind == CampaignTask.Kind.OTHER:
+                day = done.get((task.pk, org))
+                statuses.append(TaskStatus(task, day is not None, int(day is not None), day))
+            else:
+                n, last = sources[task.kind].get(org, (0, None))
+                statuses.append(TaskStatus(task, n > 0, n, last))
+        rows.append(EntryProgress(entry, None, statuses))
+    return rows
+
+
+@dataclass
+class EntryDetail:
+    progress: EntryProgress
+    meetings: list[Meeting]
+    lectures: list[CampaignLecture]
+    problems: list[Problem]
+
+
+def campaign_entry_detail(user: Any, entry: CampaignOrganization) -> EntryDetail:
+    """One covered organization's tasks and the records that did them."""
+    campaign = entry.campaign
+    progress = _entry_progress(campaign, [entry], list(campaign.tasks.all()))[0]
+    org = entry.party_organization
+    meetings = list(Meeting.objects.filter(campaign=campaign).filter(
+        Q(party_organization=org) | Q(party_organization__parent=org,
+                                      party_organization__level=PartyOrganization.Level.GROUP))
+        .select_related("party_organization").order_by("-held_on"))
+    lectures = list(CampaignLecture.objects.filter(campaign=campaign, party_organization=org))
+    problems = list(scope_queryset(Problem.objects.filter(problem_list_q([entry])), user).order_by("id"))
+    return EntryDetail(progress, meetings, lectures, problems)
+
+
+def lectures_visible_to(user: Any, campaign: Campaign) -> QuerySet[CampaignLecture]:
+    return (scope_queryset(CampaignLecture.objects.filter(campaign=campaign), user)
+            .select_related("party_organization").order_by("-given_on", "-id"))
+
+
+def speakers(user: Any, campaign: Campaign) -> list[tuple[str, int, int]]:
+    """(speaker, lectures, organizations) for the campaign's lectures in scope: a speaker team's reach."""
+    return list(lectures_visible_to(user, campaign).order_by().values_list("speaker")
+                .annotate(n=Count("id"), orgs=Count("party_organization", distinct=True)).order_by("-orgs", "speaker"))
+
+
+def campaigns_for_meeting(party_organization: PartyOrganization) -> QuerySet[Campaign]:
+    """The campaigns a meeting of this organization may belong to: those covering it (or, for a party group, its
+    branch)."""
+    ids = [party_organization.pk]
+    if party_organization.level == PartyOrganization.Level.GROUP and party_organization.parent_id:
+        ids.append(party_organization.parent_id)
+    return Campaign.objects.filter(entries__party_organization__in=ids).distinct().order_by("-starts_on")

@@ -16,4 +16,11 @@ urlpatterns = [
     path("meetings/<int:pk>/attachments/", views.add_attachment, name="add_attachment"),
     path("meetings/<int:pk>/<str:step>/", views.meeting_step, name="meeting_step"),
     path("attachments/<int:pk>/", views.attachment_file, name="attachment"),
+    path("campaigns/", views.campaign_list, name="campaigns"),
+    path("campaigns/new/", views.campaign_form, name="campaign_new"),
+    path("campaigns/<int:pk>/", views.campaign_detail, name="campaign_detail"),
+    path("campaigns/<int:pk>/organizations/", views.campaign_cover, name="campaign_cover"),
+    path("campaigns/<int:pk>/tasks/", views.campaign_task, name="campaign_task"),
+    path("campaigns/<int:pk>/lectures/", views.campaign_lectures, name="campaign_lectures"),
+    path("campaigns/<int:pk>/organizations/<int:org>/", views.campaign_organization, name="campaign_organization"),
 ]

@@ -14,6 +14,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -23,12 +24,25 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from linli.core import audit
 from linli.core.http import AuthenticatedHttpRequest
-from linli.core.models import PartyOrganization, Person
-from linli.core.scoping import Perm, can
+from linli.core.models import Organization, PartyOrganization, Person
+from linli.core.scoping import Perm, can, scope_queryset
 from linli.core.views import _page, _query_without_page
 from linli.party import actions, queries
-from linli.party.forms import AttachmentForm, BoardForm, DecisionForm, MeetingForm, ReviewForm, meeting_initial
-from linli.party.models import Attachment, Meeting
+from linli.party.forms import (
+    AttachmentForm,
+    BoardForm,
+    CampaignForm,
+    CoverForm,
+    DecisionForm,
+    LectureForm,
+    MeetingForm,
+    ProblemListForm,
+    ReviewForm,
+    TaskDoneForm,
+    TaskForm,
+    meeting_initial,
+)
+from linli.party.models import Attachment, Campaign, CampaignTask, Meeting
 
 
 def _refusal_text(error: ValidationError | PermissionDenied) -> str:
@@ -84,7 +98,7 @@ def meeting_form(request: AuthenticatedHttpRequest, pk: int | None = None, org: 
     people = Person.objects.filter(pk__in=[e.person.pk for e in expected]) | Person.objects.filter(
         pk__in=[pk for pk in (meeting.chair_id, meeting.recorder_id) if pk] if meeting else [])
     form = MeetingForm(request.POST or None, expected=expected, people=people.distinct(),
-                       initial=meeting_initial(meeting, kind, day))
+                       campaigns=queries.campaigns_for_meeting(porg), initial=meeting_initial(meeting, kind, day))
     if meeting is not None:
         form.fields["kind"].disabled = True
     if request.htmx and request.htmx.target == "attendance":
@@ -249,3 +263,161 @@ def board_exclusion(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, _refusal_text(error))
     return redirect(request.POST.get("next") or "party:board")
+
+
+# Campaigns ---------------------------------------------------------------------------
+
+def _place(form: Any, error: ValidationError | PermissionDenied) -> None:
+    """A refusal's messages on the form's fields (or above the form, for a field it does not show)."""
+    if isinstance(error, PermissionDenied):
+        form.add_error(None, str(error))
+        return
+    fields = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
+    for name, msgs in fields.items():
+        for msg in msgs:
+            form.add_error(name if name in form.fields else None, msg)
+
+
+@login_required
+def campaign_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    if not can(request.user, Perm.VIEW):
+        raise Http404
+    page = _page(request, queries.campaigns_visible_to(request.user))
+    return render(request, "party/campaign_list.html", {
+        "page": page, "query": _query_without_page(request), "can_create": can(request.user, Perm.CHANGE)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def campaign_form(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """A new street-level campaign plan."""
+    areas = list(queries.board_areas_for(request.user).order_by("path"))
+    if not areas or not can(request.user, Perm.CHANGE):
+        raise Http404
+    leads = scope_queryset(PartyOrganization.objects.exclude(level=PartyOrganization.Level.GROUP), request.user)
+    form = CampaignForm(request.POST or None, areas=areas, leads=leads)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["area"] = next(a for a in areas if a.code == data["area"])
+        try:
+            campaign = actions.create_campaign(actor=request.user, **data)
+            messages.success(request, _("Saved."))
+            return redirect(campaign.get_absolute_url())
+        except (ValidationError, PermissionDenied) as error:
+            _place(form, error)
+    return render(request, "party/campaign_form.html", {"form": form}, status=422 if form.errors else 200)
+
+
+def _campaign_forms(request: AuthenticatedHttpRequest, campaign: Campaign, **bound: Any) -> dict[str, Any]:
+    covered = PartyOrganization.objects.filter(campaign_entries__campaign=campaign).order_by("name")
+    roots = scope_queryset(PartyOrganization.objects.exclude(level=PartyOrganization.Level.GROUP), request.user)
+    return {
+        "cover_form": bound.get("cover_form") or CoverForm(roots=roots),
+        "task_form": bound.get("task_form") or TaskForm(covered=covered),
+        "lecture_form": bound.get("lecture_form") or LectureForm(covered=scope_queryset(covered, request.user)),
+    }
+
+
+@login_required
+def campaign_detail(request: AuthenticatedHttpRequest, pk: int, **bound: Any) -> HttpResponse:
+    """The campaign's tasks, each covered organization's progress (from the records), and the roll-up per area."""
+    campaign = queries.campaign_for(request.user, pk)
+    progress = queries.campaign_progress(request.user, campaign)
+    can_change = can(request.user, Perm.CHANGE, campaign)
+    context = {"campaign": campaign, "progress": progress, "can_change": can_change,
+               "speakers": queries.speakers(request.user, campaign),
+               **(_campaign_forms(request, campaign, **bound) if can_change else {})}
+    return render(request, "party/campaign_detail.html", context, status=422 if bound else 200)
+
+
+@login_required
+@require_POST
+def campaign_cover(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Cover a subtree of party organizations (e.g. every branch of a community)."""
+    campaign = queries.campaign_for(request.user, pk, Perm.CHANGE)
+    roots = scope_queryset(PartyOrganization.objects.exclude(level=PartyOrganization.Level.GROUP), request.user)
+    form = CoverForm(request.POST, roots=roots)
+    if form.is_valid():
+        ids = actions.subtree(form.cleaned_data["root"], form.cleaned_data["levels"])
+        try:
+            new = actions.cover_organizations(actor=request.user, campaign=campaign,
+                                              party_organizations=PartyOrganization.objects.filter(pk__in=ids))
+            messages.success(request, _("%(n)s organizations added.") % {"n": len(new)})
+            return redirect(campaign.get_absolute_url())
+        except (ValidationError, PermissionDenied) as error:
+            _place(form, error)
+    return campaign_detail(request, pk, cover_form=form)
+
+
+@login_required
+@require_POST
+def campaign_task(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    campaign = queries.campaign_for(request.user, pk, Perm.CHANGE)
+    # Any organization may be named here: the action refuses one the campaign does not cover, saying so.
+    form = TaskForm(request.POST, covered=scope_queryset(PartyOrganization.objects.all(), request.user))
+    if form.is_valid():
+        try:
+            actions.add_campaign_task(actor=request.user, campaign=campaign, **form.cleaned_data)
+            messages.success(request, _("Saved."))
+            return redirect(campaign.get_absolute_url())
+        except (ValidationError, PermissionDenied) as error:
+            _place(form, error)
+    return campaign_detail(request, pk, task_form=form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def campaign_lectures(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The lecture log of a campaign, and the form to log one."""
+    campaign = queries.campaign_for(request.user, pk)
+    covered = scope_queryset(PartyOrganization.objects.filter(campaign_entries__campaign=campaign), request.user)
+    # The form accepts any organization in view: the action refuses one the campaign does not cover, by name.
+    choices = covered if request.method == "GET" else scope_queryset(PartyOrganization.objects.all(), request.user)
+    form = LectureForm(request.POST or None, covered=choices.order_by("name"),
+                       initial={"given_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.log_lecture(actor=request.user, campaign=campaign, **form.cleaned_data)
+            messages.success(request, _("Lecture logged."))
+            return redirect("party:campaign_lectures", pk=campaign.pk)
+        except (ValidationError, PermissionDenied) as error:
+            _place(form, error)
+    page = _page(request, queries.lectures_visible_to(request.user, campaign))
+    return render(request, "party/campaign_lectures.html", {
+        "campaign": campaign, "form": form, "page": page, "query": _query_without_page(request),
+        "speakers": queries.speakers(request.user, campaign), "can_log": covered.exists()},
+        status=422 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def campaign_organization(request: AuthenticatedHttpRequest, pk: int, org: int) -> HttpResponse:
+    """One covered organization's tasks, the records that did them, its problem list and the 'other' tasks."""
+    campaign = queries.campaign_for(request.user, pk)
+    entry = queries.campaign_entry_for(request.user, campaign, org)
+    porg = entry.party_organization
+    owners = scope_queryset(Organization.objects.all(), request.user).order_by("name")
+    others = campaign.tasks.filter(kind=CampaignTask.Kind.OTHER).filter(
+        Q(party_organization__isnull=True) | Q(party_organization=porg))
+    problem_form = ProblemListForm(request.POST if request.POST.get("form") == "problems" else None, owners=owners)
+    done_form = TaskDoneForm(request.POST if request.POST.get("form") == "done" else None, tasks=others,
+                             initial={"done_on": timezone.localdate()})
+    if request.method == "POST":
+        try:
+            if problem_form.is_bound and problem_form.is_valid():
+                actions.submit_problem_list(actor=request.user, campaign=campaign, party_organization=porg,
+                                            problems=problem_form.items(), owner=problem_form.cleaned_data["owner"])
+                messages.success(request, _("Problem list submitted to the problem list."))
+                return redirect(entry.get_absolute_url())
+            if done_form.is_bound and done_form.is_valid():
+                actions.mark_task_done(actor=request.user, party_organization=porg, **done_form.cleaned_data)
+                messages.success(request, _("Saved."))
+                return redirect(entry.get_absolute_url())
+        except (ValidationError, PermissionDenied) as error:
+            _place(problem_form if problem_form.is_bound else done_form, error)
+    context = {"campaign": campaign, "entry": entry, "porg": porg,
+               "detail": queries.campaign_entry_detail(request.user, entry),
+               "can_change": can(request.user, Perm.CHANGE, porg), "problem_form": problem_form,
+               "done_form": done_form, "has_other": others.exists()}
+    failed = problem_form.errors or done_form.errors
+    return render(request, "party/campaign_organization.html", context, status=422 if failed else 200)

@@ -14,7 +14,7 @@ from linli.party import actions
 from linli.party.actions import IllegalTransition
 from linli.party.models import Attachment, Attendance, Decision, Meeting
 from linli.party.tests.conftest import member
-from linli.party.tests.factories import hold
+from linli.party.tests.factories import campaign, hold
 
 pytestmark = pytest.mark.django_db
 
@@ -108,9 +108,17 @@ def test_the_chair_must_have_been_present(party):
 
 def test_a_special_meeting_names_its_campaign(party):
     with pytest.raises(ValidationError) as refused:
-        hold(party.ly2, K.SPECIAL, campaign="")
+        hold(party.ly2, K.SPECIAL, campaign=None)
     assert "campaign" in _errors(refused)
-    assert hold(party.ly2, K.SPECIAL).campaign == "主题教育"
+    assert hold(party.ly2, K.SPECIAL).campaign.name == "主题教育"
+
+
+def test_a_meeting_of_a_campaign_not_covering_the_organization_is_refused(party):
+    other = campaign(party.ph1, name="另一场主题教育")
+    with pytest.raises(ValidationError) as refused:
+        hold(party.ly2, K.SPECIAL, campaign=other)
+    assert _errors(refused) == {"campaign": ["联洋二党支部 is not covered by the campaign 另一场主题教育."]}
+    assert not Meeting.objects.exists()
 
 
 def test_a_committee_meeting_expects_the_committee_sitting_on_the_date(party):
