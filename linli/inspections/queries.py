@@ -310,7 +310,7 @@ class CampaignFigures:
 
 
 def campaign_figures(campaign: Campaign, on: datetime.date | None = None) -> CampaignFigures:
-    """The campaign's figures in a fixed number of queries (seven). The caller has checked the
+    """The campaign's figures in a fixed number of queries (ten). The caller has checked the
     user may see the campaign: the figures are the campaign's, not a scope's share of it."""
     on = on or timezone.localdate()
     inspections = Inspection.objects.filter(campaign=campaign)
