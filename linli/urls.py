@@ -10,6 +10,7 @@ urlpatterns = [
     path("needs/", include("linli.needs.urls")),
     path("party/", include("linli.party.urls")),
     path("problems/", include("linli.problems.urls")),
+    path("volunteers/", include("linli.volunteers.urls")),
     path("inspections/", include("linli.inspections.urls")),
     path("", include("linli.core.urls")),
 ]

@@ -1,0 +1,175 @@
+"""Volunteer pages: scoped (out of scope is 404), refusals shown on the page with nothing saved,
+the phone check-in page, the certificate PDF and its public verification page."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from linli.core.tests.pdfs import embedded_fonts, pdf_text
+from linli.volunteers import actions
+from linli.volunteers.models import Certificate, ServiceRecord, SignUp, Volunteer
+from linli.volunteers.tests.conftest import make_activity, make_volunteer
+
+pytestmark = pytest.mark.django_db
+
+
+def test_pages_answer_staff_in_scope(login, lianyang2_secretary, activity, ly2_volunteer, ly2_team):
+    client = login(lianyang2_secretary)
+    for name, args in [("volunteers:list", []), ("volunteers:register", []), ("volunteers:teams", []),
+                       ("volunteers:activities", []), ("volunteers:activity_new", []), ("volunteers:ledger", []),
+                       ("volunteers:roster", []), ("volunteers:volunteer_detail", [ly2_volunteer.pk]),
+                       ("volunteers:team_detail", [ly2_team.pk]), ("volunteers:activity_detail", [activity.pk]),
+                       ("volunteers:me", [])]:
+        response = client.get(reverse(name, args=args))
+        assert response.status_code == 200, name
+
+
+def test_out_of_scope_records_are_404(login, peihua1_secretary, activity, ly2_volunteer, ly2_team):
+    client = login(peihua1_secretary)
+    for name, pk in [("volunteers:volunteer_detail", ly2_volunteer.pk), ("volunteers:team_detail", ly2_team.pk),
+                     ("volunteers:activity_detail", activity.pk), ("volunteers:activity_edit", activity.pk)]:
+        assert client.get(reverse(name, args=[pk])).status_code == 404, name
+    assert client.post(reverse("volunteers:record_hours", args=[ly2_volunteer.pk]),
+                       {"hours": "2", "served_on": "2026-01-05", "reason": "x"}).status_code == 404
+    assert not ServiceRecord.objects.exists()
+    lists = client.get(reverse("volunteers:list")).content.decode()
+    assert ly2_volunteer.person.name not in lists
+
+
+def test_the_volunteer_list_shows_totals_in_few_queries(login, lianyang2_secretary, tree,
+                                                        django_assert_max_num_queries):
+    for i in range(8):
+        v = make_volunteer(tree.lianyang2, f"名{i}")
+        actions.record_hours(actor=lianyang2_secretary, volunteer=v, hours="1.5", served_on=datetime.date(2026, 1, 2),
+                             reason="签到表")
+    client = login(lianyang2_secretary)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("volunteers:list"))
+    assert response.content.decode().count("1.50") == 8
+
+
+def test_registering_without_consent_is_refused_on_the_page(login, lianyang2_secretary, ly2_resident):
+    response = login(lianyang2_secretary).post(reverse("volunteers:register"), {"person": ly2_resident.pk})
+    assert response.status_code == 422
+    assert "nobody is registered as a volunteer without consent" in response.content.decode()
+    assert not Volunteer.objects.exists()
+
+
+def test_staff_register_a_volunteer_with_consent(login, lianyang2_secretary, ly2_resident):
+    response = login(lianyang2_secretary).post(reverse("volunteers:register"), {
+        "person": ly2_resident.pk, "consent_by": "张三", "consent_method": "signed_form",
+        "consent_at": "2026-01-05T09:00"})
+    volunteer = Volunteer.objects.get()
+    assert response.status_code == 302 and response["Location"] == volunteer.get_absolute_url()
+
+
+def test_absurd_hours_are_refused_on_the_page_and_nothing_saved(login, lianyang2_secretary, ly2_volunteer):
+    response = login(lianyang2_secretary).post(reverse("volunteers:record_hours", args=[ly2_volunteer.pk]),
+                                               {"hours": "30", "served_on": "2026-01-05", "reason": "签到表"})
+    assert response.status_code == 422 and "impossible for one entry" in response.content.decode()
+    assert not ServiceRecord.objects.exists()
+
+
+def test_a_correction_from_the_page_adds_a_reversing_entry(login, lianyang2_secretary, ly2_volunteer):
+    record = actions.record_hours(actor=lianyang2_secretary, volunteer=ly2_volunteer, hours="4",
+                                  served_on=datetime.date(2026, 1, 5), reason="签到表")
+    client = login(lianyang2_secretary)
+    client.post(reverse("volunteers:correct_record", args=[record.pk]), {"hours": "3", "reason": "抄错"})
+    assert sorted(str(r.hours) for r in ServiceRecord.objects.all()) == ["-4.00", "3.00", "4.00"]
+    page = client.get(ly2_volunteer.get_absolute_url()).content.decode()
+    assert "reversed" in page and "3.00" in page
+
+
+def test_the_activity_page_shows_the_check_in_qr_and_the_sign_ups(login, lianyang2_secretary, activity,
+                                                                   ly2_volunteer, ly2_volunteer_user):
+    actions.sign_up(actor=ly2_volunteer_user, activity=activity, volunteer=ly2_volunteer)
+    page = login(lianyang2_secretary).get(activity.get_absolute_url()).content.decode()
+    assert 'data-testid="checkin-qr"' in page and "data:image/svg+xml" in page
+    assert ly2_volunteer.person.name in page and actions.check_in_token(activity) in page
+
+
+def test_a_phone_checks_in_and_out_through_the_qr_page(client, activity, ly2_volunteer_user, monkeypatch):
+    url = reverse("volunteers:checkin", args=[activity.pk, actions.check_in_token(activity)])
+    assert client.get(url).status_code == 302  # login first
+    client.force_login(ly2_volunteer_user)
+    assert "Check in" in client.get(url).content.decode()
+    client.post(url, {"step": "in"})
+    then = timezone.now() + datetime.timedelta(minutes=60)
+    monkeypatch.setattr(timezone, "now", lambda: then)
+    response = client.post(url, {"step": "out"})
+    assert "service hours credited" in response.content.decode()
+    assert ServiceRecord.objects.get().source == "attendance"
+
+
+def test_the_qr_page_of_another_activity_refuses(client, tree, activity, ly2_volunteer_user):
+    other = make_activity(tree.lianyang2, title="别的活动")
+    client.force_login(ly2_volunteer_user)
+    response = client.post(reverse("volunteers:checkin", args=[activity.pk, actions.check_in_token(other)]),
+                           {"step": "in"})
+    assert response.status_code == 422 and "This QR code is for another activity" in response.content.decode()
+    assert not SignUp.objects.exists()
+
+
+def test_a_volunteer_signs_up_from_their_page(client, activity, ly2_volunteer_user):
+    client.force_login(ly2_volunteer_user)
+    page = client.get(reverse("volunteers:me")).content.decode()
+    assert activity.title in page
+    client.post(reverse("volunteers:activity_signup", args=[activity.pk]))
+    assert SignUp.objects.filter(activity=activity, volunteer__person=ly2_volunteer_user.person).exists()
+
+
+def test_a_resident_registers_themself_on_their_page(client, tree, ly2_resident, django_user_model):
+    user = django_user_model.objects.create(username="zs", person=ly2_resident)
+    client.force_login(user)
+    client.post(reverse("volunteers:me"))
+    assert Volunteer.objects.get().registration == Volunteer.Registration.SELF
+
+
+def test_my_certificate_is_a_pdf_with_chinese_text_and_a_verification_page(client, ly2_volunteer,
+                                                                           ly2_volunteer_user, lianyang2_secretary):
+    actions.record_hours(actor=lianyang2_secretary, volunteer=ly2_volunteer, hours="12.5",
+                         served_on=timezone.localdate() - datetime.timedelta(days=3), reason="签到表")
+    client.force_login(ly2_volunteer_user)
+    today = timezone.localdate()
+    response = client.post(reverse("volunteers:issue_certificate", args=[ly2_volunteer.pk]),
+                           {"period_start": f"{today.year - 1}-01-01", "period_end": today.isoformat()}, follow=True)
+    assert response["Content-Type"] == "application/pdf"
+    text = pdf_text(response.content)
+    assert "孙志愿" in text and "12.50" in text
+    assert any("CJK" in font for font in embedded_fonts(response.content))
+    certificate = Certificate.objects.get()
+    token = re.search(r"/volunteers/verify/([^/\s]+)/", text.replace("\n", ""))
+    assert token is not None
+    anonymous = Client()
+    page = anonymous.get(reverse("volunteers:verify", args=[token.group(1)])).content.decode()
+    assert "孙*" in page and "12.50" in page and certificate.issuer in page
+    assert "孙志愿" not in page and ly2_volunteer.person.phone not in page
+    assert anonymous.get(reverse("volunteers:verify", args=["forged"])).status_code == 404
+
+
+def test_the_ledger_page_shows_anomalies_and_rollups(login, lianyang2_secretary, tree, ly2_volunteer):
+    actions.record_hours(actor=lianyang2_secretary, volunteer=ly2_volunteer, hours="20",
+                         served_on=timezone.localdate(), reason="a")
+    actions.record_hours(actor=lianyang2_secretary, volunteer=ly2_volunteer, hours="5",
+                         served_on=timezone.localdate(), reason="b")
+    page = login(lianyang2_secretary).get(reverse("volunteers:ledger")).content.decode()
+    assert "More than 24 hours in a day" in page and "25.00" in page and "联洋二" in page
+
+
+def test_the_area_calendar_needs_the_key_or_a_session_in_scope(client, tree, activity, login, peihua1_secretary):
+    from linli.volunteers.calendar import calendar_key
+
+    url = reverse("volunteers:calendar", args=[tree.lianyang2.code])
+    assert client.get(url).status_code == 404
+    response = client.get(url, {"key": calendar_key(tree.lianyang2)})
+    body = response.content.decode()
+    assert response["Content-Type"].startswith("text/calendar") and "BEGIN:VEVENT" in body
+    assert activity.title in body
+    assert client.get(url, {"key": calendar_key(tree.peihua1)}).status_code == 404
+    assert login(peihua1_secretary).get(url).status_code == 404
