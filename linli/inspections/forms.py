@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from linli.core.forms import StyledFormMixin, area_filter_field
 from linli.core.models import Organization, User
+from linli.core.spreadsheets import MAX_UPLOAD_BYTES
 from linli.inspections.models import (
     Campaign,
     ChecklistItem,
@@ -62,6 +63,17 @@ class EstablishmentFilterForm(StyledFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["area"] = area_filter_field(user)
         self.style_widgets()
+
+
+class ImportForm(StyledFormMixin, forms.Form):
+    file = forms.FileField(label=_("Excel file (.xlsx)"))
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise ValidationError(_("The file is larger than %(limit)s MB; split it into smaller files.")
+                                  % {"limit": MAX_UPLOAD_BYTES // (1024 * 1024)})
+        return upload
 
 
 class NoticeForm(StyledFormMixin, forms.Form):

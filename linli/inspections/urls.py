@@ -7,6 +7,13 @@ app_name = "inspections"
 urlpatterns = [
     path("", views.establishment_list, name="establishments"),
     path("establishments/<int:pk>/", views.establishment_detail, name="establishment_detail"),
+    path("establishments/template.xlsx", views.establishment_template, name="establishment_template"),
+    path("establishments/export.xlsx", views.establishment_export, name="establishment_export"),
+    path("establishments/import/", views.establishment_import, name="establishment_import"),
+    path("establishments/import/<str:token>/", views.establishment_import_preview,
+         name="establishment_import_preview"),
+    path("establishments/import/<str:token>/confirm/", views.establishment_import_confirm,
+         name="establishment_import_confirm"),
     path("campaigns/", views.campaign_list, name="campaigns"),
     path("campaigns/<int:pk>/", views.campaign_detail, name="campaign_detail"),
     path("new/", views.inspection_start, name="inspection_start"),

@@ -15,16 +15,18 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from linli.core.documents import pdf_response, read_verification_token
 from linli.core.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from linli.core.models import Area
 from linli.core.scoping import Perm, can, get_in_scope_or_404, scope_queryset, under_area
+from linli.core.spreadsheets import XLSX_CONTENT_TYPE
 from linli.core.views import _page, _query_without_page
-from linli.inspections import actions, documents, queries
+from linli.inspections import actions, documents, imports, queries
 from linli.inspections.forms import (
     EstablishmentFilterForm,
+    ImportForm,
     InspectionForm,
     NoticeForm,
     StartInspectionForm,
@@ -290,3 +292,91 @@ def notice_verify(request: HttpRequest, token: str) -> HttpResponse:
         "status": status, "status_label": documents.STATUS_LABELS[status],
     })
 
+
+
+# Establishments from and to Excel ----------------------------------------------------------
+
+_IMPORTS_SESSION_KEY = "inspections.establishment_imports"
+
+
+def _xlsx(content: bytes, filename: str) -> HttpResponse:
+    from urllib.parse import quote
+
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+@login_required
+def establishment_template(request: AuthenticatedHttpRequest) -> HttpResponse:
+    _require_any(request.user, Perm.IMPORT)
+    return _xlsx(imports.template(request.user), "经营场所导入模板.xlsx")
+
+
+@login_required
+def establishment_export(request: AuthenticatedHttpRequest) -> HttpResponse:
+    _require_any(request.user, Perm.EXPORT)
+    form = EstablishmentFilterForm(request.GET or None, user=request.user)
+    rows = _establishments(request.user, form)
+    content, _count = imports.export(actor=request.user, establishments=rows,
+                                     filters={k: v for k, v in request.GET.items() if v})
+    return _xlsx(content, "经营场所.xlsx")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def establishment_import(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Upload: the file is read and checked at once; nothing is registered until the preview is confirmed."""
+    _require_any(request.user, Perm.IMPORT)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        content = upload.read()
+        try:
+            imports.check_establishments(content, actor=request.user)  # a file unusable as a whole stops here
+        except ValidationError as error:
+            form.add_error("file", error.messages)
+        else:
+            token = imports.keep_upload(actor=request.user, content=content)
+            kept = request.session.get(_IMPORTS_SESSION_KEY, {})
+            kept[token] = upload.name[-200:]
+            request.session[_IMPORTS_SESSION_KEY] = kept
+            return redirect("inspections:establishment_import_preview", token)
+    return render(request, "inspections/import_upload.html", {"form": form, "layout": imports.ESTABLISHMENTS})
+
+
+def _kept(request: AuthenticatedHttpRequest, token: str) -> tuple[str, bytes]:
+    """An upload this session made (nobody else's: it holds owners' phone numbers)."""
+    filename = request.session.get(_IMPORTS_SESSION_KEY, {}).get(token)
+    content = imports.kept_upload(token) if filename is not None else None
+    if content is None:
+        raise Http404
+    return filename, content
+
+
+@login_required
+def establishment_import_preview(request: AuthenticatedHttpRequest, token: str) -> HttpResponse:
+    _require_any(request.user, Perm.IMPORT)
+    filename, content = _kept(request, token)
+    checked = imports.check_establishments(content, actor=request.user)
+    return render(request, "inspections/import_preview.html", {
+        "token": token, "filename": filename, "checked": checked, "rows": checked.rows[:50],
+    })
+
+
+@login_required
+@require_POST
+def establishment_import_confirm(request: AuthenticatedHttpRequest, token: str) -> HttpResponse:
+    _require_any(request.user, Perm.IMPORT)
+    _filename, content = _kept(request, token)
+    try:
+        count = imports.confirm_import(actor=request.user, content=content)
+    except (ValidationError, PermissionDenied) as refused:
+        messages.error(request, " ".join(refused.messages) if isinstance(refused, ValidationError) else str(refused))
+        return redirect("inspections:establishment_import_preview", token)
+    imports.forget_upload(token)
+    kept = request.session.get(_IMPORTS_SESSION_KEY, {})
+    kept.pop(token, None)
+    request.session[_IMPORTS_SESSION_KEY] = kept
+    messages.success(request, _("%(count)s establishments registered.") % {"count": count})
+    return redirect("inspections:establishments")
