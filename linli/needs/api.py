@@ -19,14 +19,17 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from linli.core import queries as core_queries
+from linli.core import spreadsheets
 from linli.core.api import AreaRef, OrganizationRef, Pagination, neighborhood_in_scope, organization_in_scope
-from linli.needs import actions, queries
-from linli.needs.models import Claim, Dispatch, Feedback, Need
+from linli.needs import actions, imports, queries
+from linli.needs.models import Claim, Dispatch, Feedback, HandoverItem, HandoverPhoto, Need, ThankYouLetter, WishImport
 
 router = Router(tags=["needs"])
 
@@ -335,6 +338,58 @@ def _need(request: HttpRequest, need_id: int) -> Need:
     return queries.need_for(_actor(request), need_id)
 
 
+# Importing wishes from Excel: upload (preview with row errors), then confirm (all or nothing) ------------
+# Before /{need_id}: ninja tries the paths in the order they are declared.
+
+class RowErrorOut(Schema):
+    row: int = Field(description="The row number Excel shows.")
+    column: str = Field(description="The column's header as written in the file; empty for the row as a whole.")
+    message: str
+
+
+class WishImportOut(Schema):
+    id: int
+    status: WishImport.Status = Field(description="previewed: every row passes, confirm to import; rejected: "
+                                                   "see `errors`, fix the file and upload it again; imported.")
+    filename: str
+    row_count: int
+    errors: list[RowErrorOut]
+    imported_count: int
+    created_at: datetime.datetime
+    imported_at: datetime.datetime | None
+
+
+@router.get("/imports", response=list[WishImportOut])
+def wish_imports(request: HttpRequest) -> QuerySet[WishImport]:
+    """The caller's own uploads, newest first (an upload holds children's names: only its uploader sees it)."""
+    return imports.wish_imports_of(_actor(request))[:50]
+
+
+@router.post("/imports", response={201: WishImportOut})
+def preview_wish_import(request: HttpRequest, file: File[UploadedFile]) -> Status[WishImport]:
+    """Upload a sheet of wishes (multipart `file`, .xlsx in the template's layout) and check every row.
+    Nothing is imported yet: the answer lists each bad row; confirm a `previewed` upload to import it.
+    A file that cannot be read at all, or without a required column, answers 422."""
+    if (file.size or 0) > spreadsheets.MAX_UPLOAD_BYTES:
+        raise ValidationError({"file": _("The file is larger than 20 MB; split it into several files.")})
+    return Status(201, imports.preview_wish_import(actor=_actor(request), filename=file.name or "",
+                                                   content=file.read()))
+
+
+@router.get("/imports/{import_id}", response=WishImportOut)
+def wish_import(request: HttpRequest, import_id: int) -> WishImport:
+    return get_object_or_404(imports.wish_imports_of(_actor(request)), pk=import_id)
+
+
+@router.post("/imports/{import_id}/confirm", response=WishImportOut)
+def confirm_wish_import(request: HttpRequest, import_id: int) -> WishImport:
+    """Import every row of a previewed upload as a draft wish, or none (422 if it has errors, was already
+    imported, or the records changed since the preview so that rows no longer pass)."""
+    job = get_object_or_404(imports.wish_imports_of(_actor(request)), pk=import_id)
+    imports.confirm_wish_import(actor=_actor(request), job=job)
+    return get_object_or_404(imports.wish_imports_of(_actor(request)), pk=import_id)
+
+
 # Needs ---------------------------------------------------------------------------------------
 
 @router.get("", response=list[NeedOut])
@@ -520,3 +575,83 @@ def reveal_guardian_phone(request: HttpRequest, need_id: int, payload: RevealIn)
     """One unmasked guardian's phone, for staff allowed to reveal numbers in the wish's area; audited."""
     value = actions.reveal_guardian_phone(actor=_actor(request), need=_need(request, need_id))
     return {"field": payload.field, "value": value}
+
+
+# The hand-over record: thank-you letter, photos, items -------------------------------------------------
+
+class LetterOut(Schema):
+    text: str
+    scan_url: str | None = Field(description="The scan, for those who may open the need (a session or token).")
+    updated_at: datetime.datetime
+
+    @staticmethod
+    def resolve_scan_url(obj: ThankYouLetter) -> str | None:
+        return reverse("needs:handover_file", args=[obj.need_id, "scan", 0]) if obj.scan else None
+
+
+class PhotoOut(Schema):
+    id: int
+    caption: str
+    no_faces_or_consent: bool
+    url: str
+    created_at: datetime.datetime
+
+    @staticmethod
+    def resolve_url(obj: HandoverPhoto) -> str:
+        return reverse("needs:handover_file", args=[obj.need_id, "photo", obj.pk])
+
+
+class ItemOut(Schema):
+    id: int
+    name: str
+    quantity: int
+    note: str
+
+
+class HandoverOut(Schema):
+    fulfilled_on: datetime.date | None
+    event: str = Field(description="e.g. 梦想见面会")
+    note: str
+    letter: LetterOut | None
+    photos: list[PhotoOut]
+    items: list[ItemOut]
+
+
+class ItemIn(Schema):
+    name: str = Field(max_length=100)
+    quantity: int = 1
+    note: str = Field("", max_length=200)
+
+
+@router.get("/{need_id}/handover", response=HandoverOut)
+def handover(request: HttpRequest, need_id: int) -> dict[str, Any]:
+    """The hand-over of a fulfilled need: when, at which event, the thank-you letter, photos and items."""
+    need = _need(request, need_id)
+    return {"fulfilled_on": need.fulfilled_on, "event": need.fulfilment_event, "note": need.fulfilment_note,
+            "letter": ThankYouLetter.objects.filter(need=need).first(),
+            "photos": list(need.photos.order_by("created_at", "id")), "items": list(need.items.order_by("id"))}
+
+
+@router.post("/{need_id}/handover/letter", response={201: LetterOut})
+def record_thanks(request: HttpRequest, need_id: int, text: Form[str] = "",
+                  scan: File[UploadedFile | None] = None) -> Status[ThankYouLetter]:
+    """The thank-you letter (multipart): its `text`, the `scan` of the handwritten letter (PDF, JPG, PNG), or
+    both; a new scan replaces the old one. Staff who review the need, after the hand-over."""
+    return Status(201, actions.record_thanks(actor=_actor(request), need=_need(request, need_id), text=text,
+                                             scan=scan))
+
+
+@router.post("/{need_id}/handover/photos", response={201: PhotoOut})
+def add_handover_photo(request: HttpRequest, need_id: int, file: File[UploadedFile],
+                       no_faces_or_consent: Form[bool] = False, caption: Form[str] = "") -> Status[HandoverPhoto]:
+    """A photo of the hand-over (multipart `file`, JPG/PNG/WebP), refused (422) unless `no_faces_or_consent`
+    confirms it shows no face or everyone shown (for a child, the guardian) consented."""
+    return Status(201, actions.add_handover_photo(actor=_actor(request), need=_need(request, need_id), file=file,
+                                                  no_faces_or_consent=no_faces_or_consent, caption=caption))
+
+
+@router.post("/{need_id}/handover/items", response={201: ItemOut})
+def add_handover_item(request: HttpRequest, need_id: int, payload: ItemIn) -> Status[HandoverItem]:
+    """One thing handed over (quantity at least 1)."""
+    return Status(201, actions.add_handover_item(actor=_actor(request), need=_need(request, need_id),
+                                                 name=payload.name, quantity=payload.quantity, note=payload.note))
