@@ -38,6 +38,7 @@ from linli.inspections.api import router as inspections_router
 from linli.needs.api import router as needs_router
 from linli.party.api import router as party_router
 from linli.problems.api import router as problems_router
+from linli.volunteers.api import router as volunteers_router
 
 logger = logging.getLogger(__name__)
 
@@ -128,6 +129,7 @@ api.add_router("/needs", needs_router)
 api.add_router("/party", party_router)
 api.add_router("/problems", problems_router)
 api.add_router("/inspections", inspections_router)
+api.add_router("/volunteers", volunteers_router)
 
 
 def _error(request: HttpRequest, status: int, detail: str, **extra: Any) -> HttpResponse:

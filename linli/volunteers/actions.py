@@ -101,7 +101,7 @@ def parse_hours(value: Any, field: str = "hours") -> Decimal:
                                % {"hours": hours}})
     if hours != hours.quantize(HUNDREDTH):
         raise ValidationError({field: _("Give hours to at most two decimal places.")})
-    return hours
+    return hours.quantize(HUNDREDTH)
 
 
 # Volunteers ---------------------------------------------------------------------------

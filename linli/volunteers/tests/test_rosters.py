@@ -1,0 +1,107 @@
+"""Duty rosters: posts and shifts, assignment by staff and self-sign-up, gaps, swaps, attendance into the ledger."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from linli.volunteers import actions, queries
+from linli.volunteers.models import DutyAssignment, ServiceRecord
+from linli.volunteers.tests.conftest import make_volunteer
+
+pytestmark = pytest.mark.django_db
+
+T = datetime.time
+
+
+@pytest.fixture
+def post(tree, ly2_team):
+    return actions.create_post(actor=None, name="联洋二3号垃圾投放点", area=tree.lianyang2, team=ly2_team,
+                               people_needed=2)
+
+
+def shift(post, days: int = 1, start: int = 7, end: int = 9):
+    return actions.create_shift(actor=None, post=post, day=timezone.localdate() + datetime.timedelta(days=days),
+                                starts_at=T(start), ends_at=T(end))
+
+
+def test_gaps_are_shifts_short_of_people(post, tree, lianyang2_secretary):
+    full, short = shift(post, start=7), shift(post, start=18, end=20)
+    for name in ("甲", "乙"):
+        actions.assign_duty(actor=lianyang2_secretary, shift=full, volunteer=make_volunteer(tree.lianyang2, name))
+    actions.assign_duty(actor=lianyang2_secretary, shift=short, volunteer=make_volunteer(tree.lianyang2, "丙"))
+    today = timezone.localdate()
+    gaps = list(queries.shifts_of([post], start=today, end=today + datetime.timedelta(days=7), gaps_only=True))
+    assert gaps == [short] and gaps[0].assigned == 1
+
+
+def test_a_volunteer_takes_an_open_shift_but_not_a_full_one(post, tree, ly2_volunteer, ly2_volunteer_user,
+                                                            lianyang2_secretary):
+    s = actions.create_shift(actor=None, post=post, day=timezone.localdate() + datetime.timedelta(days=1),
+                             starts_at=T(7), ends_at=T(9), people_needed=1)
+    assert list(queries.open_shifts_for(ly2_volunteer_user)) == [s]
+    actions.assign_duty(actor=lianyang2_secretary, shift=s, volunteer=make_volunteer(tree.lianyang2, "甲"))
+    with pytest.raises(ValidationError) as error:
+        actions.assign_duty(actor=ly2_volunteer_user, shift=s, volunteer=ly2_volunteer)
+    assert "all the people it needs" in " ".join(error.value.message_dict["shift"])
+    s2 = shift(post, days=2)
+    assignment = actions.assign_duty(actor=ly2_volunteer_user, shift=s2, volunteer=ly2_volunteer)
+    assert assignment.self_signed
+
+
+def test_a_volunteer_cannot_put_someone_else_on_a_shift(post, tree, ly2_volunteer_user):
+    with pytest.raises(PermissionDenied):
+        actions.assign_duty(actor=ly2_volunteer_user, shift=shift(post), volunteer=make_volunteer(tree.lianyang2))
+
+
+def test_a_swap_exchanges_two_assignments(post, tree, lianyang2_secretary):
+    morning, evening = shift(post, start=7), shift(post, start=18, end=20)
+    a_vol, b_vol = make_volunteer(tree.lianyang2, "甲"), make_volunteer(tree.lianyang2, "乙")
+    a = actions.assign_duty(actor=lianyang2_secretary, shift=morning, volunteer=a_vol)
+    b = actions.assign_duty(actor=lianyang2_secretary, shift=evening, volunteer=b_vol)
+    actions.swap_duties(actor=lianyang2_secretary, first=a, second=b)
+    assert DutyAssignment.objects.get(pk=a.pk).volunteer == b_vol
+    assert DutyAssignment.objects.get(pk=b.pk).volunteer == a_vol
+
+
+def test_a_swap_that_would_double_book_is_refused(post, tree, lianyang2_secretary):
+    morning, evening = shift(post, start=7), shift(post, start=18, end=20)
+    a_vol, b_vol = make_volunteer(tree.lianyang2, "甲"), make_volunteer(tree.lianyang2, "乙")
+    a = actions.assign_duty(actor=lianyang2_secretary, shift=morning, volunteer=a_vol)
+    actions.assign_duty(actor=lianyang2_secretary, shift=evening, volunteer=a_vol)
+    b = actions.assign_duty(actor=lianyang2_secretary, shift=evening, volunteer=b_vol)
+    with pytest.raises(ValidationError) as error:
+        actions.swap_duties(actor=lianyang2_secretary, first=a, second=b)
+    assert "already on the other shift" in " ".join(error.value.message_dict["second"])
+    assert DutyAssignment.objects.get(pk=a.pk).volunteer == a_vol
+
+
+def test_duty_attendance_feeds_the_ledger_once(post, tree, ly2_team, lianyang2_secretary):
+    past = actions.create_shift(actor=None, post=post, day=timezone.localdate() - datetime.timedelta(days=1),
+                                starts_at=T(7), ends_at=T(9, 30))
+    volunteer = make_volunteer(tree.lianyang2, "甲")
+    assignment = DutyAssignment.objects.create(shift=past, volunteer=volunteer)  # staff put them on it last week
+    record = actions.record_duty_attendance(actor=lianyang2_secretary, assignment=assignment)
+    assert record.source == ServiceRecord.Source.ATTENDANCE and record.hours == Decimal("2.50")
+    assert record.team == ly2_team and record.assignment == assignment
+    with pytest.raises(ValidationError):
+        actions.record_duty_attendance(actor=lianyang2_secretary, assignment=assignment)
+    assert ServiceRecord.objects.count() == 1
+
+
+def test_a_shift_ending_before_it_starts_is_refused(post):
+    with pytest.raises(ValidationError) as error:
+        actions.create_shift(actor=None, post=post, day=timezone.localdate(), starts_at=T(9), ends_at=T(7))
+    assert "end after it starts" in " ".join(error.value.message_dict["ends_at"])
+
+
+def test_the_roster_page_marks_the_gaps(post, login, lianyang2_secretary, peihua1_secretary):
+    shift(post)
+    page = login(lianyang2_secretary).get(reverse("volunteers:roster")).content.decode()
+    assert 'data-gap="1"' in page and "联洋二3号垃圾投放点" in page
+    assert login(peihua1_secretary).get(reverse("volunteers:post_detail", args=[post.pk])).status_code == 404
