@@ -24,5 +24,7 @@ urlpatterns = [
     path("<int:pk>/handover/<str:what>/", views.handover, name="handover"),
     path("<int:pk>/files/<str:kind>/<int:file_id>/", views.handover_file, name="handover_file"),
     path("claims/<int:pk>/acknowledgement/", views.acknowledgement, name="acknowledgement"),
+    path("claims/<int:pk>/acknowledgement.pdf", views.acknowledgement_pdf, name="acknowledgement_pdf"),
+    path("verify/handover/<str:token>/", views.acknowledgement_verify, name="acknowledgement_verify"),
     path("<int:pk>/<str:step>/", views.need_step, name="step"),
 ]

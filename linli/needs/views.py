@@ -15,7 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,11 +24,11 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from linli.core import audit, spreadsheets
+from linli.core.documents import pdf_response, read_verification_token
 from linli.core.http import AuthenticatedHttpRequest, HtmxHttpRequest
-from linli.core.models import Area
 from linli.core.scoping import Perm, can
 from linli.core.views import _page, _query_without_page
-from linli.needs import actions, imports, queries
+from linli.needs import actions, documents, imports, queries
 from linli.needs.forms import (
     FiguresForm,
     NeedFilterForm,
@@ -436,20 +436,39 @@ def handover_file(request: AuthenticatedHttpRequest, pk: int, kind: str, file_id
     return response
 
 
+def _acknowledged_claim(user: Any, pk: int) -> Claim:
+    """A unit's fulfilled claim, for those who may open its need (its liaison, staff in scope); else 404."""
+    return get_object_or_404(documents.acknowledged_claims(), pk=pk, need__in=queries.needs_accessible_to(user))
+
+
 @login_required
 def acknowledgement(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """A certificate-style thank-you to a unit for a need it claimed and fulfilled; printable (print CSS)."""
-    claim_ = get_object_or_404(
-        Claim.objects.select_related("need__neighborhood__parent", "organization"), pk=pk,
-        status=Claim.Status.ACTIVE, organization__isnull=False,
-        need__state__in=actions.HANDOVER_STATES, need__in=queries.needs_accessible_to(request.user),
-    )
-    need = claim_.need
-    public_name = getattr(getattr(need, "wish_details", None), "public_name", "") if need.is_wish else ""
-    subdistrict = need.neighborhood.ancestors().filter(level=Area.Level.SUBDISTRICT).first()
-    return render(request, "needs/acknowledgement.html", {
-        "claim": claim_, "need": need, "public_name": public_name, "subdistrict": subdistrict,
-        "items": list(need.items.all()),
+    """A certificate-style thank-you to a unit for a need it claimed and fulfilled; printable, and as a PDF."""
+    claim_ = _acknowledged_claim(request.user, pk)
+    return render(request, "needs/acknowledgement.html", documents.acknowledgement_context(
+        claim_, request.build_absolute_uri("/")))
+
+
+@login_required
+def acknowledgement_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The acknowledgement as a PDF, with the QR code of its public verification page."""
+    claim_ = _acknowledged_claim(request.user, pk)
+    pdf = documents.acknowledgement_pdf(claim_, base_url=request.build_absolute_uri("/"))
+    return pdf_response(pdf, documents.acknowledgement_filename(claim_))
+
+
+def acknowledgement_verify(request: HttpRequest, token: str) -> HttpResponse:
+    """Public: whoever is shown the paper checks it is genuine. Only what the public wish wall may show."""
+    pk = read_verification_token(documents.KIND, token)
+    claim_ = (Claim.objects.select_related("need__neighborhood__parent", "need__wish_details", "organization")
+              .filter(pk=pk, organization__isnull=False).first() if pk is not None else None)
+    if claim_ is None:
+        raise Http404
+    context = documents.acknowledgement_context(claim_)
+    return render(request, "needs/acknowledgement_verify.html", {
+        "claim": claim_, "need": claim_.need, "public_name": context["public_name"],
+        "community": context["community"], "subdistrict": context["subdistrict"],
+        "valid": claim_.is_active and claim_.need.state in documents.ACKNOWLEDGED_STATES,
     })
 
 

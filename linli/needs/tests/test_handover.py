@@ -192,3 +192,42 @@ def test_the_acknowledgement_is_404_for_others_and_before_fulfilment(login, tree
 def test_my_claims_links_a_units_fulfilled_claim_to_its_acknowledgement(login, fulfilled, org_liaison):
     page = login(org_liaison).get(reverse("needs:my_claims")).content.decode()
     assert reverse("needs:acknowledgement", args=[Claim.objects.get().pk]) in page
+
+
+# The acknowledgement as a PDF, and its public verification page ------------------------------------
+
+def test_the_acknowledgement_pdf_is_in_chinese_with_the_font_embedded_and_no_full_name(
+        login, fulfilled, org_liaison, resident_unit, huamu_staff):
+    from linli.core.tests.pdfs import embedded_fonts, pdf_text
+
+    actions.add_handover_item(actor=huamu_staff, need=fulfilled, name="跑步鞋")
+    claim = Claim.objects.get()
+    response = login(org_liaison).get(reverse("needs:acknowledgement_pdf", args=[claim.pk]))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    text = pdf_text(response.content).replace("\n", "")
+    assert "感谢函" in text and resident_unit.name in text and fulfilled.title in text and "跑步鞋" in text
+    assert "小明" in text  # the child's given name, as on the wall
+    assert "王小明" not in text and "三(2)班" not in text and "13600001111" not in text
+    assert any("CJK" in font for font in embedded_fonts(response.content))
+
+
+def test_the_pdf_is_404_for_others_and_its_qr_opens_a_public_page_without_the_childs_details(
+        client, login, fulfilled, lianyang2_secretary, resident_unit):
+    from linli.core.documents import verification_token
+
+    claim = Claim.objects.get()
+    assert login(lianyang2_secretary).get(reverse("needs:acknowledgement_pdf", args=[claim.pk])).status_code == 404
+    client.logout()
+    page = client.get(reverse("needs:acknowledgement_verify", args=[verification_token("handover", claim.pk)]))
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert resident_unit.name in body and fulfilled.title in body and "小明" in body and "Valid" in body
+    assert "王小明" not in body and "三(2)班" not in body and "花木实验小学" not in body and "王大海" not in body
+    # A forged, mangled or other kind of token opens nothing.
+    assert client.get(reverse("needs:acknowledgement_verify", args=["not-a-token"])).status_code == 404
+    other = verification_token("notice", claim.pk)
+    assert client.get(reverse("needs:acknowledgement_verify", args=[other])).status_code == 404
+    # A cancelled claim's paper says so.
+    Claim.objects.filter(pk=claim.pk).update(status=Claim.Status.CANCELLED)
+    body = client.get(reverse("needs:acknowledgement_verify", args=[verification_token("handover", claim.pk)]))
+    assert "No longer valid" in body.content.decode()
