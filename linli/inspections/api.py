@@ -4,8 +4,16 @@ The phone form reads the current checklist (GET /inspections/checklists/{code}),
 then posts the whole inspection once (POST /inspections) with a `client_id`
 it generated when the form was opened. A retry with the same id answers 200
 with the inspection already saved (201 the first time): never a duplicate.
-Answers without photos only, for now: an item that needs photos when it
-fails is refused (422) until photo upload is added to the API.
+Photos go with the submission as multipart form data (POST
+/inspections/with-photos: the same JSON as the `payload` field, each photo in
+a file field named `photo:<item code>`), checked by their first bytes and
+size like every upload.
+
+Campaigns have their board, figures and Chinese summary (GET
+/inspections/campaigns/{id}/board|figures|summary); seizures are recorded at
+an inspection (POST /inspections/{id}/seizures); 回头看 re-inspections are
+scheduled for a campaign (POST /inspections/campaigns/{id}/reinspections)
+and recorded one by one (POST /inspections/reinspections/{id}).
 """
 
 import datetime
@@ -15,14 +23,14 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Form, Router, Schema, Status
 from ninja.pagination import paginate
 
 from linli.core import queries as core_queries
 from linli.core.api import AreaRef, OrganizationRef, Pagination, organization_in_scope
 from linli.core.models import Organization, User
-from linli.core.scoping import Perm
 from linli.inspections import actions, queries
 from linli.inspections.models import (
     ChecklistItem,
@@ -32,6 +40,9 @@ from linli.inspections.models import (
     GasType,
     Inspection,
     RectificationNotice,
+    Reinspection,
+    Seizure,
+    SeizureItemKind,
     Severity,
 )
 
@@ -326,6 +337,34 @@ def list_inspections(request: HttpRequest) -> QuerySet[Inspection]:
 @router.post("", response={200: InspectionDetailOut, 201: InspectionDetailOut})
 def submit_inspection(request: HttpRequest, payload: InspectionIn) -> Status[Inspection]:
     """Submit a whole inspection. 201 when saved now; 200 with the saved one when `client_id` was seen before."""
+    return _submit(request, payload, {})
+
+
+# Photos with the submission -------------------------------------------------------------------
+
+_PAYLOAD = Form(..., description="The inspection as JSON (the body of POST /inspections).")
+
+
+@router.post("/with-photos", response={200: InspectionDetailOut, 201: InspectionDetailOut})
+def submit_inspection_with_photos(request: HttpRequest, payload: str = _PAYLOAD) -> Status[Inspection]:
+    """Submit a whole inspection with photos, as multipart form data: `payload` is the JSON of POST
+    /inspections; each photo is a file field named `photo:<item code>` (repeat the field for several).
+    Photos are JPEG, PNG or WebP by their first bytes, within the upload limit; otherwise 422, nothing saved."""
+    try:
+        data = InspectionIn.model_validate_json(payload)
+    except ValueError as error:
+        raise ValidationError({"payload": _("The payload is not a valid inspection: %(error)s")
+                               % {"error": str(error)[:300]}}) from None
+    photos: dict[str, list[Any]] = {}
+    for name in request.FILES:
+        if not name.startswith("photo:"):
+            raise ValidationError({"photos": _("Name each photo's field photo:<item code> (got %(name)s).")
+                                   % {"name": name}})
+        photos[name.removeprefix("photo:")] = request.FILES.getlist(name)
+    return _submit(request, data, photos)
+
+
+def _submit(request: HttpRequest, payload: InspectionIn, photos: dict[str, list[Any]]) -> Status[Inspection]:
     actor = _actor(request)
     establishment = queries.establishment_for(actor, payload.establishment)
     version = ChecklistVersion.objects.filter(pk=payload.version).first()
@@ -333,14 +372,15 @@ def submit_inspection(request: HttpRequest, payload: InspectionIn) -> Status[Ins
         raise ValidationError({"version": _("Unknown checklist version.")})
     campaign = None
     if payload.campaign is not None:
-        from linli.core.scoping import scope_queryset
-        from linli.inspections.models import Campaign
-
-        campaign = scope_queryset(Campaign.objects.all(), actor, Perm.VIEW).filter(pk=payload.campaign).first()
+        campaign = queries.campaigns_visible_to(actor).filter(pk=payload.campaign).first()
         if campaign is None:
             raise ValidationError({"campaign": _("Unknown campaign.")})
+    unknown = sorted(set(photos) - set(payload.answers))
+    if unknown:
+        raise ValidationError({"photos": _("Photos for items not answered: %(codes)s.")
+                               % {"codes": ", ".join(unknown)}})
     answers = {
-        code: actions.AnswerIn(value=a.value, note=a.note, finding=actions.FindingIn(
+        code: actions.AnswerIn(value=a.value, note=a.note, photos=photos.get(code, ()), finding=actions.FindingIn(
             description=a.finding.description, location=a.finding.location, severity=a.finding.severity or "",
             fixed_on_spot=a.finding.fixed_on_spot, deadline=a.finding.deadline) if a.finding else None)
         for code, a in payload.answers.items()
@@ -351,6 +391,298 @@ def submit_inspection(request: HttpRequest, payload: InspectionIn) -> Status[Ins
         answers=answers, campaign=campaign, note=payload.note)
     return Status(201 if created else 200, queries.inspection_for(actor, inspection.pk))
 
+
+# Campaigns: board, figures, summary ---------------------------------------------------------------
+
+class CampaignOut(Schema):
+    id: int
+    name: str
+    area: AreaRef
+    lead_department: OrganizationRef
+    start: datetime.date
+    end: datetime.date
+    reinspection_working_days: int = Field(description="回头看 within this many working days after a deadline.")
+
+
+class NoticeRefOut(Schema):
+    id: int
+    number: str
+    deadline: datetime.date
+    overdue: bool
+
+
+class BoardRowOut(Schema):
+    establishment: int
+    establishment_name: str
+    area: str
+    inspected: bool
+    inspections: int
+    last_inspected_on: datetime.date | None
+    findings_open: int
+    findings_closed: int
+    escalated: int = Field(description="Open hazards referred for a penalty.")
+    notices: list[NoticeRefOut]
+    notice_overdue: bool
+    reinspection_due: datetime.date | None = Field(description="The earliest pending re-inspection.")
+    reinspection_overdue: bool
+    reinspections_done: int
+    seized: int = Field(description="Pieces seized, all kinds together.")
+
+    @staticmethod
+    def resolve_establishment(obj: queries.BoardRow) -> int:
+        return obj.establishment.pk
+
+    @staticmethod
+    def resolve_establishment_name(obj: queries.BoardRow) -> str:
+        return obj.establishment.name
+
+    @staticmethod
+    def resolve_area(obj: queries.BoardRow) -> str:
+        return obj.establishment.area.name
+
+
+class ItemCount(Schema):
+    item: str
+    count: int
+
+
+class FiguresOut(Schema):
+    targets: int = Field(description="Establishments in the baseline (底数).")
+    establishments_inspected: int
+    establishments_reinspected: int
+    inspections: int
+    findings: int
+    findings_by_severity: dict[str, int]
+    findings_by_item: list[ItemCount]
+    findings_fixed_on_spot: int
+    findings_closed: int
+    findings_open: int
+    findings_escalated: int
+    notices_issued: int
+    notices_overdue: int
+    seizures: int
+    seized_by_item: dict[str, int] = Field(description="Pieces seized by item kind (lpg_cylinder, stove, ...).")
+    reinspections_scheduled: int
+    reinspections_done: int
+    reinspections_overdue: int
+    supervision_notices: int
+    summary: str = Field(description="The Chinese summary paragraph for the street's report.")
+
+
+class SummaryOut(Schema):
+    summary: str
+
+
+@router.get("/campaigns", response=list[CampaignOut])
+@paginate(Pagination)
+def list_campaigns(request: HttpRequest) -> QuerySet[Any]:
+    return queries.campaigns_visible_to(_actor(request))
+
+
+@router.get("/campaigns/{campaign_id}", response=CampaignOut)
+def get_campaign(request: HttpRequest, campaign_id: int) -> Any:
+    return queries.campaign_for(_actor(request), campaign_id)
+
+
+@router.get("/campaigns/{campaign_id}/board", response=list[BoardRowOut])
+def campaign_board(request: HttpRequest, campaign_id: int) -> list[queries.BoardRow]:
+    """Per baseline establishment in the caller's scope: inspected, hazards open and closed, notices (overdue?),
+    the next re-inspection (overdue?), pieces seized."""
+    actor = _actor(request)
+    return queries.campaign_board(actor, queries.campaign_for(actor, campaign_id))
+
+
+@router.get("/campaigns/{campaign_id}/figures", response=FiguresOut)
+def campaign_figures(request: HttpRequest, campaign_id: int) -> dict[str, Any]:
+    """The campaign's figures, as on its page, and the summary paragraph built from them."""
+    campaign = queries.campaign_for(_actor(request), campaign_id)
+    figures = queries.campaign_figures(campaign)
+    return {**figures.as_dict(), "summary": queries.summary_from(campaign, figures)}
+
+
+@router.get("/campaigns/{campaign_id}/summary", response=SummaryOut)
+def campaign_summary(request: HttpRequest, campaign_id: int) -> dict[str, str]:
+    return {"summary": queries.campaign_summary(queries.campaign_for(_actor(request), campaign_id))}
+
+
+# Seizures --------------------------------------------------------------------------------------
+
+class SeizureItemSchema(Schema):
+    kind: SeizureItemKind
+    quantity: int = Field(description="More than zero.")
+    identifiers: list[str] = Field([], description="For cylinders: one e-label or serial each, or none.")
+    description: str = ""
+
+
+class SeizureIn(Schema):
+    agency: int = Field(description="The seizing department's id.")
+    legal_basis: str
+    storage_place: str
+    seized_on: datetime.date
+    officers: list[int] = Field(description="Account ids of at least two officers.")
+    notice: int | None = Field(None, description="The rectification notice issued at this inspection, if any.")
+    items: list[SeizureItemSchema]
+
+
+class SeizureOut(Schema):
+    id: int
+    establishment: str
+    campaign: int | None
+    inspection: int | None
+    notice: str | None
+    agency: OrganizationRef
+    legal_basis: str
+    storage_place: str
+    seized_on: datetime.date
+    items: list[SeizureItemSchema]
+
+    @staticmethod
+    def resolve_establishment(obj: Seizure) -> str:
+        return obj.establishment.name
+
+    @staticmethod
+    def resolve_campaign(obj: Seizure) -> int | None:
+        return obj.campaign_id
+
+    @staticmethod
+    def resolve_inspection(obj: Seizure) -> int | None:
+        return obj.inspection_id
+
+    @staticmethod
+    def resolve_notice(obj: Seizure) -> str | None:
+        return obj.notice.number if obj.notice_id else None  # type: ignore[union-attr]
+
+    @staticmethod
+    def resolve_items(obj: Seizure) -> list[Any]:
+        return list(obj.items.all())
+
+
+@router.get("/seizures", response=list[SeizureOut])
+@paginate(Pagination)
+def list_seizures(request: HttpRequest, campaign: int | None = None) -> QuerySet[Seizure]:
+    actor = _actor(request)
+    chosen = queries.campaign_for(actor, campaign) if campaign is not None else None
+    return queries.seizures_visible_to(actor, chosen)
+
+
+@router.post("/{inspection_id}/seizures", response={201: SeizureOut})
+def record_seizure(request: HttpRequest, inspection_id: int, payload: SeizureIn) -> Status[Seizure]:
+    """收缴 at an inspection: 422 (naming the row) for a zero quantity or cylinders whose e-labels do not
+    match their count, without a legal basis or storage place, or with fewer than two officers."""
+    actor = _actor(request)
+    inspection = queries.inspection_for(actor, inspection_id)
+    notice = None
+    if payload.notice is not None:
+        notice = inspection.notices.filter(pk=payload.notice).first()
+        if notice is None:
+            raise ValidationError({"notice": _("No such notice was issued at this inspection.")})
+    agency = Organization.objects.filter(pk=payload.agency).first()
+    if agency is None:
+        raise ValidationError({"agency": _("Unknown agency.")})
+    seizure = actions.record_seizure(
+        actor=actor, inspection=inspection, notice=notice, agency=agency, legal_basis=payload.legal_basis,
+        storage_place=payload.storage_place, seized_on=payload.seized_on, officers=_officers(payload.officers),
+        items=[actions.SeizureItemIn(kind=i.kind, quantity=i.quantity, identifiers=i.identifiers,
+                                     description=i.description) for i in payload.items])
+    return Status(201, queries.seizure_for(actor, seizure.pk))
+
+
+# 回头看 ------------------------------------------------------------------------------------------
+
+class ReinspectionOut(Schema):
+    id: int
+    finding: int
+    establishment: str
+    hazard: str
+    campaign: int | None
+    attempt: int
+    due_on: datetime.date
+    overdue: bool
+    outcome: str = Field(description="Empty while pending; fixed, not_fixed or refused.")
+    done_on: datetime.date | None
+    note: str
+    supervision_deadline: datetime.date | None = Field(description="The new deadline of the 督办, if one was issued.")
+    escalated: bool
+
+    @staticmethod
+    def resolve_finding(obj: Reinspection) -> int:
+        return obj.finding_id
+
+    @staticmethod
+    def resolve_establishment(obj: Reinspection) -> str:
+        return obj.finding.inspection.establishment.name
+
+    @staticmethod
+    def resolve_hazard(obj: Reinspection) -> str:
+        return obj.finding.description
+
+    @staticmethod
+    def resolve_campaign(obj: Reinspection) -> int | None:
+        return obj.campaign_id
+
+    @staticmethod
+    def resolve_overdue(obj: Reinspection) -> bool:
+        return obj.is_overdue()
+
+    @staticmethod
+    def resolve_supervision_deadline(obj: Reinspection) -> datetime.date | None:
+        notice = getattr(obj, "supervision_notice", None)
+        return notice.deadline if notice is not None else None
+
+    @staticmethod
+    def resolve_escalated(obj: Reinspection) -> bool:
+        return obj.finding.escalated_on is not None
+
+
+class ScheduleIn(Schema):
+    working_days: int | None = Field(None, ge=0, le=60,
+                                     description="Working days after each deadline; default the campaign's.")
+
+
+class ReinspectionIn(Schema):
+    outcome: Reinspection.Outcome
+    done_on: datetime.date | None = None
+    note: str = ""
+    new_deadline: datetime.date | None = Field(None, description="Required when not fixed (the 督办's deadline).")
+    requirements: str = ""
+
+
+@router.get("/reinspections", response=list[ReinspectionOut])
+@paginate(Pagination)
+def list_reinspections(request: HttpRequest, campaign: int | None = None, pending: bool = False,
+                       overdue: bool = False) -> QuerySet[Reinspection]:
+    """Re-inspections, soonest due first; `pending` without an outcome, `overdue` past their day today."""
+    actor = _actor(request)
+    chosen = queries.campaign_for(actor, campaign) if campaign is not None else None
+    return queries.reinspections_visible_to(actor, chosen, pending=pending,
+                                            overdue_on=timezone.localdate() if overdue else None)
+
+
+@router.post("/campaigns/{campaign_id}/reinspections", response={200: list[ReinspectionOut],
+                                                                 201: list[ReinspectionOut]})
+def schedule_reinspections(request: HttpRequest, campaign_id: int, payload: ScheduleIn) -> Status[Any]:
+    """Schedule 回头看 for every open finding of the campaign: 201 with the new ones, 200 with [] when every
+    open finding already has one pending (scheduling twice creates nothing)."""
+    actor = _actor(request)
+    campaign = queries.campaign_for(actor, campaign_id)
+    created = actions.schedule_reinspections(actor=actor, campaign=campaign, working_days=payload.working_days)
+    rows = list(queries.reinspections_visible_to(actor, campaign).filter(pk__in=[r.pk for r in created]))
+    return Status(201 if created else 200, rows)
+
+
+@router.post("/reinspections/{reinspection_id}", response=ReinspectionOut)
+def record_reinspection(request: HttpRequest, reinspection_id: int, payload: ReinspectionIn) -> Reinspection:
+    """The outcome: fixed closes the hazard; not fixed needs `new_deadline` (督办); refused, or not fixed a
+    second time, escalates it. 422 for a closed hazard, 409 when already recorded."""
+    actor = _actor(request)
+    reinspection = queries.reinspection_for(actor, reinspection_id)
+    actions.record_reinspection(actor=actor, reinspection=reinspection, outcome=payload.outcome,
+                                done_on=payload.done_on, note=payload.note, new_deadline=payload.new_deadline,
+                                requirements=payload.requirements)
+    return queries.reinspection_for(actor, reinspection_id)
+
+
+# Routes by inspection id last: ninja matches in order, and "/{inspection_id}" would take "/seizures".
 
 @router.get("/{inspection_id}", response=InspectionDetailOut)
 def get_inspection(request: HttpRequest, inspection_id: int) -> Inspection:

@@ -113,5 +113,88 @@ def test_a_notice_over_the_api(tree, login, officer, second_officer, gas_office,
 def test_the_endpoints_are_in_the_openapi_schema(tree):
     paths = Client().get("/api/v1/openapi.json").json()["paths"]
     for path in ("/api/v1/inspections", "/api/v1/inspections/establishments",
-                 "/api/v1/inspections/checklists/{code}", "/api/v1/inspections/{inspection_id}/notices"):
+                 "/api/v1/inspections/checklists/{code}", "/api/v1/inspections/{inspection_id}/notices",
+                 "/api/v1/inspections/with-photos", "/api/v1/inspections/campaigns",
+                 "/api/v1/inspections/campaigns/{campaign_id}/board",
+                 "/api/v1/inspections/campaigns/{campaign_id}/figures",
+                 "/api/v1/inspections/campaigns/{campaign_id}/summary", "/api/v1/inspections/seizures",
+                 "/api/v1/inspections/{inspection_id}/seizures", "/api/v1/inspections/reinspections",
+                 "/api/v1/inspections/campaigns/{campaign_id}/reinspections",
+                 "/api/v1/inspections/reinspections/{reinspection_id}"):
         assert path in paths, path
+
+
+def test_photos_go_with_the_submission_as_multipart(tree, login, officer, fire_service, snack_shop):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from linli.inspections.models import AnswerPhoto
+    from linli.problems.tests.factories import PNG
+
+    client = login(officer)
+    payload = _payload(snack_shop, officer, [fire_service],
+                       pipe_wire_clearance={"value": "touching", "note": "电线紧贴燃气管道"})
+    refused = client.post(f"{API}/with-photos", {"payload": json.dumps(payload),
+                                                 "photo:pipe_wire_clearance": SimpleUploadedFile("a.png", b"not")},
+                          HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 422 and "pipe_wire_clearance" in refused.json()["errors"]
+    assert not Inspection.objects.exists()
+    saved = client.post(f"{API}/with-photos", {"payload": json.dumps(payload),
+                                               "photo:pipe_wire_clearance": SimpleUploadedFile("a.png", PNG)},
+                        HTTP_ACCEPT_LANGUAGE="en")
+    assert saved.status_code == 201, saved.json()
+    assert AnswerPhoto.objects.get().content_type == "image/png"
+    assert saved.json()["findings"][0]["item"] == "pipe_wire_clearance"
+
+
+@pytest.fixture
+def api_campaign(tree, officer, second_officer, gas_office, snack_shop):
+    from linli.inspections.tests.factories import inspect_with_hazards, make_campaign
+
+    campaign = make_campaign(officer, gas_office, tree.huamu, [snack_shop])
+    inspection = inspect_with_hazards(officer, snack_shop, [gas_office], campaign=campaign)
+    return campaign, inspection
+
+
+def test_a_seizure_through_the_api_and_a_zero_quantity_refused(login, officer, second_officer, gas_office,
+                                                               api_campaign, lianyang2_secretary):
+    campaign, inspection = api_campaign
+    client = login(officer)
+    body = {"agency": gas_office.pk, "legal_basis": "《上海市燃气管理条例》", "storage_place": "仓库",
+            "seized_on": timezone.localdate(), "officers": [officer.pk, second_officer.pk],
+            "items": [{"kind": "lpg_cylinder", "quantity": 2, "identifiers": ["E1", "E2"]},
+                      {"kind": "stove", "quantity": 0}]}
+    refused = post(client, f"{API}/{inspection.pk}/seizures", body)
+    assert refused.status_code == 422
+    assert refused.json()["errors"]["items"] == ["Row 2: the quantity must be more than zero (it is 0)."]
+    body["items"] = body["items"][:1]
+    made = post(client, f"{API}/{inspection.pk}/seizures", body)
+    assert made.status_code == 201, made.json()
+    assert made.json()["items"] == [{"kind": "lpg_cylinder", "quantity": 2, "identifiers": ["E1", "E2"],
+                                     "description": ""}]
+    assert client.get(f"{API}/seizures?campaign={campaign.pk}").json()["count"] == 1
+    assert login(lianyang2_secretary).get(f"{API}/seizures").json()["count"] == 0
+
+
+def test_reinspections_board_and_figures_through_the_api(login, officer, api_campaign, lianyang2_secretary):
+    campaign, _inspection = api_campaign
+    client = login(officer)
+    scheduled = post(client, f"{API}/campaigns/{campaign.pk}/reinspections", {})
+    assert scheduled.status_code == 201 and len(scheduled.json()) == 1
+    again = post(client, f"{API}/campaigns/{campaign.pk}/reinspections", {})
+    assert (again.status_code, again.json()) == (200, [])
+    visit = scheduled.json()[0]["id"]
+    refused = post(client, f"{API}/reinspections/{visit}", {"outcome": "not_fixed"})
+    assert refused.status_code == 422 and "new_deadline" in refused.json()["errors"]
+    fixed = post(client, f"{API}/reinspections/{visit}", {"outcome": "fixed", "note": "已清退"})
+    assert fixed.status_code == 200 and fixed.json()["outcome"] == "fixed"
+    assert post(client, f"{API}/reinspections/{visit}", {"outcome": "fixed"}).status_code == 409
+
+    board = client.get(f"{API}/campaigns/{campaign.pk}/board").json()
+    assert board[0]["establishment_name"] == "培花小吃店" and board[0]["findings_closed"] == 1
+    figures = client.get(f"{API}/campaigns/{campaign.pk}/figures").json()
+    assert (figures["findings"], figures["findings_closed"], figures["establishments_reinspected"]) == (1, 1, 1)
+    assert figures["summary"] == client.get(f"{API}/campaigns/{campaign.pk}/summary").json()["summary"]
+    assert figures["summary"].startswith("餐饮行业用气安全专项整治：共检查1家单位")
+    outsider = login(lianyang2_secretary)
+    assert outsider.get(f"{API}/campaigns/{campaign.pk}/figures").status_code == 404
+    assert outsider.get(f"{API}/reinspections").json()["count"] == 0
