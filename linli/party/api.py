@@ -188,8 +188,14 @@ class RequirementCellsOut(Schema):
         return obj.requirement.period
 
 
+class TalkCoverageOut(Schema):
+    covered: int = Field(description="Members who had a 谈心谈话 with a committee member in the year.")
+    members: int
+
+
 class BranchRowOut(Schema):
     branch: PartyOrganizationRef
+    talks: TalkCoverageOut | None = Field(description="谈心谈话 coverage; null when not required.")
     area: AreaRef | None = Field(description="The area one level below the board's area that holds the branch.")
     missing: int = Field(description="Periods missing, all kinds together.")
     requirements: list[RequirementCellsOut]
@@ -212,6 +218,8 @@ class RollupOut(Schema):
     branches: int
     with_gaps: int
     missing_by_kind: dict[str, int]
+    talk_covered: int
+    talk_members: int
 
 
 class ExcludedOut(Schema):

@@ -138,11 +138,20 @@ class RequirementCells:
         return [p for p in self.periods if p.status == "missing"]
 
 
+@dataclass(frozen=True)
+class TalkCoverage:
+    """谈心谈话 in a year: members who had a talk with a committee member, of the members."""
+
+    covered: int
+    members: int
+
+
 @dataclass
 class BranchRow:
     branch: PartyOrganization
     group_area: Area | None
     cells: list[RequirementCells]
+    talks: TalkCoverage | None = None  # None when the talk requirement is not active
 
     @property
     def missing_count(self) -> int:
@@ -155,6 +164,8 @@ class Rollup:
     branches: int = 0
     complete: int = 0
     missing_by_kind: dict[str, int] = field(default_factory=dict)
+    talk_covered: int = 0
+    talk_members: int = 0
 
     @property
     def with_gaps(self) -> int:
@@ -170,6 +181,7 @@ class Board:
     excluded: list[PartyOrganization]
     rollups: list[Rollup]
     total: Rollup
+    talks: bool = False  # 谈心谈话 coverage is shown
 
 
 def _periods(period: str, year: int) -> list[tuple[str, int, int]]:
@@ -215,6 +227,9 @@ def compliance_board(user: Any, area: Area, year: int, today: datetime.date | No
     """
     today = today or timezone.localdate()
     requirements = list(MeetingRequirement.objects.filter(active=True))
+    # 谈心谈话 is shown as coverage, not as meetings counted per period.
+    talk_required = any(r.kind == Meeting.Kind.TALK for r in requirements)
+    requirements = [r for r in requirements if r.kind != Meeting.Kind.TALK]
     under = Q(area__path__startswith=area.path) | Q(organization__area__path__startswith=area.path)
     branches_qs = scope_queryset(PartyOrganization.objects.filter(under, level=PartyOrganization.Level.BRANCH), user)
     branches = list(branches_qs.select_related("area", "organization__area", "board_exclusion").order_by("name", "id"))
@@ -233,6 +248,7 @@ def compliance_board(user: Any, area: Area, year: int, today: datetime.date | No
     for org_id, kind, month, n in counted:
         held[org_id, kind, month] += n
     children = {a.path: a for a in Area.objects.filter(parent=area)}
+    talks = _talk_coverage(branch_ids, year, today) if talk_required else {}
 
     rows: list[BranchRow] = []
     excluded: list[PartyOrganization] = []
@@ -242,7 +258,8 @@ def compliance_board(user: Any, area: Area, year: int, today: datetime.date | No
             continue
         cells = [RequirementCells(r, _cells(r, year, today, branch.pk, groups.get(branch.pk, []), held))
                  for r in requirements]
-        rows.append(BranchRow(branch, _child_area(branch, area, children), cells))
+        rows.append(BranchRow(branch, _child_area(branch, area, children), cells,
+                              talks.get(branch.pk, TalkCoverage(0, 0)) if talk_required else None))
 
     rollups: dict[int | None, Rollup] = {}
     total = Rollup(area)
@@ -256,8 +273,59 @@ def compliance_board(user: Any, area: Area, year: int, today: datetime.date | No
                 kind = c.requirement.kind
                 if c.missing:
                     r.missing_by_kind[kind] = r.missing_by_kind.get(kind, 0) + len(c.missing)
+            if row.talks is not None:
+                r.talk_covered += row.talks.covered
+                r.talk_members += row.talks.members
     ordered = sorted(rollups.values(), key=lambda r: (r.area is None, r.area.path if r.area else ""))
-    return Board(area, year, requirements, rows, excluded, ordered, total)
+    return Board(area, year, requirements, rows, excluded, ordered, total, talk_required)
+
+
+def _talk_coverage(branch_ids: QuerySet[PartyOrganization, Any], year: int,
+                   today: datetime.date) -> dict[int, TalkCoverage]:
+    """Per branch: members who in `year` had a 谈心谈话 with a member of the branch committee, of its members.
+
+    A talk is a meeting of kind 谈心谈话 of the branch or one of its party
+    groups; its attendees are the pair (or the few). A member present at a
+    talk is covered when another person present sat on the branch committee
+    that day. Members are counted (the branch's and its groups') on the last
+    day of the year, or today in the current year. Three queries.
+    """
+    on = min(today, datetime.date(year, 12, 31))
+    in_branches = (Q(party_organization__in=branch_ids)
+                   | Q(party_organization__parent__in=branch_ids,
+                       party_organization__level=PartyOrganization.Level.GROUP))
+    members: dict[int, int] = defaultdict(int)
+    for org_id, parent_id, level, n in (
+            PartyMembership.objects.filter(in_branches)
+            .filter(Q(joined_on__isnull=True) | Q(joined_on__lte=on))
+            .values_list("party_organization_id", "party_organization__parent_id", "party_organization__level")
+            .annotate(n=Count("id"))):
+        members[parent_id if level == PartyOrganization.Level.GROUP else org_id] += n
+    seats: dict[int, list[tuple[int, datetime.date, datetime.date | None]]] = defaultdict(list)
+    for org_id, person_id, start, end in CommitteeMember.objects.filter(
+            party_organization__in=branch_ids, started_on__lte=datetime.date(year, 12, 31)).filter(
+            Q(ended_on__isnull=True) | Q(ended_on__gte=datetime.date(year, 1, 1))).values_list(
+            "party_organization_id", "person_id", "started_on", "ended_on"):
+        seats[org_id].append((person_id, start, end))
+    talks: dict[int, tuple[int, datetime.date, list[tuple[int, str]]]] = {}
+    for meeting_id, org_id, parent_id, level, day, person_id, role in (
+            Attendance.objects.filter(meeting__kind=Meeting.Kind.TALK, meeting__held_on__year=year, present=True,
+                                      person__isnull=False)
+            .filter(Q(meeting__party_organization__in=branch_ids)
+                    | Q(meeting__party_organization__parent__in=branch_ids,
+                        meeting__party_organization__level=PartyOrganization.Level.GROUP))
+            .values_list("meeting_id", "meeting__party_organization_id", "meeting__party_organization__parent_id",
+                         "meeting__party_organization__level", "meeting__held_on", "person_id", "role")):
+        branch = int(parent_id if level == PartyOrganization.Level.GROUP and parent_id else org_id)
+        talks.setdefault(meeting_id, (branch, day, []))[2].append((person_id, role))
+    covered: dict[int, set[int]] = defaultdict(set)
+    for branch, day, people in talks.values():
+        sitting = {p for p, start, end in seats.get(branch, []) if start <= day and (end is None or end >= day)}
+        for person_id, role in people:
+            if role == Attendance.Role.MEMBER and any(o in sitting for o, _r in people if o != person_id):
+                covered[branch].add(person_id)
+    return {b: TalkCoverage(min(len(covered[b]), n), n) for b, n in members.items()} | {
+        b: TalkCoverage(len(c), max(len(c), members.get(b, 0))) for b, c in covered.items() if b not in members}
 
 
 def _child_area(branch: PartyOrganization, area: Area, children: dict[str, Area]) -> Area | None:

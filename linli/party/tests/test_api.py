@@ -128,6 +128,8 @@ def test_the_board(party, login, huamu_staff, tree):
     ly2 = next(b for b in body["branches"] if b["branch"]["id"] == party.ly2.pk)
     committee = next(r for r in ly2["requirements"] if r["kind"] == "committee")
     assert committee["periods"][0] == {"label": "Month 1", "held": 1, "needed": 1, "status": "met"}
+    assert ly2["talks"] == {"covered": 0, "members": 8}
+    assert body["total"]["talk_members"] == 10
 
 
 def test_the_board_of_an_area_out_of_scope_is_422(party, login, lianyang2_secretary, tree):

@@ -33,7 +33,7 @@ def _cells(row: queries.BranchRow, kind: str) -> dict[str, str]:
 def test_default_requirements_are_data(db):
     assert dict(MeetingRequirement.objects.values_list("kind", "period")) == {
         "general_assembly": "quarter", "committee": "month", "group": "month", "theme_day": "month",
-        "lecture": "year", "organizational_life": "year", "evaluation": "year"}
+        "lecture": "year", "organizational_life": "year", "evaluation": "year", "talk": "year"}
 
 
 def test_the_board_shows_which_periods_are_missing_and_which_are_still_open(party, huamu_staff, tree):
@@ -119,4 +119,43 @@ def test_the_board_takes_a_fixed_number_of_queries_whatever_the_number_of_branch
         hold(group, K.GROUP, datetime.date(2026, 2, 2))
         if n % 2:
             actions.exclude_from_board(actor=None, party_organization=branch, reason="合并中")
-    assert count() == few <= 7
+        talk(branch, [f"党员{n}"], on=datetime.date(2026, 2, 3))
+    assert count() == few <= 10
+
+
+def talk(org: PartyOrganization, names: list[str], on: datetime.date = datetime.date(2026, 2, 3)) -> Meeting:
+    """A 谈心谈话 of `org` between the members named."""
+    people = [p for p in queries.members_on(org, on) if p.name in names]
+    return actions.record_meeting(actor=None, party_organization=org, kind=K.TALK, held_on=on, topic="谈心谈话",
+                                  present=people)
+
+
+def test_talk_coverage_counts_members_who_talked_with_a_committee_member(party, huamu_staff, tree):
+    # 赵一 (secretary) with 周五 and with 钱二 (deputy): all three covered. 李四 and 吴六 talk with each
+    # other only, and 郑七 alone: none of them covered.
+    talk(party.ly2, ["赵一", "周五"])
+    talk(party.ly2, ["钱二", "赵一"])
+    talk(party.ly2, ["李四", "吴六"])
+    talk(party.ly2_group, ["郑七"], on=datetime.date(2026, 2, 4))  # alone: nobody else present
+    board = queries.compliance_board(huamu_staff, tree.huamu, 2026, today=TODAY)
+    row = _row(board, party.ly2)
+    assert row.talks == queries.TalkCoverage(covered=3, members=8)  # 周五, 钱二, 赵一
+    assert _row(board, party.ph1).talks == queries.TalkCoverage(covered=0, members=2)
+    by_area = {r.area.name: r for r in board.rollups if r.area}
+    assert (by_area["联洋社区"].talk_covered, by_area["联洋社区"].talk_members) == (3, 8)
+    assert (board.total.talk_covered, board.total.talk_members) == (3, 10)
+    assert K.TALK not in {c.requirement.kind for c in row.cells}  # coverage, not a count of meetings
+
+
+def test_a_talk_with_someone_no_longer_on_the_committee_does_not_cover(party, huamu_staff, tree):
+    seat = party.ly2.committee_members.get(person=party.members[0])
+    actions.end_committee_seat(actor=None, seat=seat, ended_on=datetime.date(2026, 1, 31))
+    talk(party.ly2, ["赵一", "周五"], on=datetime.date(2026, 2, 3))
+    board = queries.compliance_board(huamu_staff, tree.huamu, 2026, today=TODAY)
+    assert _row(board, party.ly2).talks == queries.TalkCoverage(covered=0, members=8)
+
+
+def test_talk_coverage_is_not_shown_when_its_requirement_is_off(party, huamu_staff, tree):
+    MeetingRequirement.objects.filter(kind=K.TALK).update(active=False)
+    board = queries.compliance_board(huamu_staff, tree.huamu, 2026, today=TODAY)
+    assert _row(board, party.ly2).talks is None and board.talks is False

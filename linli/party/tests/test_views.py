@@ -146,6 +146,15 @@ def test_the_board_page_shows_what_is_missing(party, login, huamu_staff, tree):
     assert "联洋二党支部" in text and "培花一党支部" in text and "联洋社区" in text
 
 
+def test_the_board_page_shows_talk_coverage_not_a_score(party, login, huamu_staff, tree):
+    from linli.party.tests.test_board import talk
+
+    talk(party.ly2, ["赵一", "周五"], on=datetime.date(2026, 1, 5))
+    text = login(huamu_staff).get(f"/party/board/?area={tree.huamu.code}&year=2026").content.decode()
+    assert "Heart-to-heart talks: 1 of 8 members" in text  # 周五; the secretary needs a talk of their own
+    assert "Heart-to-heart talks: 0 of 2 members" in text
+
+
 def test_leaving_a_branch_out_of_the_board(party, login, huamu_staff, tree):
     client = login(huamu_staff)
     client.post(f"/party/organizations/{party.ph1.pk}/board-exclusion/", {"reason": "新成立"})
