@@ -17,12 +17,16 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     grants = grants_for(user)
 
     def entries() -> dict[str, Any]:
+        from linli.needs.queries import team_ids as needs_team_ids  # core does not import apps at load time
+
         return {
             "areas": has_rows(user, Area),
             "people": has_rows(user, Person),
             "organizations": has_rows(user, Organization),
             "party_organizations": has_rows(user, PartyOrganization),
             "needs": grants.any(Perm.VIEW),
+            # The dispatch board: the center in its areas, and a team's liaison or volunteers for its orders.
+            "needs_dispatch": grants.any(Perm.VIEW) or bool(needs_team_ids(user)),
             "inspections": grants.any(Perm.VIEW),
             "audit": grants.any(Perm.VIEW_AUDIT),
             "import": grants.any(Perm.IMPORT),

@@ -13,7 +13,7 @@ from linli.core import queries as core_queries
 from linli.core.forms import StyledFormMixin
 from linli.core.models import Area, Organization
 from linli.needs.models import Need, WishDetails
-from linli.needs.queries import NeedFilter, dispatch_targets
+from linli.needs.queries import ClaimFilter, NeedFilter, dispatch_targets
 
 
 def _all(choices: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
@@ -42,6 +42,38 @@ class WallFilterForm(StyledFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["community"].choices = _all([(a.code, a.name) for a in communities])  # type: ignore[attr-defined]
         self.style_widgets()
+
+
+class ClaimFilterForm(StyledFormMixin, forms.Form):
+    """The staff claims list's filters; an invalid period is said on the form and not applied."""
+
+    claimant = forms.CharField(label=_("Claimant"), required=False, max_length=50,
+                               help_text=_("Part of a person's or an organization's name."))
+    state = forms.ChoiceField(label=_("State"), required=False, choices=_all([
+        ("active", _("Claimed, not yet handed over")), ("fulfilled", _("Fulfilled")),
+        ("cancelled", _("Cancelled"))]))
+    start = forms.DateField(label=_("Claimed from"), required=False,
+                            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    end = forms.DateField(label=_("Claimed until"), required=False,
+                          widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    cross_region = forms.BooleanField(label=_("Cross-region only"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.style_widgets()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            self.add_error("end", _("The period ends before it starts."))
+        return data
+
+    def to_filter(self) -> ClaimFilter:
+        if not self.is_bound or not self.is_valid():
+            return ClaimFilter()
+        d = self.cleaned_data
+        return ClaimFilter(claimant=d["claimant"].strip(), state=d["state"], start=d["start"], end=d["end"],
+                           cross_region=d["cross_region"])
 
 
 _DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")

@@ -7,7 +7,7 @@ import datetime
 import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
@@ -245,6 +245,45 @@ def claims_of(user: Any) -> QuerySet[Claim]:
         .select_related("need__neighborhood", "organization", "claimant", "claimant_area", "need_area")
         .order_by("-created_at", "-id")
     )
+
+
+@dataclass(frozen=True)
+class ClaimFilter:
+    """The staff claims list's filters: who claimed (part of a person's or organization's name), how the claim
+    stands, when it was made (both days count)."""
+
+    claimant: str = ""
+    state: str = ""  # "active" (claimed, not yet handed over), "fulfilled" or "cancelled"
+    start: datetime.date | None = None
+    end: datetime.date | None = None
+    cross_region: bool = False
+
+    STATES: ClassVar[tuple[str, ...]] = ("active", "fulfilled", "cancelled")
+
+
+def claims_in_scope(user: Any, f: ClaimFilter | None = None) -> QuerySet[Claim]:
+    """The claims on needs placed in the user's areas (or of their organization), newest first."""
+    f = f or ClaimFilter()
+    qs = scope_queryset(Claim.objects.select_related("need__neighborhood", "organization", "claimant",
+                                                     "claimant_area"), user, Perm.VIEW)
+    if f.claimant:
+        qs = qs.filter(Q(claimant__display_name__icontains=f.claimant) | Q(claimant__username__icontains=f.claimant)
+                       | Q(organization__name__icontains=f.claimant))
+    if f.state == "cancelled":
+        qs = qs.filter(status=Claim.Status.CANCELLED)
+    elif f.state == "active":
+        qs = qs.filter(status=Claim.Status.ACTIVE, need__state=Need.State.CLAIMED)
+    elif f.state == "fulfilled":
+        qs = qs.filter(status=Claim.Status.ACTIVE, need__state__in=(Need.State.FULFILLED, Need.State.CLOSED))
+    tz = timezone.get_default_timezone()
+    if f.start:
+        qs = qs.filter(created_at__gte=datetime.datetime.combine(f.start, datetime.time.min, tz))
+    if f.end:
+        qs = qs.filter(created_at__lt=datetime.datetime.combine(f.end + datetime.timedelta(days=1),
+                                                                datetime.time.min, tz))
+    if f.cross_region:
+        qs = qs.filter(cross_region=True)
+    return qs.order_by("-created_at", "-id")
 
 
 def _claimed_by(user: Any) -> Q:

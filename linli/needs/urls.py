@@ -10,6 +10,7 @@ urlpatterns = [
     path("wall/", views.wall, name="wall"),
     path("claims/", views.my_claims, name="my_claims"),
     path("claims/<int:pk>/cancel/", views.cancel_claim, name="cancel_claim"),
+    path("claims/in-my-areas/", views.claims, name="claims"),
     path("figures/", views.figures, name="figures"),
     path("import/", views.wish_import, name="wish_import"),
     path("import/template.xlsx", views.wish_import_template, name="wish_import_template"),

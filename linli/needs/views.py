@@ -30,6 +30,7 @@ from linli.core.scoping import Perm, can
 from linli.core.views import _page, _query_without_page
 from linli.needs import actions, documents, imports, queries
 from linli.needs.forms import (
+    ClaimFilterForm,
     FiguresForm,
     NeedFilterForm,
     NeedForm,
@@ -439,6 +440,18 @@ def handover_file(request: AuthenticatedHttpRequest, pk: int, kind: str, file_id
 def _acknowledged_claim(user: Any, pk: int) -> Claim:
     """A unit's fulfilled claim, for those who may open its need (its liaison, staff in scope); else 404."""
     return get_object_or_404(documents.acknowledged_claims(), pk=pk, need__in=queries.needs_accessible_to(user))
+
+
+@login_required
+def claims(request: HtmxHttpRequest) -> HttpResponse:
+    """Staff: the claims on needs in their areas, by claimant, state and period."""
+    if not can(request.user, Perm.VIEW):
+        raise Http404
+    form = ClaimFilterForm(request.GET or None)
+    page = _page(request, queries.claims_in_scope(request.user, form.to_filter()))
+    context = {"form": form, "page": page, "query": _query_without_page(request)}
+    partial = request.htmx and request.htmx.target == "claims-results"
+    return render(request, "needs/_claims_table.html" if partial else "needs/claims.html", context)
 
 
 @login_required
