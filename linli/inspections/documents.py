@@ -26,6 +26,7 @@ KIND = "notice"
 
 STATUS_LABELS = {
     "rectified": _("Rectified"),
+    "reported": _("Reported rectified, awaiting verification"),
     "overdue": _("Overdue: not rectified by the deadline"),
     "open": _("Awaiting rectification"),
 }
@@ -51,12 +52,20 @@ def verification_url(notice: RectificationNotice, base_url: str = "") -> str:
 
 
 def notice_status(notice: RectificationNotice) -> str:
-    """rectified / overdue / open, from the hazards' own records: derived, never stored."""
+    """rectified / reported / overdue / open, from the hazards' own records: derived, never stored.
+
+    As queries.notice_overdue_q has it: a notice is overdue once its deadline
+    has passed with a hazard its owner has not even reported fixed.
+    """
     findings = [item.finding for item in notice.items.all()]
-    done = all(f.fixed_on_spot or (f.problem is not None and f.problem.state == Problem.State.VERIFIED)
-               for f in findings)
-    if findings and done:
+
+    def state(f: Any) -> str:
+        return Problem.State.VERIFIED if f.fixed_on_spot or f.problem is None else f.problem.state
+
+    if findings and all(state(f) == Problem.State.VERIFIED for f in findings):
         return "rectified"
+    if findings and all(state(f) in Problem.DONE_STATES for f in findings):
+        return "reported"
     if notice.deadline < timezone.localdate():
         return "overdue"
     return "open"
@@ -84,3 +93,26 @@ def notice_pdf(notice: RectificationNotice, *, base_url: str = "") -> bytes:
 
 def notice_filename(notice: RectificationNotice) -> str:
     return f"整改通知书-{notice.agency.name}-{notice.year}-{notice.serial:03d}.pdf"
+
+
+# 收缴物品清单 --------------------------------------------------------------------------------
+
+# The paper's own words for what was seized (a fixed Chinese format, not the UI's labels).
+SEIZED_KINDS = {"lpg_cylinder": "液化石油气钢瓶", "stove": "灶具", "hose": "燃气软管",
+                "second_fuel": "其他燃料（酒精、甲醇等）", "other": "其他物品"}
+
+
+def seizure_pdf(seizure: Any) -> bytes:
+    """The seizure list (收缴物品清单) as PDF bytes: each item with its quantity and e-labels, the total, the
+    legal basis, the storage place, the officers. `seizure` as queries.seizure_for returns it."""
+    items = list(seizure.items.all())
+    for item in items:
+        item.kind_zh = SEIZED_KINDS.get(item.kind, item.kind)
+    context = {"seizure": seizure, "establishment": seizure.establishment, "items": items,
+               "total": sum(i.quantity for i in items), "officers": list(seizure.officers.all())}
+    with translation.override("zh-hans"):
+        return render_pdf("inspections/pdf/seizure.html", context)
+
+
+def seizure_filename(seizure: Any) -> str:
+    return f"收缴物品清单-{seizure.establishment.name}-{seizure.seized_on:%Y%m%d}.pdf"

@@ -26,6 +26,7 @@ from linli.inspections.models import (
     Finding,
     Inspection,
     RectificationNotice,
+    Reinspection,
     Severity,
 )
 
@@ -132,6 +133,15 @@ class NoticeForm(StyledFormMixin, forms.Form):
             "issued_on": data["issued_on"], "officers": list(data["officers"]),
             "recipient_name": data["recipient_name"], "signature": data["signature"],
         }
+
+
+class ReinspectionForm(forms.Form):
+    """One 回头看 outcome; the action decides what each outcome needs (a new deadline when not fixed)."""
+
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=Reinspection.Outcome.choices)
+    done_on = forms.DateField(label=_("Re-inspected on"), required=False, widget=_DATE)
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000)
+    new_deadline = forms.DateField(label=_("New deadline (when not fixed)"), required=False, widget=_DATE)
 
 
 # The phone inspection form ----------------------------------------------------------

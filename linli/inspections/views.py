@@ -14,6 +14,7 @@ from django.db.models import Count, Prefetch, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -23,22 +24,25 @@ from linli.core.models import Area
 from linli.core.scoping import Perm, can, get_in_scope_or_404, scope_queryset, under_area
 from linli.core.spreadsheets import XLSX_CONTENT_TYPE
 from linli.core.views import _page, _query_without_page
-from linli.inspections import actions, documents, imports, queries
+from linli.inspections import actions, documents, exports, imports, queries
 from linli.inspections.forms import (
     EstablishmentFilterForm,
     ImportForm,
     InspectionForm,
     NoticeForm,
+    ReinspectionForm,
     StartInspectionForm,
     add_refusal,
 )
 from linli.inspections.models import (
     AnswerPhoto,
-    Campaign,
     ChecklistVersion,
     Establishment,
     Finding,
     RectificationNotice,
+    Reinspection,
+    SeizureItemKind,
+    Severity,
 )
 from linli.problems.models import Problem
 
@@ -98,44 +102,126 @@ def establishment_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
 
 # Campaigns ------------------------------------------------------------------------------
 
-def _campaigns(user: Any) -> QuerySet[Campaign]:
-    return scope_queryset(Campaign.objects.select_related("area", "lead_department"), user, Perm.VIEW)
-
-
 @login_required
 def campaign_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_any(request.user)
-    campaigns = _campaigns(request.user).annotate(
+    campaigns = queries.campaigns_visible_to(request.user).annotate(
         target_count=Count("targets", distinct=True), inspection_count=Count("inspections", distinct=True),
     ).order_by("-start", "-id")
     return render(request, "inspections/campaign_list.html", {"page": _page(request, campaigns),
                                                               "query": _query_without_page(request)})
 
 
-def _optional(name: str, *args: Any) -> Any:
-    """A read the domain's queries offer once they have it (board, figures, summary)."""
-    function = getattr(queries, name, None)
-    return function(*args) if function is not None else None
+def _figure_rows(figures: queries.CampaignFigures) -> list[tuple[str, Any]]:
+    """The campaign's figures, each with its label, in the order the street's report reads them."""
+    severity = {key: str(label) for key, label in Severity.choices}
+    kinds = {key: str(label) for key, label in SeizureItemKind.choices}
+    return [
+        (_("Baseline establishments"), figures.targets),
+        (_("Establishments inspected"), figures.establishments_inspected),
+        (_("Establishments re-inspected"), figures.establishments_reinspected),
+        (_("Hazards found"), figures.findings),
+        *[(severity[key], n) for key, n in figures.findings_by_severity.items()],
+        (_("Fixed on the spot"), figures.findings_fixed_on_spot),
+        (_("Hazards closed"), figures.findings_closed),
+        (_("Hazards open"), figures.findings_open),
+        (_("Referred for a penalty"), figures.findings_escalated),
+        (_("Notices issued"), figures.notices_issued),
+        (_("Notices overdue"), figures.notices_overdue),
+        *[(_("Seized: %(kind)s") % {"kind": kinds.get(kind, kind)}, n) for kind, n in figures.seized_by_item.items()],
+        (_("Re-inspections scheduled"), figures.reinspections_scheduled),
+        (_("Re-inspections done"), figures.reinspections_done),
+        (_("Re-inspections overdue"), figures.reinspections_overdue),
+        (_("Supervision notices"), figures.supervision_notices),
+    ]
 
 
 @login_required
 def campaign_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    campaign = get_in_scope_or_404(_campaigns(user).prefetch_related("departments", "phases"), user, pk=pk)
-    inspections = queries.inspections_visible_to(user).filter(campaign=campaign)
-    inspected = set(inspections.values_list("establishment_id", flat=True))
-    targets = scope_queryset(campaign.targets.select_related("area"), user, Perm.VIEW).order_by("name", "id")
+    campaign = queries.campaign_for(user, pk)
+    figures = queries.campaign_figures(campaign)
     context = {
         "campaign": campaign,
-        "targets": [(t, t.pk in inspected) for t in targets],
-        "inspections": inspections.annotate(finding_count=Count("findings", distinct=True))[:200],
+        "phases": list(campaign.phases.all()),
+        "departments": list(campaign.departments.all()),
+        "board": queries.campaign_board(user, campaign),
+        "figures": _figure_rows(figures),
+        "by_item": figures.findings_by_item[:10],
+        "summary": queries.summary_from(campaign, figures),
+        "inspections": queries.inspections_visible_to(user).filter(campaign=campaign).annotate(
+            finding_count=Count("findings", distinct=True))[:200],
         "notices": queries.notices_visible_to(user).filter(inspection__campaign=campaign)[:200],
-        "board": _optional("campaign_board", user, campaign),
-        "figures": _optional("campaign_figures", campaign),
-        "summary": _optional("campaign_summary", campaign),
-        "can_inspect": can(user, Perm.CHANGE, campaign),
+        "seizures": queries.seizures_visible_to(user, campaign)[:200],
+        "reinspections": queries.reinspections_visible_to(user, campaign, pending=True)[:200],
+        "can_change": can(user, Perm.CHANGE, campaign),
+        "can_export": can(user, Perm.EXPORT),
+        "outcomes": Reinspection.Outcome.choices,
+        "today": timezone.localdate(),
     }
     return render(request, "inspections/campaign_detail.html", context)
+
+
+@login_required
+def campaign_ledger_xlsx(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """隐患台账 of the campaign, as far as the user may export it (audited by the export)."""
+    campaign = queries.campaign_for(request.user, pk)
+    content, _count = exports.hazard_ledger_xlsx(actor=request.user, campaign=campaign)
+    return _xlsx(content, f"隐患台账-{campaign.name}.xlsx")
+
+
+@login_required
+def campaign_lists_xlsx(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The campaign's four lists (底数, 隐患, 整治, 验收), one sheet each."""
+    campaign = queries.campaign_for(request.user, pk)
+    content, _count = exports.campaign_lists_xlsx(actor=request.user, campaign=campaign)
+    return _xlsx(content, f"专项整治四张清单-{campaign.name}.xlsx")
+
+
+@login_required
+@require_POST
+def campaign_schedule_reinspections(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """回头看: a re-inspection for every open hazard of the campaign (scheduling twice adds nothing)."""
+    campaign = queries.campaign_for(request.user, pk, Perm.CHANGE)
+    try:
+        created = actions.schedule_reinspections(actor=request.user, campaign=campaign)
+    except (ValidationError, PermissionDenied) as refused:
+        messages.error(request, _refusal(refused))
+    else:
+        messages.success(request, _("%(count)s re-inspections scheduled.") % {"count": len(created)})
+    return redirect("inspections:campaign_detail", campaign.pk)
+
+
+@login_required
+@require_POST
+def reinspection_record(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The outcome of a 回头看 visit: fixed, not fixed (督办 with a new deadline) or refused."""
+    reinspection = queries.reinspection_for(request.user, pk, Perm.CHANGE)
+    form = ReinspectionForm(request.POST)
+    back = redirect("inspections:campaign_detail", reinspection.campaign_id) if reinspection.campaign_id \
+        else redirect("inspections:inspection_detail", reinspection.finding.inspection_id)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(m) for ms in form.errors.values() for m in ms))
+        return back
+    try:
+        actions.record_reinspection(actor=request.user, reinspection=reinspection, **form.cleaned_data)
+    except (ValidationError, PermissionDenied) as refused:
+        messages.error(request, _refusal(refused))
+    else:
+        messages.success(request, _("Re-inspection recorded."))
+    return back
+
+
+def _refusal(error: ValidationError | PermissionDenied) -> str:
+    return " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+
+
+# Seizures --------------------------------------------------------------------------------
+
+@login_required
+def seizure_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    seizure = queries.seizure_for(request.user, pk)
+    return pdf_response(documents.seizure_pdf(seizure), documents.seizure_filename(seizure))
 
 
 # Inspections ------------------------------------------------------------------------------
@@ -202,7 +288,7 @@ def inspection_new(request: AuthenticatedHttpRequest, establishment_pk: int, ver
         "template").prefetch_related("items").first()
     if version is None:
         raise Http404
-    campaigns = _campaigns(user).filter(targets=establishment)
+    campaigns = queries.campaigns_visible_to(user).filter(targets=establishment)
     initial = {}
     if (chosen := request.GET.get("campaign")) and chosen.isdigit():
         initial["campaign"] = int(chosen)
