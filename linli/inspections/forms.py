@@ -42,6 +42,14 @@ def add_refusal(form: forms.Form, error: ValidationError, aliases: dict[str, str
             form.add_error(name if name in form.fields else None, msg)
 
 
+def style(form: Any) -> None:
+    """Bootstrap's classes, with radios and checkbox lists as check inputs (core's mixin treats them as text)."""
+    form.style_widgets()
+    for field_ in form.fields.values():
+        if isinstance(field_.widget, forms.RadioSelect):  # CheckboxSelectMultiple is one too
+            field_.widget.attrs["class"] = "form-check-input"
+
+
 def departments() -> QuerySet[Organization]:
     """The street's functional departments: who inspects and who issues notices."""
     return Organization.objects.filter(kind=Organization.Kind.DEPARTMENT).order_by("name", "id")
@@ -113,7 +121,7 @@ class NoticeForm(StyledFormMixin, forms.Form):
                 label=finding.description, required=False, initial=not finding.fixed_on_spot)
             self.fields[f"rule_{finding.pk}"] = forms.CharField(
                 label=_("Rule breached"), required=False, max_length=300)
-        self.style_widgets()
+        style(self)
 
     MAIN = ("agency", "requirements", "deadline", "reinspection_on", "issued_on", "officers", "recipient_name",
             "signature")
@@ -241,10 +249,7 @@ class InspectionForm(StyledFormMixin, forms.Form):
                 self.fields[f"fixed_{code}"] = forms.BooleanField(label=_("Fixed on the spot"), required=False)
                 self.fields[f"location_{code}"] = forms.CharField(label=_("Location"), required=False,
                                                                   max_length=200)
-        self.style_widgets()
-        for item in self.items:
-            if item.answer_type == ChecklistItem.AnswerType.YES_NO:
-                self.fields[f"a_{item.code}"].widget.attrs["class"] = "form-check-input"
+        style(self)
 
     def item_rows(self) -> list[dict[str, Any]]:
         rows = []

@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import Page, Route, expect
 
 from linli.core.tests.test_browser import (  # noqa: F401  # the shared browser fixtures
+    ARTIFACTS,
     PHONE_WIDTH,
     browser,
     log_in,
@@ -48,6 +49,8 @@ def test_an_inspection_on_a_phone_survives_a_lost_answer_without_a_duplicate(
     cylinders.locator("summary").click()
     cylinders.locator("textarea, input[name=note_cylinder_count]").first.fill("钢瓶超量存放")
     cylinders.locator("input[name=location_cylinder_count]").fill("后厨")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "inspection-form-375.png"), full_page=True)
 
     # The first submission reaches the server, but its answer never reaches the phone (the lift, the basement):
     # a 204 leaves the form on screen with the same hidden submission id.
