@@ -634,7 +634,8 @@ def assign_duty(*, actor: Any, shift: DutyShift, volunteer: Volunteer) -> DutyAs
     _active(volunteer)
     # Locking the shift serializes sign-ups for its last place, as for an activity.
     locked = DutyShift.objects.select_for_update().select_related("post").get(pk=shift.pk)
-    if locked.bounds()[1] <= timezone.now():
+    # Staff may still record who was on a shift that is over (from the duty sheet); volunteers sign up ahead.
+    if self_signed and locked.bounds()[1] <= timezone.now():
         raise ValidationError({"shift": _("This shift is over.")})
     taken = DutyAssignment.objects.filter(shift=locked)
     if taken.filter(volunteer=volunteer).exists():
