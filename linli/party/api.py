@@ -23,7 +23,17 @@ from linli.core.api import AreaRef, Pagination, PartyOrganizationRef, PersonRef
 from linli.core.models import Area, Organization, PartyOrganization, Person
 from linli.core.scoping import scope_queryset
 from linli.party import actions, queries
-from linli.party.models import Attendance, Campaign, CampaignLecture, CampaignTask, Decision, Meeting
+from linli.party.models import (
+    Attendance,
+    Campaign,
+    CampaignLecture,
+    CampaignTask,
+    CommitteeMember,
+    Decision,
+    Meeting,
+    TrainingCourse,
+    TrainingSession,
+)
 
 router = Router(tags=["party"])
 
@@ -664,3 +674,207 @@ def log_lecture(request: HttpRequest, campaign_id: int, payload: LectureIn) -> S
     return Status(201, actions.log_lecture(actor=actor, campaign=campaign, party_organization=porg,
                                            speaker=payload.speaker, given_on=payload.given_on, topic=payload.topic,
                                            audience=payload.audience))
+
+
+# Training courses ---------------------------------------------------------------------
+
+class CourseOut(Schema):
+    id: int
+    title: str
+    area: AreaRef
+    organizer: PartyOrganizationRef | None
+    starts_on: datetime.date
+    ends_on: datetime.date
+    description: str
+
+
+class CourseListOut(CourseOut):
+    sessions: int
+    enrolled: int
+
+    @staticmethod
+    def resolve_sessions(obj: Any) -> int:
+        return getattr(obj, "session_count", 0)
+
+
+class CourseIn(Schema):
+    title: str = Field(max_length=200)
+    area: str = Field(description="The area code the course is run for.")
+    organizer: int | None = None
+    starts_on: datetime.date
+    ends_on: datetime.date
+    description: str = ""
+
+
+class SessionOut(Schema):
+    id: int
+    topic: str
+    lecturer: str
+    format: TrainingSession.Format
+    starts_at: datetime.datetime
+    ends_at: datetime.datetime
+    place: str
+
+
+class SessionIn(Schema):
+    topic: str = Field(max_length=200)
+    lecturer: str = Field("", max_length=100)
+    format: TrainingSession.Format = TrainingSession.Format.LECTURE
+    starts_at: datetime.datetime
+    ends_at: datetime.datetime
+    place: str = Field("", max_length=200)
+
+
+class EnrolIn(Schema):
+    people: list[int] = Field(default_factory=list, description="Ids of people in your area.")
+    group: Literal["", "neighborhood_secretaries", "branch_secretaries", "neighborhood_secretary_role"] = Field(
+        "", description="Also everyone of a group under the course's area, e.g. the neighborhood secretaries.")
+
+
+class SessionAttendanceIn(Schema):
+    present: list[int] = Field(default_factory=list)
+    absent: list[AbsenceIn] = Field(default_factory=list, description="Every other enrolled person, with a reason.")
+
+
+class SessionLineOut(Schema):
+    session: SessionOut
+    recorded: bool
+    present: int
+    absent: int
+    rate: int | None = Field(description="Percent present, once recorded.")
+
+
+class MissedOut(Schema):
+    session: str
+    reason: str
+
+
+class PersonLineOut(Schema):
+    person: PersonRef
+    attended: int
+    recorded: int = Field(description="Sessions whose attendance is recorded.")
+    rate: int | None
+    missed: list[MissedOut]
+
+    @staticmethod
+    def resolve_missed(obj: queries.PersonLine) -> list[dict[str, str]]:
+        return [{"session": topic, "reason": reason} for topic, reason in obj.missed]
+
+
+class CourseReportOut(Schema):
+    course: CourseOut
+    rate: int | None = Field(description="Percent present over every recorded session and enrolled person.")
+    completed: int = Field(description="People present at every recorded session.")
+    sessions: list[SessionLineOut]
+    people: list[PersonLineOut]
+
+
+@router.get("/courses", response=list[CourseListOut])
+@paginate(Pagination)
+def list_courses(request: HttpRequest) -> QuerySet[TrainingCourse]:
+    return queries.courses_visible_to(_actor(request))
+
+
+@router.post("/courses", response={201: CourseOut})
+def create_course(request: HttpRequest, payload: CourseIn) -> Status[TrainingCourse]:
+    actor = _actor(request)
+    area = scope_queryset(Area.objects.all(), actor).filter(code=payload.area).first()
+    if area is None:
+        raise ValidationError({"area": _("There is no area with code %(code)s in your area.") % {"code": payload.area}})
+    organizer = None
+    if payload.organizer is not None:
+        organizer = scope_queryset(PartyOrganization.objects.all(), actor).filter(pk=payload.organizer).first()
+        if organizer is None:
+            raise ValidationError({"organizer": _("There is no party organization with id %(id)s in your area.")
+                                   % {"id": payload.organizer}})
+    return Status(201, actions.create_course(
+        actor=actor, title=payload.title, area=area, organizer=organizer, starts_on=payload.starts_on,
+        ends_on=payload.ends_on, description=payload.description))
+
+
+@router.get("/courses/{course_id}", response=CourseReportOut)
+def course_report(request: HttpRequest, course_id: int) -> queries.CourseReport:
+    """The course with its sessions, who is enrolled, and the attendance rate per session and per person."""
+    return queries.course_report(queries.course_for(_actor(request), course_id))
+
+
+@router.post("/courses/{course_id}/sessions", response={201: SessionOut})
+def add_session(request: HttpRequest, course_id: int, payload: SessionIn) -> Status[TrainingSession]:
+    actor = _actor(request)
+    course = queries.course_for(actor, course_id)
+    return Status(201, actions.add_session(actor=actor, course=course, **payload.dict()))
+
+
+@router.post("/courses/{course_id}/enrolments", response={201: list[PersonRef]})
+def enrol(request: HttpRequest, course_id: int, payload: EnrolIn) -> Status[list[Person]]:
+    """Enrol people by id and/or a whole group; answers those newly enrolled."""
+    actor = _actor(request)
+    course = queries.course_for(actor, course_id)
+    people = list(_people(request, payload.people, "people", set()).values())
+    if payload.group:
+        people += list(queries.enrolment_candidates(actor, course, payload.group))
+    new = actions.enrol(actor=actor, course=course, people=people)
+    return Status(201, [e.person for e in new])
+
+
+@router.post("/sessions/{session_id}/attendance", response=SessionLineOut)
+def record_session_attendance(request: HttpRequest, session_id: int, payload: SessionAttendanceIn) -> Any:
+    """Who attended a session: every enrolled person present, or absent with a reason (recorded afresh)."""
+    actor = _actor(request)
+    session = TrainingSession.objects.filter(pk=session_id).first()
+    if session is None:
+        raise Http404
+    course = queries.course_for(actor, session.course_id)
+    enrolled = {e.person_id: e.person for e in course.enrolments.select_related("person")}
+    unknown = [str(i) for i in [*payload.present, *(a.person for a in payload.absent)] if i not in enrolled]
+    if unknown:
+        raise ValidationError({"present": _("There is no enrolled person with id %(ids)s.")
+                               % {"ids": ", ".join(unknown)}})
+    actions.record_session_attendance(actor=actor, session=session, present=[enrolled[i] for i in payload.present],
+                                      absent={enrolled[a.person]: a.reason for a in payload.absent})
+    return next(line for line in queries.course_report(course).sessions if line.session.pk == session.pk)
+
+
+# Committee seats ------------------------------------------------------------------------
+
+class SeatOut(Schema):
+    id: int
+    person: PersonRef
+    position: CommitteeMember.Position
+    started_on: datetime.date
+    ended_on: datetime.date | None
+
+
+class SeatIn(Schema):
+    person: int
+    position: CommitteeMember.Position = CommitteeMember.Position.MEMBER
+    started_on: datetime.date
+
+
+class SeatEndIn(Schema):
+    ended_on: datetime.date
+
+
+@router.get("/organizations/{party_organization_id}/committee", response=list[SeatOut])
+def committee(request: HttpRequest, party_organization_id: int, all: bool = False) -> list[CommitteeMember]:
+    """Who holds which seat since when (today's committee; with `all`, every seat ever held)."""
+    porg = queries.party_organization_for(_actor(request), party_organization_id)
+    if all:
+        return list(porg.committee_members.select_related("person").order_by("-started_on", "id"))
+    return queries.committee_on(porg, timezone.localdate())
+
+
+@router.post("/organizations/{party_organization_id}/committee", response={201: SeatOut})
+def add_committee_member(request: HttpRequest, party_organization_id: int, payload: SeatIn) -> Status[Any]:
+    actor = _actor(request)
+    porg = queries.party_organization_for(actor, party_organization_id)
+    person = _people(request, [payload.person], "person", {porg.pk, *porg.descendant_ids()})[payload.person]
+    return Status(201, actions.add_committee_member(actor=actor, party_organization=porg, person=person,
+                                                    position=payload.position, started_on=payload.started_on))
+
+
+@router.post("/committee/{seat_id}/end", response=SeatOut)
+def end_committee_seat(request: HttpRequest, seat_id: int, payload: SeatEndIn) -> CommitteeMember:
+    actor = _actor(request)
+    seat = queries.committee_seat_for(actor, seat_id)
+    return actions.end_committee_seat(actor=actor, seat=seat, ended_on=payload.ended_on)

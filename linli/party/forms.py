@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from linli.core.forms import StyledFormMixin
 from linli.core.models import Organization, PartyOrganization, Person
 from linli.party.actions import ProblemItem
-from linli.party.models import Campaign, CampaignTask, Decision, Meeting
-from linli.party.queries import Expected
+from linli.party.models import Campaign, CampaignTask, CommitteeMember, Decision, Meeting, TrainingSession
+from linli.party.queries import ENROLMENT_GROUPS, Expected
 
 PRESENT, ABSENT = "present", "absent"
 
@@ -233,3 +233,57 @@ class TaskDoneForm(_Styled):
     def __init__(self, *args: Any, tasks: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.set_queryset("task", tasks)
+
+
+# Training courses ---------------------------------------------------------------------
+
+class CourseForm(_Styled):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    area = forms.ChoiceField(label=_("Area"))
+    organizer = forms.ModelChoiceField(label=_("Organizer"), required=False,
+                                       queryset=PartyOrganization.objects.none())
+    starts_on = forms.DateField(label=_("From"), widget=_date_widget())
+    ends_on = forms.DateField(label=_("Until"), widget=_date_widget())
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: Any, areas: Any, organizers: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        area = self.fields["area"]
+        assert isinstance(area, forms.ChoiceField)
+        area.choices = [(a.code, "\u3000" * max(a.depth - 2, 0) + a.name) for a in areas]
+        self.set_queryset("organizer", organizers)
+
+
+class SessionForm(_Styled):
+    topic = forms.CharField(label=_("Topic"), max_length=200)
+    lecturer = forms.CharField(label=_("Lecturer"), max_length=100, required=False)
+    format = forms.ChoiceField(label=_("Format"), choices=TrainingSession.Format.choices)
+    starts_at = forms.DateTimeField(label=_("Starts at"), widget=forms.DateTimeInput(
+        attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
+    ends_at = forms.DateTimeField(label=_("Ends at"), widget=forms.DateTimeInput(
+        attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
+    place = forms.CharField(label=_("Place"), max_length=200, required=False)
+
+
+class EnrolForm(_Styled):
+    group = forms.ChoiceField(label=_("Enrol"), choices=[])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        group = self.fields["group"]
+        assert isinstance(group, forms.ChoiceField)
+        group.choices = list(ENROLMENT_GROUPS.items())
+
+
+class SeatForm(_Styled):
+    person = forms.ModelChoiceField(label=_("Member"), queryset=Person.objects.none())
+    position = forms.ChoiceField(label=_("Position"), choices=CommitteeMember.Position.choices)
+    started_on = forms.DateField(label=_("From"), widget=_date_widget())
+
+    def __init__(self, *args: Any, members: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.set_queryset("person", members)
+
+
+class SeatEndForm(_Styled):
+    ended_on = forms.DateField(label=_("Until"), widget=_date_widget())

@@ -15,7 +15,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from linli.core.models import PATH_SEP, Area, PartyMembership, PartyOrganization, Person
+from linli.core.models import PATH_SEP, Area, PartyMembership, PartyOrganization, Person, Role, RoleAssignment
 from linli.core.scoping import Perm, get_in_scope_or_404, grants_for, scope_queryset
 from linli.party.models import (
     Attendance,
@@ -111,6 +111,18 @@ def committee_on(party_organization: PartyOrganization, on: datetime.date) -> li
     return list(CommitteeMember.objects.filter(party_organization=party_organization, started_on__lte=on)
                 .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=on)).select_related("person")
                 .order_by("position", "person__name_pinyin"))
+
+
+def past_seats(party_organization: PartyOrganization, on: datetime.date) -> list[CommitteeMember]:
+    """Seats that ended before `on` (or start after it), latest first: the committee's history."""
+    return list(CommitteeMember.objects.filter(party_organization=party_organization)
+                .filter(Q(ended_on__lt=on) | Q(started_on__gt=on)).select_related("person")
+                .order_by("-started_on", "-id"))
+
+
+def committee_seat_for(user: Any, pk: Any, perm: Perm = Perm.VIEW) -> CommitteeMember:
+    return get_in_scope_or_404(CommitteeMember.objects.select_related("person", "party_organization"), user, perm,
+                               pk=pk)
 
 
 def _is_full_member(person: Person) -> bool:
@@ -367,11 +379,39 @@ def _cells(requirement: MeetingRequirement, year: int, today: datetime.date, bra
 
 def courses_visible_to(user: Any) -> QuerySet[TrainingCourse]:
     return scope_queryset(TrainingCourse.objects.select_related("area", "organizer"), user).annotate(
-        session_count=Count("sessions", distinct=True), enrolled=Count("enrolments", distinct=True))
+        session_count=Count("sessions", distinct=True), enrolled=Count("enrolments", distinct=True)
+    ).order_by("-starts_on", "-id")
 
 
 def course_for(user: Any, pk: Any, perm: Perm = Perm.VIEW) -> TrainingCourse:
     return get_in_scope_or_404(TrainingCourse.objects.select_related("area", "organizer"), user, perm, pk=pk)
+
+
+ENROLMENT_GROUPS = {
+    "neighborhood_secretaries": _("Secretaries of the neighborhood party branches"),
+    "branch_secretaries": _("Secretaries of every party organization"),
+    "neighborhood_secretary_role": _("Accounts with the role neighborhood secretary"),
+}
+
+
+def enrolment_candidates(user: Any, course: TrainingCourse, group: str) -> QuerySet[Person]:
+    """The people of a group under the course's area, among those the user sees: e.g. the 52 secretaries
+    of Huamu's neighborhood party branches."""
+    path = course.area.path
+    ids: QuerySet[Any, Any]
+    if group == "neighborhood_secretaries":
+        ids = PartyOrganization.objects.filter(level=PartyOrganization.Level.BRANCH,
+                                               area__level=Area.Level.NEIGHBORHOOD,
+                                               area__path__startswith=path).values("secretary_id")
+    elif group == "branch_secretaries":
+        ids = PartyOrganization.objects.filter(Q(area__path__startswith=path)
+                                               | Q(organization__area__path__startswith=path)).values("secretary_id")
+    elif group == "neighborhood_secretary_role":
+        ids = RoleAssignment.objects.filter(role=Role.NEIGHBORHOOD_SECRETARY, area__path__startswith=path,
+                                            user__person__isnull=False).values("user__person_id")
+    else:
+        return Person.objects.none()
+    return scope_queryset(Person.objects.filter(pk__in=ids), user).order_by("name_pinyin", "id")
 
 
 @dataclass
@@ -382,11 +422,23 @@ class SessionLine:
     absent: int
 
 
+    @property
+    def rate(self) -> int | None:
+        """Percent present, once the attendance is recorded."""
+        total = self.present + self.absent
+        return round(100 * self.present / total) if total else None
+
+
 @dataclass
 class PersonLine:
     person: Person
     attended: int
     missed: list[tuple[str, str]]  # (session topic, reason)
+    recorded: int = 0  # sessions whose attendance is recorded
+
+    @property
+    def rate(self) -> int | None:
+        return round(100 * self.attended / self.recorded) if self.recorded else None
 
 
 @dataclass
@@ -398,6 +450,13 @@ class CourseReport:
     @property
     def recorded_sessions(self) -> int:
         return sum(s.recorded for s in self.sessions)
+
+    @property
+    def rate(self) -> int | None:
+        """Percent present over every recorded session and enrolled person."""
+        present = sum(s.present for s in self.sessions)
+        total = present + sum(s.absent for s in self.sessions)
+        return round(100 * present / total) if total else None
 
     @property
     def completed(self) -> int:
@@ -425,7 +484,7 @@ def course_report(course: TrainingCourse) -> CourseReport:
         course,
         [SessionLine(s, s.pk in by_session, sum(by_session[s.pk]), len(by_session[s.pk]) - sum(by_session[s.pk]))
          for s in sessions],
-        [PersonLine(p, attended[p.pk], missed[p.pk]) for p in people],
+        [PersonLine(p, attended[p.pk], missed[p.pk], len(by_session)) for p in people],
     )
 
 

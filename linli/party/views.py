@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from linli.core import audit
+from linli.core.documents import pdf_response, render_pdf
 from linli.core.http import AuthenticatedHttpRequest
 from linli.core.models import Organization, PartyOrganization, Person
 from linli.core.scoping import Perm, can, scope_queryset
@@ -32,17 +33,22 @@ from linli.party.forms import (
     AttachmentForm,
     BoardForm,
     CampaignForm,
+    CourseForm,
     CoverForm,
     DecisionForm,
+    EnrolForm,
     LectureForm,
     MeetingForm,
     ProblemListForm,
     ReviewForm,
+    SeatEndForm,
+    SeatForm,
+    SessionForm,
     TaskDoneForm,
     TaskForm,
     meeting_initial,
 )
-from linli.party.models import Attachment, Campaign, CampaignTask, Meeting
+from linli.party.models import Attachment, Campaign, CampaignTask, Meeting, TrainingSession
 
 
 def _refusal_text(error: ValidationError | PermissionDenied) -> str:
@@ -74,14 +80,18 @@ def meeting_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
-def branch_meetings(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """A party organization's meetings, newest first, and its committee."""
+def branch_meetings(request: AuthenticatedHttpRequest, pk: int, seat_form: Any = None) -> HttpResponse:
+    """A party organization's meetings, newest first, and its committee: who holds which seat since when."""
     porg = queries.party_organization_for(request.user, pk)
     page = _page(request, queries.meetings_visible_to(request.user, queries.MeetingFilter(party_organization=porg.pk)))
+    can_change = can(request.user, Perm.CHANGE, porg)
+    today = timezone.localdate()
     context = {"porg": porg, "page": page, "query": _query_without_page(request),
-               "committee": queries.committee_on(porg, timezone.localdate()),
-               "can_change": can(request.user, Perm.CHANGE, porg)}
-    return render(request, "party/branch_meetings.html", context)
+               "committee": queries.committee_on(porg, today), "past_seats": queries.past_seats(porg, today),
+               "can_change": can_change, "today": today,
+               "seat_form": seat_form or (SeatForm(members=queries.members_on(porg, today),
+                                                   initial={"started_on": today}) if can_change else None)}
+    return render(request, "party/branch_meetings.html", context, status=422 if seat_form else 200)
 
 
 @login_required
@@ -421,3 +431,155 @@ def campaign_organization(request: AuthenticatedHttpRequest, pk: int, org: int) 
                "done_form": done_form, "has_other": others.exists()}
     failed = problem_form.errors or done_form.errors
     return render(request, "party/campaign_organization.html", context, status=422 if failed else 200)
+
+
+# Training courses ---------------------------------------------------------------------
+
+@login_required
+def course_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    if not can(request.user, Perm.VIEW):
+        raise Http404
+    page = _page(request, queries.courses_visible_to(request.user))
+    return render(request, "party/course_list.html", {
+        "page": page, "query": _query_without_page(request), "can_create": can(request.user, Perm.CHANGE)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def course_form(request: AuthenticatedHttpRequest) -> HttpResponse:
+    areas = list(queries.board_areas_for(request.user).order_by("path"))
+    if not areas or not can(request.user, Perm.CHANGE):
+        raise Http404
+    organizers = scope_queryset(PartyOrganization.objects.exclude(level=PartyOrganization.Level.GROUP), request.user)
+    form = CourseForm(request.POST or None, areas=areas, organizers=organizers)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["area"] = next(a for a in areas if a.code == data["area"])
+        try:
+            course = actions.create_course(actor=request.user, **data)
+            messages.success(request, _("Saved."))
+            return redirect("party:course_detail", pk=course.pk)
+        except (ValidationError, PermissionDenied) as error:
+            _place(form, error)
+    return render(request, "party/course_form.html", {"form": form}, status=422 if form.errors else 200)
+
+
+@login_required
+def course_detail(request: AuthenticatedHttpRequest, pk: int, **bound: Any) -> HttpResponse:
+    """A course: its sessions (with attendance recorded or not), who is enrolled, and the forms to add both."""
+    course = queries.course_for(request.user, pk)
+    report = queries.course_report(course)
+    context = {"course": course, "report": report, "can_change": can(request.user, Perm.CHANGE, course),
+               "session_form": bound.get("session_form") or SessionForm(),
+               "enrol_form": bound.get("enrol_form") or EnrolForm(), "now": timezone.now()}
+    return render(request, "party/course_detail.html", context, status=422 if bound else 200)
+
+
+@login_required
+@require_POST
+def course_session(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    course = queries.course_for(request.user, pk, Perm.CHANGE)
+    form = SessionForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.add_session(actor=request.user, course=course, **form.cleaned_data)
+            messages.success(request, _("Session added."))
+            return redirect("party:course_detail", pk=course.pk)
+        except (ValidationError, PermissionDenied) as error:
+            _place(form, error)
+    return course_detail(request, pk, session_form=form)
+
+
+@login_required
+@require_POST
+def course_enrol(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Enrol a group at once: e.g. the secretaries of the neighborhood party branches of the course's area."""
+    course = queries.course_for(request.user, pk, Perm.CHANGE)
+    form = EnrolForm(request.POST)
+    if form.is_valid():
+        people = list(queries.enrolment_candidates(request.user, course, form.cleaned_data["group"]))
+        try:
+            new = actions.enrol(actor=request.user, course=course, people=people)
+            messages.success(request, _("%(n)s people enrolled.") % {"n": len(new)})
+            return redirect("party:course_detail", pk=course.pk)
+        except (ValidationError, PermissionDenied) as error:
+            _place(form, error)
+    return course_detail(request, pk, enrol_form=form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_attendance(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """A tick list of the enrolled people for one session; an unticked person needs a reason."""
+    session = TrainingSession.objects.filter(pk=pk).select_related("course__area").first()
+    if session is None:
+        raise Http404
+    course = queries.course_for(request.user, session.course_id, Perm.CHANGE)
+    people = [e.person for e in course.enrolments.select_related("person").order_by("person__name_pinyin")]
+    on_record = {a.person_id: a for a in session.attendances.all()}
+    errors: list[str] = []
+    if request.method == "POST":
+        present = [p for p in people if request.POST.get(f"present_{p.pk}")]
+        absent = {p: request.POST.get(f"reason_{p.pk}", "") for p in people if not request.POST.get(f"present_{p.pk}")}
+        try:
+            actions.record_session_attendance(actor=request.user, session=session, present=present, absent=absent)
+            messages.success(request, _("Attendance recorded."))
+            return redirect("party:course_detail", pk=course.pk)
+        except (ValidationError, PermissionDenied) as error:
+            errors = _refusal_text(error).split("\n") if isinstance(error, PermissionDenied) else error.messages
+    rows = []
+    for p in people:
+        if request.method == "POST":
+            ticked, reason = bool(request.POST.get(f"present_{p.pk}")), request.POST.get(f"reason_{p.pk}", "")
+        else:
+            row = on_record.get(p.pk)
+            ticked, reason = (row.present, row.absence_reason) if row else (True, "")
+        rows.append({"person": p, "present": ticked, "reason": reason})
+    return render(request, "party/session_attendance.html",
+                  {"session": session, "course": course, "rows": rows, "errors": errors},
+                  status=422 if errors else 200)
+
+
+@login_required
+def course_report(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Attendance rate per session and per person; printable, and as a PDF with ?format=pdf."""
+    course = queries.course_for(request.user, pk)
+    context = {"course": course, "report": queries.course_report(course)}
+    if request.GET.get("format") == "pdf":
+        pdf = render_pdf("party/pdf/course_report.html", context, request=request)
+        return pdf_response(pdf, f"{course.title}.pdf")
+    return render(request, "party/course_report.html", context)
+
+
+# Committee seats ------------------------------------------------------------------------
+
+@login_required
+@require_POST
+def committee_seat(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Seat a member of the organization on its committee."""
+    porg = queries.party_organization_for(request.user, pk, Perm.CHANGE)
+    form = SeatForm(request.POST, members=queries.members_on(porg, timezone.localdate()))
+    if form.is_valid():
+        try:
+            actions.add_committee_member(actor=request.user, party_organization=porg, **form.cleaned_data)
+            messages.success(request, _("Saved."))
+            return redirect("party:branch_meetings", pk=porg.pk)
+        except (ValidationError, PermissionDenied) as error:
+            _place(form, error)
+    return branch_meetings(request, porg.pk, seat_form=form)
+
+
+@login_required
+@require_POST
+def committee_seat_end(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    seat = queries.committee_seat_for(request.user, pk, Perm.CHANGE)
+    form = SeatEndForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.end_committee_seat(actor=request.user, seat=seat, ended_on=form.cleaned_data["ended_on"])
+            messages.success(request, _("Saved."))
+        except (ValidationError, PermissionDenied) as error:
+            messages.error(request, _refusal_text(error))
+    else:
+        messages.error(request, _("Give the last day of the seat."))
+    return redirect("party:branch_meetings", pk=seat.party_organization_id)
