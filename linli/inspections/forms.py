@@ -27,6 +27,7 @@ from linli.inspections.models import (
     Inspection,
     RectificationNotice,
     Reinspection,
+    SeizureItemKind,
     Severity,
 )
 
@@ -150,6 +151,79 @@ class ReinspectionForm(forms.Form):
     done_on = forms.DateField(label=_("Re-inspected on"), required=False, widget=_DATE)
     note = forms.CharField(label=_("Note"), required=False, max_length=2000)
     new_deadline = forms.DateField(label=_("New deadline (when not fixed)"), required=False, widget=_DATE)
+
+
+class SeizureForm(StyledFormMixin, forms.Form):
+    """收缴 at an inspection: the seizure and up to ROWS lines of items (kind, quantity, e-labels)."""
+
+    ROWS = 4
+
+    agency = forms.ModelChoiceField(label=_("Seizing agency"), queryset=Organization.objects.none())
+    legal_basis = forms.CharField(label=_("Legal basis"), required=False, max_length=300)
+    storage_place = forms.CharField(label=_("Storage place"), required=False, max_length=200)
+    seized_on = forms.DateField(label=_("Seized on"), required=False, widget=_DATE)
+    officers = forms.ModelMultipleChoiceField(label=_("Officers (two sign)"), queryset=User.objects.none(),
+                                              required=False, widget=forms.CheckboxSelectMultiple)
+    notice = forms.ModelChoiceField(label=_("Rectification notice"), queryset=RectificationNotice.objects.none(),
+                                    required=False)
+
+    def __init__(self, *args: Any, inspection: Inspection, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.inspection = inspection
+        agency = self.fields["agency"]
+        officers = self.fields["officers"]
+        notice = self.fields["notice"]
+        assert isinstance(agency, forms.ModelChoiceField) and isinstance(notice, forms.ModelChoiceField)
+        assert isinstance(officers, forms.ModelMultipleChoiceField)
+        agency.queryset = departments()
+        officers.queryset = officer_choices(inspection.establishment, also=inspection.officers.all())
+        notice.queryset = RectificationNotice.objects.filter(inspection=inspection).select_related("agency")
+        if not self.is_bound:
+            self.initial.setdefault("seized_on", inspection.date)
+            self.initial.setdefault("officers", [o.pk for o in inspection.officers.all()])
+            team = list(inspection.departments.all())
+            if team:
+                self.initial.setdefault("agency", team[0].pk)
+        for n in range(1, self.ROWS + 1):
+            self.fields[f"item_{n}_kind"] = forms.ChoiceField(
+                label=_("Item"), required=False, choices=[("", "—"), *SeizureItemKind.choices])
+            self.fields[f"item_{n}_quantity"] = forms.CharField(
+                label=_("Quantity"), required=False, max_length=6,
+                widget=forms.TextInput(attrs={"inputmode": "numeric"}))
+            self.fields[f"item_{n}_identifiers"] = forms.CharField(
+                label=_("E-labels or serial numbers (comma separated)"), required=False, max_length=2000)
+            self.fields[f"item_{n}_description"] = forms.CharField(label=_("Description"), required=False,
+                                                                   max_length=200)
+        style(self)
+
+    MAIN = ("agency", "legal_basis", "storage_place", "seized_on", "notice")
+
+    def main_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.MAIN]
+
+    def item_rows(self) -> list[list[forms.BoundField]]:
+        return [[self[f"item_{n}_{part}"] for part in ("kind", "quantity", "identifiers", "description")]
+                for n in range(1, self.ROWS + 1)]
+
+    def action_fields(self) -> dict[str, Any]:
+        from linli.inspections.actions import SeizureItemIn
+
+        data = self.cleaned_data
+        rows = []
+        for n in range(1, self.ROWS + 1):
+            kind, quantity = data.get(f"item_{n}_kind") or "", (data.get(f"item_{n}_quantity") or "").strip()
+            ids = (data.get(f"item_{n}_identifiers") or "").replace("，", ",").replace("、", ",")
+            rows.append(SeizureItemIn(kind=kind, quantity=quantity or 0,  # type: ignore[arg-type]  # text: the action parses
+                                      identifiers=[i.strip() for i in ids.split(",") if i.strip()],
+                                      description=data.get(f"item_{n}_description") or ""))
+        # Lines after the last one filled in are blank lines of the form, not items; the ones between are
+        # refused by the action, by their row number, which is the form's.
+        while rows and not rows[-1].kind and not rows[-1].quantity and not rows[-1].identifiers:
+            rows.pop()
+        return {"agency": data["agency"], "legal_basis": data["legal_basis"] or "",
+                "storage_place": data["storage_place"] or "", "seized_on": data["seized_on"],
+                "officers": list(data["officers"]), "notice": data["notice"], "inspection": self.inspection,
+                "items": rows}
 
 
 # The phone inspection form ----------------------------------------------------------

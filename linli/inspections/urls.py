@@ -26,6 +26,7 @@ urlpatterns = [
     path("new/<int:establishment_pk>/<int:version_pk>/", views.inspection_new, name="inspection_new"),
     path("<int:pk>/", views.inspection_detail, name="inspection_detail"),
     path("<int:pk>/notice/", views.notice_new, name="notice_new"),
+    path("<int:pk>/seizure/", views.seizure_new, name="seizure_new"),
     path("photos/<int:pk>/", views.answer_photo, name="answer_photo"),
     path("notices/", views.notice_list, name="notices"),
     path("notices/<int:pk>/", views.notice_detail, name="notice_detail"),

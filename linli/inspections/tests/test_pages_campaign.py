@@ -144,3 +144,51 @@ def test_the_seizure_list_prints_in_chinese_with_every_cylinder(login, officer, 
         assert part in text, part
     assert login(lianyang2_secretary).get(reverse("inspections:seizure_pdf",
                                                   args=[seizure.pk])).status_code == 404
+
+
+# Recording a seizure at an inspection ---------------------------------------------------------
+
+def _seizure_post(inspection, team, **overrides):
+    data = {"agency": inspection.departments.get().pk, "legal_basis": "《上海市燃气管理条例》第五十条",
+            "storage_place": "街道城运中心仓库", "seized_on": inspection.date.isoformat(),
+            "officers": [o.pk for o in team], "item_1_kind": "lpg_cylinder", "item_1_quantity": "2",
+            "item_1_identifiers": "E100，E101"}
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def test_a_seizure_is_recorded_at_an_inspection_and_printed_from_it(login, officer, second_officer, gas_office,
+                                                                    snack_shop, campaign):
+    inspection = inspect_with_hazard(officer, snack_shop, [gas_office], campaign=campaign)
+    client = login(officer)
+    assert "E-labels" in client.get(reverse("inspections:seizure_new", args=[inspection.pk])).content.decode()
+    response = client.post(reverse("inspections:seizure_new", args=[inspection.pk]),
+                           _seizure_post(inspection, [officer, second_officer]), follow=True)
+    seizure = inspection.seizures.get()
+    assert seizure.campaign == campaign and [(i.kind, i.quantity, i.identifiers) for i in seizure.items.all()] == [
+        ("lpg_cylinder", 2, ["E100", "E101"])]
+    assert reverse("inspections:seizure_pdf", args=[seizure.pk]) in response.content.decode()
+
+
+@pytest.mark.parametrize(("overrides", "message"), [
+    ({"item_1_quantity": "0"}, "Row 1: the quantity must be more than zero (it is 0)."),
+    ({"officers": "ONE"}, "A seizure is made by at least two officers."),
+    ({"item_1_identifiers": "E100"}, "Row 1: 2 cylinders but 1 e-labels"),
+    ({"legal_basis": ""}, "Name the legal basis of the seizure."),
+])
+def test_a_bad_seizure_is_refused_with_its_reason_and_nothing_is_saved(login, officer, second_officer, gas_office,
+                                                                       snack_shop, overrides, message):
+    inspection = inspect_with_hazard(officer, snack_shop, [gas_office])
+    if overrides.get("officers") == "ONE":
+        overrides = {"officers": [officer.pk]}
+    response = login(officer).post(reverse("inspections:seizure_new", args=[inspection.pk]),
+                                   _seizure_post(inspection, [officer, second_officer], **overrides))
+    assert response.status_code == 200 and message in response.content.decode()
+    assert not inspection.seizures.exists()
+
+
+def test_recording_a_seizure_out_of_scope_is_404(login, officer, gas_office, ly2_restaurant, peihua1_secretary):
+    inspection = inspect_with_hazard(officer, ly2_restaurant, [gas_office])
+    client = login(peihua1_secretary)
+    assert client.get(reverse("inspections:seizure_new", args=[inspection.pk])).status_code == 404
+    assert client.post(reverse("inspections:seizure_new", args=[inspection.pk]), {}).status_code == 404
