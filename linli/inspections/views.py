@@ -293,12 +293,24 @@ def inspection_start(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Pick the establishment and checklist, then answer it (GET only: nothing is written here)."""
     _require_any(request.user, Perm.CHANGE)
     establishments = scope_queryset(Establishment.objects.all(), request.user, Perm.CHANGE).order_by("name", "id")
-    form = StartInspectionForm(request.GET or None, establishments=establishments, versions=_versions())
-    if request.GET and form.is_valid():
+    campaign = None
+    if (chosen := request.GET.get("campaign", "")).isdigit():
+        # From a campaign's page: its baseline first, so the officer picks from the list they were sent with.
+        campaign = queries.campaigns_visible_to(request.user).filter(pk=chosen).first()
+        if campaign is not None and campaign.targets.exists():
+            establishments = establishments.filter(campaigns=campaign)
+    versions = _versions()
+    # Coming from an establishment's or a campaign's page, the choice is half made: a form to finish, not errors.
+    chosen_both = "establishment" in request.GET and "version" in request.GET
+    initial: dict[str, Any] = {"establishment": request.GET.get("establishment")}
+    if len(versions) == 1:
+        initial["version"] = versions[0].pk
+    form = StartInspectionForm(request.GET if chosen_both else None, initial=initial,
+                               establishments=establishments, versions=versions)
+    if chosen_both and form.is_valid():
         url = reverse("inspections:inspection_new", args=[form.cleaned_data["establishment"].pk,
                                                           form.cleaned_data["version"].pk])
-        campaign = request.GET.get("campaign")
-        return redirect(f"{url}?campaign={campaign}" if campaign and campaign.isdigit() else url)
+        return redirect(f"{url}?campaign={campaign.pk}" if campaign is not None else url)
     return render(request, "inspections/inspection_start.html", {"form": form})
 
 

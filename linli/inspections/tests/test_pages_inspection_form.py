@@ -165,3 +165,30 @@ def test_the_form_is_404_out_of_scope_and_for_an_unpublished_version(login, peih
     assert login(peihua1_secretary).get(_url(ly2_restaurant)).status_code == 404
     assert login(officer).get(reverse("inspections:inspection_new",
                                       args=[ly2_restaurant.pk, 99999])).status_code == 404
+
+
+def test_inspecting_from_a_campaign_offers_its_baseline_and_carries_the_campaign(tree, login, officer, gas_office,
+                                                                                 snack_shop, ly2_restaurant):
+    from linli.inspections import actions
+
+    campaign = actions.create_campaign(
+        actor=None, name="培花整治", area=tree.huamu, lead_department=gas_office,
+        start=timezone.localdate(), end=timezone.localdate(), targets=[snack_shop])
+    client = login(officer)
+    page = client.get(reverse("inspections:inspection_start"), {"campaign": campaign.pk}).content.decode()
+    assert "培花小吃店" in page and "联洋面馆" not in page and "This field is required" not in page
+    version = default_version()
+    response = client.get(reverse("inspections:inspection_start"),
+                          {"campaign": campaign.pk, "establishment": snack_shop.pk, "version": version.pk})
+    assert response["Location"] == f"{_url(snack_shop, version)}?campaign={campaign.pk}"
+    form = client.get(response["Location"]).content.decode()
+    assert re.search(rf'<option value="{campaign.pk}" selected>培花整治</option>', form)
+    data = _post_data(form, officer, gas_office, campaign=campaign.pk)
+    client.post(response["Location"], data)
+    assert Inspection.objects.get().campaign == campaign
+
+
+def test_inspecting_from_an_establishment_page_preselects_it(login, officer, snack_shop):
+    page = login(officer).get(reverse("inspections:inspection_start"),
+                              {"establishment": snack_shop.pk}).content.decode()
+    assert f'<option value="{snack_shop.pk}" selected>' in page and "This field is required" not in page
