@@ -33,7 +33,7 @@ from linli.core import audit
 from linli.core.scoping import Perm, can
 from linli.core.validators import mask_phone
 from linli.inspections import queries
-from linli.inspections.models import Campaign, GasType, Reinspection, Severity
+from linli.inspections.models import Campaign, GasType, Reinspection, Severity, notice_number
 from linli.problems.models import Problem
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -166,10 +166,7 @@ class _XlsxWriter:
 
 
 def _notice_number(agency: str | None, year: int | None, serial: int | None) -> str:
-    if not agency:
-        return ""
-    return _("%(agency)s rectification 〔%(year)s〕 No. %(serial)03d") % {"agency": agency, "year": year,
-                                                                         "serial": serial}
+    return notice_number(agency, year or 0, serial or 0) if agency else ""
 
 
 def _labels() -> dict[str, dict[str, str]]:

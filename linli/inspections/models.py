@@ -467,8 +467,13 @@ class RectificationNotice(models.Model):
     @property
     def number(self) -> str:
         """e.g. 燃气管理所整改〔2026〕第005号."""
-        return str(_("%(agency)s rectification 〔%(year)s〕 No. %(serial)03d")
-                   % {"agency": self.agency.name, "year": self.year, "serial": self.serial})
+        return notice_number(self.agency.name, self.year, self.serial)
+
+
+def notice_number(agency: str, year: int, serial: int) -> str:
+    """A notice's number from its parts (lists and exports read the parts without the notice)."""
+    return str(_("%(agency)s rectification 〔%(year)s〕 No. %(serial)03d")
+               % {"agency": agency, "year": year, "serial": serial})
 
 
 class NoticeItem(models.Model):

@@ -16,7 +16,6 @@ from typing import Any
 from django.db.models import (
     Count,
     Exists,
-    F,
     IntegerField,
     Max,
     Min,
@@ -48,6 +47,7 @@ from linli.inspections.models import (
     SeizureItemKind,
     Severity,
     SupervisionNotice,
+    notice_number,
 )
 from linli.problems.models import Problem
 
@@ -197,6 +197,26 @@ def overdue_notices(user: Any, on: datetime.date | None = None, campaign: Campai
 # The campaign board --------------------------------------------------------------------------
 
 @dataclass(frozen=True)
+class AreaRef:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class EstablishmentRef:
+    """What the board shows of an establishment, read without building model instances."""
+
+    pk: int
+    name: str
+    address: str
+    area: AreaRef
+
+    @property
+    def id(self) -> int:
+        return self.pk
+
+
+@dataclass(frozen=True)
 class NoticeRef:
     id: int
     number: str
@@ -208,7 +228,7 @@ class NoticeRef:
 class BoardRow:
     """One establishment of the campaign's baseline, as the board shows it."""
 
-    establishment: Establishment
+    establishment: EstablishmentRef
     inspections: int = 0
     last_inspected_on: datetime.date | None = None
     findings_open: int = 0
@@ -238,8 +258,12 @@ def campaign_board(user: Any, campaign: Campaign, on: datetime.date | None = Non
     seizures, matched to the rows in Python.
     """
     on = on or timezone.localdate()
-    targets = scope_queryset(campaign.targets.select_related("area"), user, Perm.VIEW).order_by("name", "id")
-    rows = {e.pk: BoardRow(establishment=e) for e in targets}
+    targets = scope_queryset(campaign.targets.all(), user, Perm.VIEW).order_by("name", "id").values_list(
+        "pk", "name", "address", "area__code", "area__name")
+    areas: dict[str, AreaRef] = {}
+    rows = {pk: BoardRow(establishment=EstablishmentRef(
+        pk=pk, name=name, address=address, area=areas.setdefault(code, AreaRef(code=code, name=area_name))))
+        for pk, name, address, code, area_name in targets}
     if not rows:
         return []
     for est, n, last in (Inspection.objects.filter(campaign=campaign, is_reinspection=False).order_by()
@@ -247,23 +271,26 @@ def campaign_board(user: Any, campaign: Campaign, on: datetime.date | None = Non
                          .values_list("establishment_id", "n", "last")):
         if est in rows:
             rows[est].inspections, rows[est].last_inspected_on = n, last
-    for est, open_, closed, escalated in (
+    for est, total, open_, escalated in (
             Finding.objects.filter(inspection__campaign=campaign).order_by()
             .values("inspection__establishment_id")
-            .annotate(open=Count("id", filter=finding_open_q()), closed=Count("id", filter=~finding_open_q()),
+            .annotate(total=Count("id"), open=Count("id", filter=finding_open_q()),
                       escalated=Count("id", filter=Q(escalated_on__isnull=False) & finding_open_q()))
-            .values_list("inspection__establishment_id", "open", "closed", "escalated")):
+            .values_list("inspection__establishment_id", "total", "open", "escalated")):
         if est in rows:
-            rows[est].findings_open, rows[est].findings_closed, rows[est].escalated = open_, closed, escalated
-    notices = (RectificationNotice.objects.filter(inspection__campaign=campaign).select_related("agency")
-               .annotate(overdue=Exists(RectificationNotice.objects.filter(pk=OuterRef("pk")).filter(
-                   notice_overdue_q(on))), establishment_id=F("inspection__establishment_id"))
-               .order_by("issued_on", "id"))
-    for notice in notices:
-        row = rows.get(notice.establishment_id)  # type: ignore[attr-defined]
+            rows[est].findings_open, rows[est].findings_closed, rows[est].escalated = open_, total - open_, escalated
+    unfixed = NoticeItem.objects.filter(notice=OuterRef("pk"), finding__fixed_on_spot=False).exclude(
+        finding__problem__state__in=Problem.DONE_STATES)
+    notices = (RectificationNotice.objects.filter(inspection__campaign=campaign).annotate(unfixed=Exists(unfixed))
+               .order_by("issued_on", "id")
+               .values_list("pk", "inspection__establishment_id", "agency__name", "year", "serial", "deadline",
+                            "unfixed"))
+    for pk, est, agency, year, serial, deadline, unfixed_left in notices:
+        row = rows.get(est)
         if row is not None:
-            row.notices.append(NoticeRef(id=notice.pk, number=notice.number, deadline=notice.deadline,
-                                         overdue=notice.overdue))  # type: ignore[attr-defined]
+            # Overdue as notice_overdue_q says: past the deadline with a hazard not yet reported fixed.
+            row.notices.append(NoticeRef(id=pk, number=notice_number(agency, year, serial), deadline=deadline,
+                                         overdue=deadline < on and unfixed_left))
     for est, due, done in (Reinspection.objects.filter(campaign=campaign).order_by()
                            .values("finding__inspection__establishment_id")
                            .annotate(due=Min("due_on", filter=Q(outcome="")), done=Count("id", filter=~Q(outcome="")))
