@@ -33,10 +33,12 @@ from __future__ import annotations
 import contextvars
 import datetime
 import functools
+import json
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
@@ -46,7 +48,7 @@ from django.utils.translation import gettext_lazy
 
 from linli.core import audit
 from linli.core.actions import Conflict
-from linli.core.models import Area, Organization, Person, Role
+from linli.core.models import Area, AuditEvent, Organization, Person, Role
 from linli.core.scoping import Perm, can, grants_for
 from linli.core.uploads import check_upload
 from linli.core.validators import validate_not_future
@@ -379,7 +381,6 @@ def _scopes_reaching(claimant_area: Area | None, need_area: Area) -> list[str]:
     return scopes
 
 
-@transaction.atomic
 def claim_need(*, actor: Any, need: Need, organization: Organization | None = None) -> Claim:
     """Claim a published need, as a resident or in an organization's name.
 
@@ -392,34 +393,119 @@ def claim_need(*, actor: Any, need: Need, organization: Organization | None = No
     conditional unique constraint `needs_claim_one_active` is the database's
     own guarantee behind that. Only a refused claim reads the row to say why.
 
-    The need's neighborhood is read from `need` (it is fixed once a need
-    leaves the draft state); fetch it with select_related("neighborhood").
+    It is the step many press at once, so it is lean: on PostgreSQL the
+    UPDATE, the claim's INSERT and its audit event's INSERT are one statement
+    (data-modifying CTEs), which is one transaction and one round trip when
+    called outside a transaction (in one, under a savepoint); elsewhere three
+    statements in a transaction. The need's neighborhood is read from `need`
+    (it is fixed once a need leaves the draft state); fetch it with
+    select_related("neighborhood").
     """
     if actor is None or not actor.is_authenticated:
         raise PermissionDenied(_("Log in to claim a need."))
     claimant_area = _claimant_area(actor, organization)
     need_area = need.neighborhood
-    now = timezone.now()
-    claimable = Need.objects.filter(pk=need.pk, state=Need.State.PUBLISHED,
-                                    publication_scope__in=_scopes_reaching(claimant_area, need_area))
-    claimable = claimable.exclude(created_by_id=actor.pk)
-    if organization is not None:
-        claimable = claimable.exclude(organization_id=organization.pk)
-    if not claimable.update(state=Need.State.CLAIMED, claimed_at=now, updated_at=now):
-        _refuse_claim(actor, need, organization, claimant_area)
-    need.state, need.claimed_at, need.updated_at = Need.State.CLAIMED, now, now
     claim = Claim(need=need, claimant=actor, organization=organization, claimant_area=claimant_area,
-                  need_area=need_area, cross_region=_is_cross_region(claimant_area, need_area), created_at=now)
+                  need_area=need_area, cross_region=_is_cross_region(claimant_area, need_area),
+                  created_at=timezone.now())
+    scopes = _scopes_reaching(claimant_area, need_area)
+    connection = transaction.get_connection()
     try:
-        claim.save(force_insert=True)
+        if connection.vendor == "postgresql":
+            if connection.in_atomic_block:
+                with transaction.atomic():  # a savepoint: a refusal leaves the caller's transaction usable
+                    claimed = _claim_in_one_statement(connection, claim, scopes)
+            else:
+                claimed = _claim_in_one_statement(connection, claim, scopes)
+        else:
+            claimed = _claim_in_statements(claim, scopes)
     except IntegrityError:
-        # Unreachable while the UPDATE above holds the row; the constraint's word if it ever is not.
-        # (No savepoint on the hot path: this function's own atomic block rolls everything back.)
+        # Unreachable while the UPDATE holds the row; the constraint's word if it ever is not.
         raise AlreadyClaimed(_("This need has already been claimed."), code="already_claimed") from None
-    _record(actor, "needs.claimed", need, Need.State.PUBLISHED, data={
-        "claim": claim.pk, "organization": str(organization or ""), "cross_region": claim.cross_region,
-    })
+    if not claimed:
+        _refuse_claim(actor, need, organization, claimant_area)
+    need.state, need.claimed_at, need.updated_at = Need.State.CLAIMED, claim.created_at, claim.created_at
     return claim
+
+
+def _claimable(claim: Claim, scopes: list[str]) -> models.QuerySet[Need]:
+    """The need, if it may be claimed by this claim's claimant now: every condition on the need's own row."""
+    qs = Need.objects.filter(pk=claim.need_id, state=Need.State.PUBLISHED, publication_scope__in=scopes)
+    qs = qs.exclude(created_by_id=claim.claimant_id)
+    if claim.organization_id is not None:
+        qs = qs.exclude(organization_id=claim.organization_id)
+    return qs
+
+
+def _claim_audit_data(claim: Claim) -> dict[str, Any]:
+    return {"claim": claim.pk, "organization": str(claim.organization or ""), "cross_region": claim.cross_region}
+
+
+@transaction.atomic
+def _claim_in_statements(claim: Claim, scopes: list[str]) -> bool:
+    """The claim as an UPDATE, the claim's INSERT and the audit event's, in one transaction."""
+    now = claim.created_at
+    if not _claimable(claim, scopes).update(state=Need.State.CLAIMED, claimed_at=now, updated_at=now):
+        return False
+    claim.save(force_insert=True)
+    claim.need.state = Need.State.CLAIMED
+    _record(claim.claimant, "needs.claimed", claim.need, Need.State.PUBLISHED, data=_claim_audit_data(claim))
+    return True
+
+
+def _claim_in_one_statement(connection: Any, claim: Claim, scopes: list[str]) -> bool:
+    """PostgreSQL: the same three writes as _claim_in_statements, and the same rows, as one statement.
+
+    The UPDATE's conditions are all on the need's own row, so a claimant who
+    waited for another's lock re-checks them on the row that one committed.
+    The audit event is what audit.record writes for needs.claimed; core's
+    audit tests read events by action and data, as they do here.
+    """
+    qn = connection.ops.quote_name
+    need_table, claim_table = qn(Need._meta.db_table), qn(Claim._meta.db_table)
+    audit_table = qn(AuditEvent._meta.db_table)
+    actor = claim.claimant
+    sql = f"""
+        WITH claimed AS (
+            UPDATE {need_table} SET state = %(claimed)s, claimed_at = %(now)s, updated_at = %(now)s
+            WHERE id = %(need)s AND state = %(published)s AND publication_scope = ANY(%(scopes)s)
+              AND created_by_id IS DISTINCT FROM %(actor)s
+              AND (%(organization)s::bigint IS NULL OR organization_id IS DISTINCT FROM %(organization)s)
+            RETURNING id, title
+        ), new_claim AS (
+            INSERT INTO {claim_table} (need_id, claimant_id, organization_id, claimant_area_id, need_area_id,
+                                       cross_region, status, created_at, cancel_reason)
+            SELECT id, %(actor)s, %(organization)s::bigint, %(claimant_area)s::bigint, %(need_area)s,
+                   %(cross_region)s, %(active)s, %(now)s, '' FROM claimed
+            RETURNING id
+        ), event AS (
+            INSERT INTO {audit_table} (created_at, actor_id, actor_name, action, target_type_id, target_id,
+                                       target_repr, changes, data)
+            SELECT %(now)s, %(actor)s, %(actor_name)s::text, 'needs.claimed', %(need_type)s, claimed.id::text,
+                   left(claimed.title, 200), %(changes)s::jsonb,
+                   jsonb_build_object('claim', new_claim.id, 'organization', %(organization_name)s::text,
+                                      'cross_region', %(cross_region)s)
+            FROM claimed, new_claim
+        )
+        SELECT id FROM new_claim
+    """
+    params = {
+        "claimed": Need.State.CLAIMED.value, "published": Need.State.PUBLISHED.value,
+        "active": Claim.Status.ACTIVE.value, "now": claim.created_at, "need": claim.need_id, "scopes": scopes,
+        "actor": actor.pk, "actor_name": str(actor), "organization": claim.organization_id,
+        "organization_name": str(claim.organization or ""), "claimant_area": claim.claimant_area_id,
+        "need_area": claim.need_area_id, "cross_region": claim.cross_region,
+        "need_type": ContentType.objects.get_for_model(Need).pk,
+        "changes": json.dumps({"state": [Need.State.PUBLISHED.value, Need.State.CLAIMED.value]}),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    claim.pk = row[0]
+    claim._state.adding = False
+    return True
 
 
 def _refuse_claim(actor: Any, need: Need, organization: Organization | None, claimant_area: Area | None) -> None:
