@@ -3,6 +3,7 @@ a phone on a bad connection sends the same inspection several times at once."""
 
 from __future__ import annotations
 
+import datetime
 import threading
 import uuid
 
@@ -59,3 +60,71 @@ def test_the_same_submission_sent_at_once_is_saved_once(tree, officer, fire_serv
     assert Inspection.objects.count() == 1
     assert Problem.objects.count() == 1
     assert AuditEvent.objects.filter(action="inspections.submitted").count() == 1
+
+
+def _open_finding_campaign(officer, fire_service, snack_shop):
+    """A campaign with one open finding (its own checklist: the flushed database has no shipped data)."""
+    from linli.inspections.tests.factories import make_campaign
+
+    version = actions.publish_checklist_version(
+        actor=None, template_code="hose", name="软管检查", config={"hose_max_m": 2.0},
+        items=[{"code": "hose_length_m", "text": "软管长度", "answer_type": "number", "limits": {"max": "hose_max_m"}}])
+    campaign = make_campaign(officer, fire_service, snack_shop.area.parent.parent, [snack_shop])
+    actions.submit_inspection(actor=officer, client_id=uuid.uuid4(), establishment=snack_shop, version=version,
+                              date=timezone.localdate(), departments=[fire_service], officers=[officer],
+                              answers={"hose_length_m": AnswerIn(value="2.8")}, campaign=campaign)
+    return campaign
+
+
+def _race(count: int, work) -> list[str]:
+    barrier = threading.Barrier(count)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def run() -> None:
+        try:
+            connection.ensure_connection()
+            barrier.wait()
+            result = work()
+        except Exception as error:  # reported by the caller's assertions
+            result = f"error: {type(error).__name__}: {error}"
+        finally:
+            connection.close()
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return outcomes
+
+
+def test_officers_scheduling_the_look_back_at_once_create_one_visit_per_finding(tree, officer, fire_service,
+                                                                                 snack_shop):
+    from linli.inspections.models import Reinspection
+
+    campaign = _open_finding_campaign(officer, fire_service, snack_shop)
+    outcomes = _race(6, lambda: str(len(actions.schedule_reinspections(actor=officer, campaign=campaign))))
+    assert sorted(outcomes) == ["0"] * 5 + ["1"], outcomes
+    assert Reinspection.objects.count() == 1
+    assert AuditEvent.objects.filter(action="inspections.reinspections_scheduled").count() == 1
+
+
+def test_a_look_back_recorded_twice_at_once_is_recorded_once(tree, officer, fire_service, snack_shop):
+    from linli.inspections.models import Reinspection, SupervisionNotice
+
+    campaign = _open_finding_campaign(officer, fire_service, snack_shop)
+    [visit] = actions.schedule_reinspections(actor=officer, campaign=campaign)
+    deadline = timezone.localdate() + datetime.timedelta(days=5)
+
+    def record() -> str:
+        actions.record_reinspection(actor=officer, reinspection=visit, outcome="not_fixed", new_deadline=deadline)
+        return "recorded"
+
+    outcomes = _race(4, record)
+    assert outcomes.count("recorded") == 1, outcomes
+    assert all("already recorded" in o for o in outcomes if o != "recorded"), outcomes
+    assert Reinspection.objects.get().outcome == "not_fixed"
+    assert SupervisionNotice.objects.count() == 1
