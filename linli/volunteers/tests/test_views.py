@@ -173,3 +173,14 @@ def test_the_area_calendar_needs_the_key_or_a_session_in_scope(client, tree, act
     assert activity.title in body
     assert client.get(url, {"key": calendar_key(tree.peihua1)}).status_code == 404
     assert login(peihua1_secretary).get(url).status_code == 404
+
+
+def test_a_volunteers_page_reads_in_a_fixed_number_of_queries(login, lianyang2_secretary, ly2_volunteer, ly2_team,
+                                                              django_assert_max_num_queries):
+    for day in range(1, 21):
+        actions.record_hours(actor=lianyang2_secretary, volunteer=ly2_volunteer, hours="1",
+                             served_on=datetime.date(2026, 1, day), reason="签到表", team=ly2_team)
+    client = login(lianyang2_secretary)
+    with django_assert_max_num_queries(16):
+        response = client.get(ly2_volunteer.get_absolute_url())
+    assert response.content.decode().count("签到表") == 20
