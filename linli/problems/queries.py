@@ -14,7 +14,7 @@ from typing import Any
 from django.db.models import BooleanField, Case, Count, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from linli.core.models import Area
+from linli.core.models import PATH_SEP, Area
 from linli.core.scoping import Perm, get_in_scope_or_404, scope_queryset, under_area
 from linli.problems.models import Evidence, Problem
 
@@ -180,3 +180,40 @@ def board_total(rows: list[BoardRow]) -> BoardRow:
                     awaiting_verification=sum(r.awaiting_verification for r in rows),
                     long_term=sum(r.long_term for r in rows), overdue=sum(r.overdue for r in rows),
                     open=sum(r.open for r in rows))
+
+
+def board_by_level(user: Any, level: str, filters: ProblemFilter | None = None, on: datetime.date | None = None
+                   ) -> list[BoardRow]:
+    """Problems rolled up to the areas of one level, e.g. per community: the problems of its
+    neighborhoods and its own. A problem placed above that level (at the subdistrict, when rolling up
+    by community) keeps a row of its own area. Two queries: the counts per area, and the level's areas.
+    """
+    if level not in Area.Level.values:
+        raise ValueError(f"unknown level: {level}")
+    on = on or timezone.localdate()
+    qs = _filtered(scope_queryset(Problem.objects.all(), user, Perm.VIEW), filters or ProblemFilter(), on)
+    per_area: list[dict[str, Any]] = list(
+        qs.order_by().values("area__path", "area__code", "area__name")
+        .annotate(
+            total=Count("id"),
+            verified=Count("id", filter=Q(state=Problem.State.VERIFIED)),
+            awaiting=Count("id", filter=Q(state=Problem.State.RECTIFIED)),
+            long_term=Count("id", filter=Q(kind=Problem.Kind.LONG_TERM) & ~Q(state=Problem.State.VERIFIED)),
+            overdue=Count("id", filter=overdue_q(on)),
+        )
+    )
+    if not per_area:
+        return []
+    at_level = {path: (code, name) for path, code, name in
+                Area.objects.filter(level=level).values_list("path", "code", "name")}
+    sums: dict[str, list[Any]] = {}  # code → [label, total, verified, awaiting, long_term, overdue]
+    for row in per_area:
+        segments = row["area__path"].split(PATH_SEP)
+        prefixes = (PATH_SEP.join(segments[:n]) + PATH_SEP for n in range(1, len(segments)))
+        code, label = next((at_level[p] for p in prefixes if p in at_level), (row["area__code"], row["area__name"]))
+        entry = sums.setdefault(code, [label, 0, 0, 0, 0, 0])
+        for i, name in enumerate(("total", "verified", "awaiting", "long_term", "overdue"), start=1):
+            entry[i] += row[name]
+    return [BoardRow(key=code, label=label, total=total, verified=verified, awaiting_verification=awaiting,
+                     long_term=long_term, overdue=overdue, open=total - verified)
+            for code, (label, total, verified, awaiting, long_term, overdue) in sorted(sums.items())]
