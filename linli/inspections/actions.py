@@ -131,12 +131,19 @@ def create_campaign(
     departments: Iterable[Organization] = (),
     phases: Sequence[tuple[str, datetime.date, datetime.date]] = (),
     targets: Iterable[Establishment] = (),
+    reinspection_working_days: int = 3,
 ) -> Campaign:
-    """A campaign with its lead and participating departments, phases and baseline establishments."""
+    """A campaign with its lead and participating departments, phases and baseline establishments.
+
+    `reinspection_working_days`: 回头看 falls this many working days after a hazard's deadline.
+    """
     if lead_department.kind != Organization.Kind.DEPARTMENT:
         raise ValidationError({"lead_department": _("The lead must be one of the street's functional "
                                                     "departments.")})
-    campaign = Campaign(name=name.strip(), area=area, lead_department=lead_department, start=start, end=end)
+    if not 0 <= reinspection_working_days <= 60:
+        raise ValidationError({"reinspection_working_days": _("Give between 0 and 60 working days.")})
+    campaign = Campaign(name=name.strip(), area=area, lead_department=lead_department, start=start, end=end,
+                        reinspection_working_days=reinspection_working_days)
     _clean(campaign)
     campaign.save()
     _require(actor, Perm.CHANGE, campaign)

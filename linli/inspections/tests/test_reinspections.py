@@ -65,13 +65,14 @@ def test_every_open_finding_is_scheduled_after_its_notice_deadline_and_twice_cre
 
 @pytest.mark.django_db
 def test_the_number_of_working_days_is_the_campaigns(tree, officer, gas_office, snack_shop):
-    campaign = make_campaign(officer, gas_office, tree.huamu, [snack_shop])
-    campaign.reinspection_working_days = 5
-    campaign.save()
+    campaign = make_campaign(officer, gas_office, tree.huamu, [snack_shop], reinspection_working_days=5)
     inspection = inspect_with_hazards(officer, snack_shop, [gas_office], campaign=campaign)
     problem_deadline = inspection.findings.get().problem.deadline  # no notice: the problem's deadline
     [reinspection] = actions.schedule_reinspections(actor=officer, campaign=campaign)
     assert reinspection.due_on == add_working_days(problem_deadline, 5)
+    with pytest.raises(ValidationError) as refused:
+        make_campaign(officer, gas_office, tree.huamu, name="x", reinspection_working_days=-1)
+    assert "reinspection_working_days" in refused.value.message_dict
 
 
 @pytest.mark.django_db
