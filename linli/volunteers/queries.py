@@ -132,10 +132,13 @@ def activities_open_to(user: Any) -> QuerySet[Activity]:
 def activity_for(user: Any, pk: Any, perm: Perm = Perm.VIEW) -> Activity:
     """An activity the user may `perm`; a volunteer may also see one open to them. Out of scope is 404."""
     qs = Activity.objects.select_related("area", "organizer", "team")
-    if perm == Perm.VIEW:
-        found = activities_open_to(user).filter(pk=pk).first() if own_volunteer(user) else None
-        if found is not None:
-            return qs.get(pk=found.pk)
+    own = own_volunteer(user) if perm == Perm.VIEW else None
+    if own is not None:
+        # Open for sign-up now, or one they signed up for (their history links to it).
+        found = (activities_open_to(user).filter(pk=pk).exists()
+                 or SignUp.objects.filter(activity_id=pk, volunteer=own).exists()) if str(pk).isdigit() else False
+        if found:
+            return qs.get(pk=pk)
     return get_in_scope_or_404(qs, user, perm, pk=pk)
 
 

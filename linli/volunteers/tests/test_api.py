@@ -122,3 +122,14 @@ def test_the_endpoints_are_in_the_openapi_schema(client):
                  "/api/v1/volunteers/volunteers/{volunteer_id}/hours", "/api/v1/volunteers/rosters/swap",
                  "/api/v1/volunteers/teams", "/api/v1/volunteers/areas/{code}/calendar.ics"):
         assert path in paths, path
+
+
+def test_the_admin_shows_the_ledger_read_only(client, platform_admin, ly2_volunteer, lianyang2_secretary):
+    record = actions.record_hours(actor=lianyang2_secretary, volunteer=ly2_volunteer, hours="2",
+                                  served_on=timezone.localdate(), reason="签到表")
+    platform_admin.is_superuser = True  # the demo's admin account is one
+    platform_admin.save()
+    client.force_login(platform_admin)
+    assert client.get("/admin/volunteers/servicerecord/").status_code == 200
+    assert client.get(f"/admin/volunteers/servicerecord/{record.pk}/delete/").status_code == 403
+    assert ServiceRecord.objects.filter(pk=record.pk).exists()

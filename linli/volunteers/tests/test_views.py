@@ -184,3 +184,20 @@ def test_a_volunteers_page_reads_in_a_fixed_number_of_queries(login, lianyang2_s
     with django_assert_max_num_queries(16):
         response = client.get(ly2_volunteer.get_absolute_url())
     assert response.content.decode().count("签到表") == 20
+
+
+def test_the_check_in_page_needs_a_check_in_code(client, activity, ly2_volunteer_user):
+    client.force_login(ly2_volunteer_user)
+    assert client.get(reverse("volunteers:checkin", args=[activity.pk, "guess"])).status_code == 404
+
+
+def test_a_volunteer_sees_a_past_activity_they_attended_but_not_others(client, tree, ly2_volunteer,
+                                                                       ly2_volunteer_user, lianyang2_secretary):
+    past = make_activity(tree.lianyang2, start=timezone.now() - datetime.timedelta(days=5), title="往期活动")
+    other = make_activity(tree.lianyang2, start=timezone.now() - datetime.timedelta(days=5), title="别人的")
+    actions.sign_up(actor=lianyang2_secretary, activity=past, volunteer=ly2_volunteer, consent_by="孙志愿",
+                    consent_method="in_person")
+    client.force_login(ly2_volunteer_user)
+    assert client.get(past.get_absolute_url()).status_code == 200
+    assert client.get(other.get_absolute_url()).status_code == 404
+    assert client.get(reverse("volunteers:list")).status_code == 404  # not staff: no lists
