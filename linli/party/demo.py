@@ -5,11 +5,17 @@ through actions.py like any other record: `linli seed_party_demo`.
 - this year's 三会一课 for every other such branch up to last month, with a few
   deterministic gaps so the compliance board has something to show, some
   absentees with reasons, and the early records submitted and accepted;
-- Huamu's 2020 training of its neighborhood secretaries: one day, six sessions
-  (from the street's newsletter), every neighborhood branch secretary enrolled.
+- Huamu's 2020 training of its secretaries: one day, six sessions (from the
+  street's newsletter), 52 enrolled (the neighborhood branches' secretaries and
+  those of the branches the street runs directly), two leaving after lunch;
+- a 主题教育 campaign covering every branch under the working committee (with
+  a party branch at each property company's project department, 100+ in all):
+  special organizational-life meetings (every ninth branch still missing),
+  lectures by the street's speaker team at every other branch, and a unit
+  branch's problem list from its self-examination on the problems list.
 
 Idempotent: a branch that already has meetings or a committee, and a course
-that already exists, are left alone. `linli seed_demo` runs it after core's
+or campaign that already exists, are left alone. `linli seed_demo` runs it after core's
 records (a hook registered by PartyConfig.ready).
 """
 
@@ -23,9 +29,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from linli.core.models import Area, PartyOrganization
+from linli.core import actions as core_actions
+from linli.core.models import Area, Organization, PartyOrganization, Person
 from linli.party import actions, queries
-from linli.party.models import CommitteeMember, Meeting, TrainingCourse, TrainingSession
+from linli.party.models import Campaign, CampaignTask, CommitteeMember, Meeting, TrainingCourse, TrainingSession
 
 K = Meeting.Kind
 REASONS = ["出差", "病假", "居委值班", "外出就医", "家中有事"]
@@ -48,9 +55,27 @@ SESSIONS = [
 ]
 
 
+CAMPAIGN_NAME = "学习贯彻习近平新时代中国特色社会主义思想主题教育"
+CAMPAIGN_START, CAMPAIGN_END = datetime.date(2023, 4, 1), datetime.date(2023, 11, 30)
+# The street's speaker team (宣讲团) and what it spoke about.
+SPEAKERS = ["街道党工委宣讲团 杨扬", "街道党工委宣讲团 顾燕峰", "社区党校讲师团 王慧", "老党员宣讲队 陈建国"]
+LECTURE_TOPICS = ["学思想、强党性、重实践、建新功", "党的二十大精神进社区", "从党史中汲取奋进力量"]
+# The self-examination of one unit branch, as its problem list (问题清单).
+PROBLEMS = [
+    ("理论学习存在“学用脱节”,结合本单位服务群众实际不够", "long_term"),
+    ("“三会一课”记录不规范,部分会议缺签到表", "immediate"),
+    ("联系服务居民的渠道单一,对老年患者的上门服务不够", "long_term"),
+]
+
+
+def _new_result() -> dict[str, int]:
+    return {"meetings": 0, "committee_seats": 0, "courses": 0, "campaigns": 0, "branches": 0, "lectures": 0,
+            "problems": 0}
+
+
 @dataclass
 class PartyDemoResult:
-    created: dict[str, int] = field(default_factory=lambda: {"meetings": 0, "committee_seats": 0, "courses": 0})
+    created: dict[str, int] = field(default_factory=_new_result)
 
 
 def _branches() -> list[PartyOrganization]:
@@ -78,8 +103,34 @@ def seed_party_demo(*, today: datetime.date | None = None, seed: int = 4) -> Par
         if n % 2 or Meeting.objects.filter(party_organization=branch).exists():
             continue
         _year_of_meetings(branch, today, rng, gaps=(n // 2) % 3, result=result)
-    _secretaries_training([b.secretary for b in branches if b.secretary is not None], result)
+    _secretaries_training(_course_secretaries(branches), result)
+    _theme_campaign(rng, result)
     return result
+
+
+def _huamu() -> Area | None:
+    return Area.objects.filter(name="花木街道", level=Area.Level.SUBDISTRICT).first()
+
+
+def _course_secretaries(branches: list[PartyOrganization]) -> list[Person]:
+    """The course's 52: the secretaries of Huamu's neighborhood branches, then of the branches the street
+    runs directly (the service center's, the two-new organizations'), in that order."""
+    huamu = _huamu()
+    if huamu is None:
+        return [b.secretary for b in branches if b.secretary is not None]
+    under = [b for b in branches if b.area is not None and b.area.path.startswith(huamu.path)]
+    street = (PartyOrganization.objects.filter(level=PartyOrganization.Level.BRANCH, parent__area=huamu,
+                                               parent__level=PartyOrganization.Level.WORKING_COMMITTEE,
+                                               secretary__isnull=False)
+              .select_related("secretary").order_by("-area_id", "name"))
+    people = [b.secretary for b in under if b.secretary is not None]
+    for branch in street:
+        if len(people) >= 52:
+            break
+        secretary = branch.secretary
+        if secretary is not None and secretary not in people:
+            people.append(secretary)
+    return [p for p in people if p is not None]
 
 
 def _committee(branch: PartyOrganization, result: PartyDemoResult) -> None:
@@ -152,3 +203,82 @@ def _secretaries_training(secretaries: list, result: PartyDemoResult) -> None:
         actions.record_session_attendance(actor=None, session=session,
                                           present=[p for p in secretaries if p not in away], absent=away)
     result.created["courses"] += 1
+
+
+# The 主题教育 campaign ----------------------------------------------------------------------
+
+def _property_branches(huamu: Area, result: PartyDemoResult) -> None:
+    """A party branch at each property company's project department (红色物业), with up to three of its staff
+    as members: with the neighborhood and unit branches, the campaign covers more than 100 organizations."""
+    companies = Organization.objects.filter(kind=Organization.Kind.PROPERTY_COMPANY,
+                                            area__path__startswith=huamu.path,
+                                            area__level=Area.Level.NEIGHBORHOOD).select_related("area__parent")
+    existing = set(PartyOrganization.objects.filter(organization__in=companies).values_list("organization_id",
+                                                                                            flat=True))
+    committees = {p.area_id: p for p in PartyOrganization.objects.filter(
+        level=PartyOrganization.Level.COMMITTEE, area__parent=huamu)}
+    for company in companies:
+        parent = committees.get(company.area.parent_id if company.area else None)
+        if company.pk in existing or parent is None:
+            continue
+        staff = list(Person.objects.filter(organization=company, party_membership__isnull=True)
+                     .order_by("id")[:3])
+        if not staff:  # a branch needs members, and its secretary among them
+            continue
+        branch = core_actions.create_party_organization(actor=None, name=f"{company.name}党支部",
+                                                        level=PartyOrganization.Level.BRANCH, parent=parent,
+                                                        organization=company)
+        result.created["branches"] += 1
+        for n, person in enumerate(staff):
+            core_actions.set_party_membership(actor=None, person=person, party_organization=branch,
+                                              joined_on=datetime.date(2010 + n, 7, 1))
+        core_actions.update_party_organization(actor=None, party_organization=branch, secretary=staff[0])
+
+
+def _theme_campaign(rng: random.Random, result: PartyDemoResult) -> None:
+    """The street's 主题教育: every branch under the working committee covered, each to hold a special
+    organizational-life meeting (some have not), to submit a problem list and to receive a lecture from
+    the speaker team (more than 50 did); one unit branch's self-examination on the problem list."""
+    huamu = _huamu()
+    committee = PartyOrganization.objects.filter(area=huamu, level=PartyOrganization.Level.WORKING_COMMITTEE).first()
+    if huamu is None or committee is None or Campaign.objects.filter(name=CAMPAIGN_NAME).exists():
+        return
+    _property_branches(huamu, result)
+    campaign = actions.create_campaign(
+        actor=None, name=CAMPAIGN_NAME, area=huamu, lead=committee, starts_on=CAMPAIGN_START, ends_on=CAMPAIGN_END,
+        description="街道党工委部署,各社区党委、居民区党支部、驻区单位和两新组织党支部开展专题学习、"
+                    "检视整改问题清单,召开专题组织生活会;街道宣讲团深入基层宣讲。")
+    branches = list(PartyOrganization.objects.filter(pk__in=actions.subtree(committee))
+                    .select_related("area", "organization", "secretary").order_by("name", "id"))
+    actions.cover_organizations(actor=None, campaign=campaign, party_organizations=branches)
+    actions.add_campaign_task(actor=None, campaign=campaign, kind=CampaignTask.Kind.SPECIAL_MEETING,
+                              title="召开专题组织生活会", due_on=CAMPAIGN_END)
+    actions.add_campaign_task(actor=None, campaign=campaign, kind=CampaignTask.Kind.PROBLEM_LIST,
+                              title="检视问题、形成问题清单", due_on=datetime.date(2023, 9, 30))
+    actions.add_campaign_task(actor=None, campaign=campaign, kind=CampaignTask.Kind.LECTURE,
+                              title="接受宣讲团宣讲", due_on=CAMPAIGN_END)
+    result.created["campaigns"] += 1
+    for n, branch in enumerate(branches):
+        day = CAMPAIGN_START + datetime.timedelta(days=150 + n % 60)
+        expected = [e.person for e in queries.expected_attendees(branch, Meeting.Kind.ORGANIZATIONAL_LIFE, day)]
+        # Every ninth branch has not held its special meeting yet: the campaign page shows it as to do.
+        if expected and n % 9 != 4:
+            away = {p: rng.choice(REASONS) for p in expected[1:][: len(expected) // 10]}
+            present = [p for p in expected if p not in away]
+            actions.record_meeting(
+                actor=None, party_organization=branch, kind=Meeting.Kind.ORGANIZATIONAL_LIFE, held_on=day,
+                campaign=campaign, topic="主题教育专题组织生活会", place="党群服务站", present=present, absent=away,
+                chair=present[0], minutes="对照检视问题清单,开展批评和自我批评,逐一明确整改措施。")
+            result.created["meetings"] += 1
+        if n % 2 == 0:  # the speaker team reached every other branch
+            actions.log_lecture(actor=None, campaign=campaign, party_organization=branch, speaker=SPEAKERS[n % 4],
+                                given_on=day - datetime.timedelta(days=20), topic=LECTURE_TOPICS[n % 3],
+                                audience=len(expected) or None)
+            result.created["lectures"] += 1
+    unit = next((b for b in branches if b.organization is not None
+                 and b.organization.kind != Organization.Kind.PROPERTY_COMPANY), None)
+    if unit is not None:
+        problems = actions.submit_problem_list(
+            actor=None, campaign=campaign, party_organization=unit, found_on=datetime.date(2023, 9, 15),
+            problems=[actions.ProblemItem(title=t, kind=k) for t, k in PROBLEMS])
+        result.created["problems"] += len(problems)
