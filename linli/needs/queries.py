@@ -157,7 +157,8 @@ def need_to_claim(user: Any, pk: Any) -> Need:
     if open_q is not None:
         known |= open_q
     try:
-        return Need.objects.filter(known, state__in=_PUBLISHED_ONCE).get(pk=pk)
+        # With its neighborhood: claim_need reads it (the claimant's scope, cross-region).
+        return Need.objects.filter(known, state__in=_PUBLISHED_ONCE).select_related("neighborhood").get(pk=pk)
     except (Need.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 
