@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -363,6 +363,17 @@ class WishImportOut(Schema):
 def wish_imports(request: HttpRequest) -> QuerySet[WishImport]:
     """The caller's own uploads, newest first (an upload holds children's names: only its uploader sees it)."""
     return imports.wish_imports_of(_actor(request))[:50]
+
+
+@router.get("/imports/template", response={200: None}, openapi_extra={"responses": {200: {
+    "description": "The blank sheet (.xlsx) with its instructions and the caller's neighborhoods.",
+    "content": {spreadsheets.XLSX_CONTENT_TYPE: {"schema": {"type": "string", "format": "binary"}}}}}})
+def wish_import_template(request: HttpRequest) -> HttpResponse:
+    """The template to fill in: one row per wish, the columns of the paper form."""
+    imports.require_import(_actor(request))
+    response = HttpResponse(imports.wish_template(_actor(request)), content_type=spreadsheets.XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = 'attachment; filename="wishes-template.xlsx"'
+    return response
 
 
 @router.post("/imports", response={201: WishImportOut})

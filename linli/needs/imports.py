@@ -208,7 +208,8 @@ def wish_template(actor: Any) -> bytes:
     return content
 
 
-def _require_import(actor: Any) -> None:
+def require_import(actor: Any) -> None:
+    """Refused (PermissionDenied) unless the actor may import records somewhere."""
     if actor is None or not can(actor, Perm.IMPORT):
         raise PermissionDenied(_("You do not have permission to import records."))
 
@@ -226,7 +227,7 @@ def preview_wish_import(*, actor: Any, filename: str, content: bytes) -> WishImp
 
     A file that cannot be used at all (not an xlsx, empty, a required column missing) raises ValidationError.
     """
-    _require_import(actor)
+    require_import(actor)
     checked = check_wishes(content, actor=actor)
     return WishImport.objects.create(
         status=WishImport.Status.REJECTED if checked.errors else WishImport.Status.PREVIEWED,
@@ -238,7 +239,7 @@ def preview_wish_import(*, actor: Any, filename: str, content: bytes) -> WishImp
 @transaction.atomic
 def confirm_wish_import(*, actor: Any, job: WishImport) -> int:
     """Create every previewed wish as a draft, or none: checked again, in this transaction."""
-    _require_import(actor)
+    require_import(actor)
     locked = WishImport.objects.select_for_update().get(pk=job.pk, created_by=actor)
     if locked.status != WishImport.Status.PREVIEWED:
         raise ValidationError(_("Only a previewed file without errors can be imported (this one: %(status)s).")

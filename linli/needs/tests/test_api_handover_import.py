@@ -146,3 +146,15 @@ def test_the_endpoints_are_in_the_openapi_schema(client):
                  "/api/v1/needs/imports", "/api/v1/needs/imports/{import_id}",
                  "/api/v1/needs/imports/{import_id}/confirm"):
         assert path in paths, path
+
+
+def test_the_template_is_an_xlsx_for_who_may_import(login, tree, lianyang2_secretary, ly2_claimant):
+    import io
+
+    from openpyxl import load_workbook
+
+    response = login(lianyang2_secretary).get(f"{API}/imports/template")
+    assert response.status_code == 200
+    headers = [c.value for c in load_workbook(io.BytesIO(response.content)).worksheets[0][1]]
+    assert "儿童姓名" in headers and "年龄" in headers
+    assert login(ly2_claimant).get(f"{API}/imports/template").status_code == 403
