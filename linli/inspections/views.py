@@ -256,7 +256,7 @@ def inspection_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
         "inspection": inspection,
         "answers": answers,
         "findings": list(inspection.findings.all()),
-        "notices": RectificationNotice.objects.filter(inspection=inspection).select_related("agency"),
+        "notices": queries.notices_visible_to(user).filter(inspection=inspection),
         "seizures": queries.seizures_visible_to(user).filter(inspection=inspection),
         "can_change": can(user, Perm.CHANGE, inspection),
         "can_issue": can(user, Perm.CHANGE, inspection) and bool(inspection.findings.all()),

@@ -29,9 +29,9 @@ def inspect_with_hazard(officer: Any, establishment: Establishment, departments:
 
 
 def issue(officer: Any, second: Any, inspection: Inspection, agency: Any, **kwargs: Any) -> RectificationNotice:
-    finding = inspection.findings.get()
     fields: dict[str, Any] = {
-        "findings": {finding: RULE}, "requirements": "立即清退超量钢瓶",
+        "findings": kwargs.pop("findings", None) or {inspection.findings.get(): RULE},
+        "requirements": "立即清退超量钢瓶",
         "deadline": inspection.date + datetime.timedelta(days=3), "officers": [officer, second],
         "issued_on": inspection.date, "recipient_name": "陈老板", "signature": "refused",
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 
 import pytest
 from django.conf import settings
@@ -171,3 +172,48 @@ def test_a_notice_is_refused_on_its_field_and_nothing_is_saved(login, officer, s
     page = response.content.decode()
     assert f'data-field="{field}"' in page and message in page
     assert not RectificationNotice.objects.exists()
+
+
+def test_the_notice_and_campaign_lists_are_constant_in_queries(tree, login, officer, second_officer, gas_office):
+    client = login(officer)
+
+    def add(n):
+        shop = make_establishment(tree.peihua1, name=f"店{n}")
+        campaign = _campaign(tree, gas_office, shop)
+        issue(officer, second_officer, inspect_with_hazard(officer, shop, [gas_office], campaign=campaign),
+              gas_office)
+
+    add(0)
+    with CaptureQueriesContext(connection) as one_notice:
+        client.get(reverse("inspections:notices"))
+    with CaptureQueriesContext(connection) as one_campaign:
+        client.get(reverse("inspections:campaigns"))
+    for n in range(1, 6):
+        add(n)
+    with CaptureQueriesContext(connection) as many_notices:
+        page = client.get(reverse("inspections:notices")).content.decode()
+    with CaptureQueriesContext(connection) as many_campaigns:
+        client.get(reverse("inspections:campaigns"))
+    assert page.count('href="/inspections/notices/') == 6
+    assert len(many_notices) == len(one_notice) and len(many_campaigns) == len(one_campaign)
+
+
+def test_the_inspection_page_is_constant_in_queries(login, officer, second_officer, gas_office, snack_shop):
+    from linli.inspections.actions import AnswerIn
+    from linli.inspections.tests.factories import default_version, passing_answers
+
+    client = login(officer)
+    one = inspect_with_hazard(officer, snack_shop, [gas_office])
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("inspections:inspection_detail", args=[one.pk]))
+    version = default_version()
+    failing = {code: AnswerIn(value="no", note=f"问题{code}") for code in
+               ("gas_alarm_working", "auto_shutoff_valve", "flame_failure_protection", "hose_unjointed")}
+    many_findings, _created = actions.submit_inspection(
+        actor=officer, client_id=uuid.uuid4(), establishment=snack_shop, version=version, date=one.date,
+        departments=[gas_office], officers=[officer, second_officer], answers=passing_answers(version, **failing))
+    issue(officer, second_officer, many_findings, gas_office,
+          findings={f: "规定" for f in many_findings.findings.all()})
+    with CaptureQueriesContext(connection) as many:
+        client.get(reverse("inspections:inspection_detail", args=[many_findings.pk]))
+    assert len(many) == len(few)  # nothing grows per answer, finding or notice
