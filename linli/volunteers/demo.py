@@ -4,8 +4,9 @@
   the neighborhoods core created them for (from 14 years), the science
   museum's unit team, and a student practice group;
 - volunteers in the newsletter's four neighborhoods (联洋二, 培花一, 东城七,
-  牡丹四), registered by staff with the consent recorded on a signed form,
-  and the demo `volunteer` account registered by its own hand;
+  牡丹四), registered by staff with the consent recorded on a signed form
+  (the demo `volunteer` account among them, so its page has a history), and
+  a 培花一 resident `ph1volunteer` registered by their own hand;
 - the newsletter's neighborhood activities — 联洋二's red-culture visit,
   培花一's visit to the garbage-disposal site, 东城七's visit to the dance
   center, 牡丹四's farm day — held in the past weeks with sign-ups, check-in
@@ -32,7 +33,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from linli.core.models import Area, Person, User
+from linli.core.models import Area, Person, Role, User
 from linli.volunteers import actions
 from linli.volunteers.models import Activity, Team, Volunteer
 
@@ -96,9 +97,20 @@ class _Volunteers:
                             organization=orgs["花木学生社区实践指导站"], area=areas["花木街道"], minimum_age=10)
 
     def seed_volunteers(self) -> None:
+        # The demo `volunteer` account: registered on a signed form long ago, so their page has a history.
         own = User.objects.filter(username="volunteer").select_related("person").first()
-        if own is not None and own.person is not None and not hasattr(own.person, "volunteer"):
-            actions.register_volunteer(actor=own, person=own.person)  # by the person's own hand
+        if own is not None and own.person is not None and not Volunteer.objects.filter(person=own.person).exists():
+            actions.register_volunteer(actor=self.staff, person=own.person, consent_by=own.person.name,
+                                       consent_at=self.at(400, 10), consent_method=Volunteer.ConsentMethod.SIGNED_FORM)
+        # A resident of 培花一 with an account registers by their own hand (the consent is the act).
+        resident = (Person.objects.filter(neighborhood=self.seeder.areas["培花一"], account__isnull=True,
+                                          volunteer__isnull=True, is_volunteer=False,
+                                          birth_date__lte=self.today.replace(year=self.today.year - 20))
+                    .order_by("id").first())
+        if resident is not None:
+            self.seeder.account("ph1volunteer", "培花一居民", Role.VOLUNTEER, area=None,
+                                organization=self.seeder.garbage_team.get("培花一"), person=resident)
+            actions.register_volunteer(actor=User.objects.get(username="ph1volunteer"), person=resident)
         for nbhd in FEATURED:
             area: Area = self.seeder.areas[nbhd]
             born_before = self.today.replace(year=self.today.year - 16)
@@ -110,9 +122,9 @@ class _Volunteers:
                                            consent_method=Volunteer.ConsentMethod.SIGNED_FORM)
             # Those registered by staff, with consent dated before the activities below; the demo
             # account registered itself today and only signs up for what is still to come.
-            self.volunteers[nbhd] = list(Volunteer.objects.filter(person__neighborhood=area,
-                                                                  registration=Volunteer.Registration.STAFF)
-                                         .select_related("person").order_by("id"))
+            self.volunteers[nbhd] = sorted(
+                Volunteer.objects.filter(person__neighborhood=area, registration=Volunteer.Registration.STAFF)
+                .select_related("person"), key=lambda v: (not hasattr(v.person, "account"), v.pk))
             team = self.teams.get(nbhd)
             if team is not None:
                 for v in self.volunteers[nbhd][:10]:
@@ -145,8 +157,9 @@ class _Volunteers:
             for v in self.volunteers[nbhd][:4]:
                 actions.sign_up(actor=None, activity=activity, volunteer=v, consent_by=v.person.name,
                                 consent_method=Volunteer.ConsentMethod.IN_PERSON)
-            own = Volunteer.objects.filter(person__account__username="volunteer", person__neighborhood__name=nbhd)
-            for v in own.select_related("person"):
+            # The self-registered resident signs up by their own hand.
+            own = Volunteer.objects.filter(person__account__username="ph1volunteer", person__neighborhood__name=nbhd)
+            for v in own.select_related("person__account"):
                 actions.sign_up(actor=v.person.account, activity=activity, volunteer=v)
 
     def seed_roster(self) -> None:

@@ -344,8 +344,10 @@ def open_shifts_for(user: Any) -> QuerySet[DutyShift]:
     volunteer = own_volunteer(user)
     if volunteer is None:
         return DutyShift.objects.none()
-    return shifts_of(Post.objects.filter(area_id=volunteer.person.neighborhood_id), start=timezone.localdate(),
-                     end=timezone.localdate() + datetime.timedelta(days=60), gaps_only=True)
+    now = timezone.localtime()
+    return shifts_of(Post.objects.filter(area_id=volunteer.person.neighborhood_id), start=now.date(),
+                     end=now.date() + datetime.timedelta(days=60), gaps_only=True).exclude(
+        day=now.date(), ends_at__lte=now.time())
 
 
 def duties_of(volunteer: Volunteer) -> QuerySet[DutyAssignment]:

@@ -41,7 +41,10 @@ def test_the_demo_has_teams_activities_a_roster_and_hours():
     assert {"红色文化参观:中共一大纪念馆", "垃圾分类:参观老港生活垃圾处置场", "参观东城七舞蹈活动中心",
             "牡丹四农场体验日"} <= titles
     assert set(Team.objects.values_list("kind", flat=True)) == set(Team.Kind.values)
-    assert Volunteer.objects.filter(registration="self", person__account__username="volunteer").exists()
+    assert Volunteer.objects.filter(registration="self", person__account__username="ph1volunteer").exists()
+    demo_volunteer = Volunteer.objects.get(person__account__username="volunteer")
+    assert queries.totals_of(demo_volunteer).total > 0 and not queries.anomalies(
+        User.objects.get(username="volunteer"))
     sources = set(ServiceRecord.objects.values_list("source", flat=True))
     assert sources == {"attendance", "staff", "reversal"}
     shifts = DutyShift.objects.filter(post__name="联洋二3号垃圾投放点")
