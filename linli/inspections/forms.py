@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from linli.core.forms import StyledFormMixin, area_filter_field
-from linli.core.models import Organization, User
+from linli.core.models import Area, Organization, User
 from linli.core.spreadsheets import MAX_UPLOAD_BYTES
 from linli.inspections.models import (
     Campaign,
@@ -24,6 +24,7 @@ from linli.inspections.models import (
     ChecklistVersion,
     Establishment,
     Finding,
+    GasType,
     Inspection,
     RectificationNotice,
     Reinspection,
@@ -73,6 +74,53 @@ class EstablishmentFilterForm(StyledFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["area"] = area_filter_field(user)
         self.style_widgets()
+
+
+class EstablishmentForm(StyledFormMixin, forms.Form):
+    """一户一档: register an establishment or correct its record. The rules are the model's and the action's."""
+
+    name = forms.CharField(label=_("Name"), max_length=200)
+    address = forms.CharField(label=_("Address"), max_length=255)
+    area = forms.ModelChoiceField(label=_("Area"), queryset=Area.objects.none())
+    organization = forms.ModelChoiceField(label=_("Responsible unit"), queryset=Organization.objects.none())
+    responsible_name = forms.CharField(label=_("Responsible person"), required=False, max_length=50)
+    contact_phone = forms.CharField(label=_("Contact phone"), required=False, max_length=32)
+    licence_number = forms.CharField(label=_("Business licence number"), required=False, max_length=32)
+    gas_type = forms.ChoiceField(label=_("Gas type"), choices=GasType.choices)
+    supplier = forms.CharField(label=_("Gas supplier"), required=False, max_length=200)
+    cylinder_labels = forms.CharField(label=_("Cylinder e-labels (comma separated)"), required=False,
+                                      max_length=2000)
+
+    def __init__(self, *args: Any, user: Any, instance: Establishment | None = None, **kwargs: Any) -> None:
+        from linli.core import queries as core_queries
+
+        if instance is not None and not args and "initial" not in kwargs:
+            kwargs["initial"] = {
+                "name": instance.name, "address": instance.address, "area": instance.area_id,
+                "organization": instance.organization_id, "responsible_name": instance.responsible_name,
+                "licence_number": instance.licence_number, "gas_type": instance.gas_type,
+                "supplier": instance.supplier, "cylinder_labels": ", ".join(instance.cylinder_labels)}
+        super().__init__(*args, **kwargs)
+        self.instance = instance
+        area = self.fields["area"]
+        unit = self.fields["organization"]
+        assert isinstance(area, forms.ModelChoiceField) and isinstance(unit, forms.ModelChoiceField)
+        area.queryset = core_queries.area_choices_for(
+            user, (Area.Level.SUBDISTRICT, Area.Level.COMMUNITY, Area.Level.NEIGHBORHOOD))
+        unit.queryset = core_queries.organizations_visible_to(user)
+        if instance is not None and instance.contact_phone:
+            # The number is never sent back to the browser: shown masked, kept unless a new one is typed.
+            self.fields["contact_phone"].help_text = _("Now %(masked)s; leave empty to keep it.") % {
+                "masked": instance.masked_contact_phone}
+        style(self)
+
+    def action_fields(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        labels = data.pop("cylinder_labels").replace("，", ",").replace("、", ",")
+        data["cylinder_labels"] = [label.strip() for label in labels.split(",") if label.strip()]
+        if self.instance is not None and not data["contact_phone"]:
+            del data["contact_phone"]
+        return data
 
 
 class ImportForm(StyledFormMixin, forms.Form):

@@ -27,6 +27,7 @@ from linli.core.views import _page, _query_without_page
 from linli.inspections import actions, documents, exports, imports, queries
 from linli.inspections.forms import (
     EstablishmentFilterForm,
+    EstablishmentForm,
     ImportForm,
     InspectionForm,
     NoticeForm,
@@ -100,6 +101,38 @@ def establishment_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
         "can_inspect": can(user, Perm.CHANGE, establishment),
     }
     return render(request, "inspections/establishment_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def establishment_new(request: AuthenticatedHttpRequest) -> HttpResponse:
+    _require_any(request.user, Perm.CHANGE)
+    return _establishment_form(request, None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def establishment_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    return _establishment_form(request, queries.establishment_for(request.user, pk, Perm.CHANGE))
+
+
+def _establishment_form(request: AuthenticatedHttpRequest, establishment: Establishment | None) -> HttpResponse:
+    form = EstablishmentForm(request.POST or None, user=request.user, instance=establishment)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if establishment is None:
+                saved = actions.register_establishment(actor=request.user, **form.action_fields())
+            else:
+                saved = actions.update_establishment(actor=request.user, establishment=establishment,
+                                                     **form.action_fields())
+        except ValidationError as error:
+            add_refusal(form, error)
+        except PermissionDenied as error:
+            form.add_error("area", str(error))
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("inspections:establishment_detail", saved.pk)
+    return render(request, "inspections/establishment_form.html", {"form": form, "establishment": establishment})
 
 
 # Campaigns ------------------------------------------------------------------------------

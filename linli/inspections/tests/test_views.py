@@ -12,8 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from linli.core.models import AuditEvent
 from linli.inspections import actions
-from linli.inspections.models import RectificationNotice
+from linli.inspections.models import Establishment, RectificationNotice
 from linli.inspections.tests.factories import make_establishment
 from linli.inspections.tests.page_factories import RULE, inspect_with_hazard, issue
 
@@ -217,3 +218,39 @@ def test_the_inspection_page_is_constant_in_queries(login, officer, second_offic
     with CaptureQueriesContext(connection) as many:
         client.get(reverse("inspections:inspection_detail", args=[many_findings.pk]))
     assert len(many) == len(few)  # nothing grows per answer, finding or notice
+
+
+# Registering and correcting an establishment ----------------------------------------------------
+
+def test_an_establishment_is_registered_and_corrected_without_showing_the_phone(tree, login, lianyang2_secretary,
+                                                                               resident_unit):
+    client = login(lianyang2_secretary)
+    data = {"name": "联洋小吃", "address": "联洋路9号", "area": tree.lianyang2.pk, "organization": resident_unit.pk,
+            "responsible_name": "周老板", "contact_phone": "13755556666", "gas_type": "lpg",
+            "cylinder_labels": "E9, E8"}
+    response = client.post(reverse("inspections:establishment_new"), data)
+    shop = Establishment.objects.get(name="联洋小吃")
+    assert response["Location"] == reverse("inspections:establishment_detail", args=[shop.pk])
+    assert shop.cylinder_labels == ["E8", "E9"]
+    edit = client.get(reverse("inspections:establishment_edit", args=[shop.pk])).content.decode()
+    assert "13755556666" not in edit and "137****6666" in edit
+    client.post(reverse("inspections:establishment_edit", args=[shop.pk]),
+                {**data, "contact_phone": "", "supplier": "浦东液化气"})
+    shop.refresh_from_db()
+    assert shop.contact_phone == "13755556666" and shop.supplier == "浦东液化气"  # kept, not blanked
+    assert AuditEvent.objects.filter(action="inspections.establishment_updated").exists()
+
+
+def test_an_establishment_is_refused_on_its_field(tree, login, lianyang2_secretary, resident_unit):
+    data = {"name": "管道店", "address": "联洋路9号", "area": tree.lianyang2.pk, "organization": resident_unit.pk,
+            "gas_type": "pipeline", "cylinder_labels": "E1"}
+    page = login(lianyang2_secretary).post(reverse("inspections:establishment_new"), data).content.decode()
+    assert 'data-field="cylinder_labels"' in page and "Only premises on LPG cylinders" in page
+    assert not Establishment.objects.exists()
+
+
+def test_an_establishment_out_of_scope_cannot_be_edited(login, peihua1_secretary, ly2_restaurant):
+    client = login(peihua1_secretary)
+    assert client.get(reverse("inspections:establishment_edit", args=[ly2_restaurant.pk])).status_code == 404
+    assert client.post(reverse("inspections:establishment_edit", args=[ly2_restaurant.pk]),
+                       {"name": "x"}).status_code == 404
