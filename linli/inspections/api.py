@@ -324,8 +324,15 @@ def list_findings(request: HttpRequest) -> QuerySet[Finding]:
 
 @router.get("/notices", response=list[NoticeOut])
 @paginate(Pagination)
-def list_notices(request: HttpRequest) -> QuerySet[RectificationNotice]:
-    return queries.notices_visible_to(_actor(request))
+def list_notices(request: HttpRequest, overdue: bool = False, campaign: int | None = None
+                 ) -> QuerySet[RectificationNotice]:
+    """Notices in the caller's scope; `overdue` only those past their deadline with a hazard not yet fixed."""
+    actor = _actor(request)
+    chosen = queries.campaign_for(actor, campaign) if campaign is not None else None
+    if overdue:
+        return queries.overdue_notices(actor, campaign=chosen)
+    qs = queries.notices_visible_to(actor)
+    return qs.filter(inspection__campaign=chosen) if chosen is not None else qs
 
 
 @router.get("", response=list[InspectionOut])

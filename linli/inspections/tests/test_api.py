@@ -198,3 +198,24 @@ def test_reinspections_board_and_figures_through_the_api(login, officer, api_cam
     outsider = login(lianyang2_secretary)
     assert outsider.get(f"{API}/campaigns/{campaign.pk}/figures").status_code == 404
     assert outsider.get(f"{API}/reinspections").json()["count"] == 0
+
+
+def test_the_board_endpoint_reads_a_fixed_number_of_queries_and_overdue_notices_filter(
+        login, officer, second_officer, gas_office, api_campaign, django_assert_max_num_queries):
+    from linli.inspections import actions
+    from linli.inspections.tests.factories import make_establishment
+
+    campaign, inspection = api_campaign
+    for n in range(5):  # more establishments in the baseline do not mean more queries
+        actions.add_campaign_targets(actor=officer, campaign=campaign,
+                                     establishments=[make_establishment(campaign.area, name=f"店{n}")])
+    client = login(officer)
+    client.get(f"{API}/campaigns/{campaign.pk}/board")
+    with django_assert_max_num_queries(12):
+        board = client.get(f"{API}/campaigns/{campaign.pk}/board")
+    assert len(board.json()) == 6
+    post(client, f"{API}/{inspection.pk}/notices", {
+        "agency": gas_office.pk, "findings": {str(inspection.findings.get().pk): "《上海市燃气管理条例》"},
+        "requirements": "清退", "deadline": timezone.localdate(), "officers": [officer.pk, second_officer.pk]})
+    assert client.get(f"{API}/notices?campaign={campaign.pk}").json()["count"] == 1
+    assert client.get(f"{API}/notices?overdue=true").json()["count"] == 0  # due today: not yet overdue

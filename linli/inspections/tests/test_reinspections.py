@@ -88,7 +88,8 @@ def test_fixed_closes_the_finding_and_its_problem(scheduled, officer):
 
 
 @pytest.mark.django_db
-def test_not_fixed_needs_a_supervision_notice_with_a_new_deadline_from_today(scheduled, officer):
+def test_not_fixed_needs_a_supervision_notice_with_a_new_deadline_from_today(scheduled, officer, peihua1_secretary,
+                                                                             lianyang2_secretary):
     for deadline, message in ((None, "give the deadline"), (TODAY() - datetime.timedelta(days=1), "already passed")):
         with pytest.raises(ValidationError) as refused:
             actions.record_reinspection(actor=officer, reinspection=scheduled, outcome=OUT.NOT_FIXED,
@@ -101,6 +102,8 @@ def test_not_fixed_needs_a_supervision_notice_with_a_new_deadline_from_today(sch
                                 new_deadline=new_deadline, requirements="三日内清退")
     notice = SupervisionNotice.objects.get()
     assert (notice.finding_id, notice.deadline) == (scheduled.finding_id, new_deadline)
+    assert list(queries.supervision_notices_visible_to(peihua1_secretary, scheduled.campaign)) == [notice]
+    assert not queries.supervision_notices_visible_to(lianyang2_secretary).exists()
     # The next 回头看 follows the supervision notice's deadline.
     [again] = actions.schedule_reinspections(actor=officer, campaign=scheduled.campaign)
     assert (again.attempt, again.due_on) == (2, add_working_days(new_deadline, 3))
