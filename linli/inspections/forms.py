@@ -123,6 +123,58 @@ class EstablishmentForm(StyledFormMixin, forms.Form):
         return data
 
 
+class CampaignForm(StyledFormMixin, forms.Form):
+    """专项整治: lead and participating departments, period, its two phases and the baseline (底数)."""
+
+    name = forms.CharField(label=_("Name"), max_length=200)
+    area = forms.ModelChoiceField(label=_("Area"), queryset=Area.objects.none())
+    lead_department = forms.ModelChoiceField(label=_("Lead department"), queryset=Organization.objects.none())
+    departments = forms.ModelMultipleChoiceField(label=_("Participating departments"), required=False,
+                                                 queryset=Organization.objects.none(),
+                                                 widget=forms.CheckboxSelectMultiple)
+    start = forms.DateField(label=_("Starts on"), widget=_DATE)
+    end = forms.DateField(label=_("Ends on"), widget=_DATE)
+    concentrated_start = forms.DateField(label=_("Concentrated rectification from"), required=False, widget=_DATE)
+    concentrated_end = forms.DateField(label=_("Concentrated rectification until"), required=False, widget=_DATE)
+    consolidation_start = forms.DateField(label=_("Consolidation and look-back from"), required=False,
+                                          widget=_DATE)
+    consolidation_end = forms.DateField(label=_("Consolidation and look-back until"), required=False,
+                                        widget=_DATE)
+    targets = forms.ModelMultipleChoiceField(label=_("Baseline establishments"), required=False,
+                                             queryset=Establishment.objects.none(),
+                                             widget=forms.SelectMultiple(attrs={"size": 10}))
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        from linli.core import queries as core_queries
+        from linli.core.scoping import Perm, scope_queryset
+
+        super().__init__(*args, **kwargs)
+        for name, queryset in (
+            ("area", core_queries.area_choices_for(user, (Area.Level.SUBDISTRICT, Area.Level.COMMUNITY))),
+            ("lead_department", departments()), ("departments", departments()),
+            ("targets", scope_queryset(Establishment.objects.select_related("area"), user, Perm.VIEW)
+             .order_by("area__path", "name")),
+        ):
+            field_ = self.fields[name]
+            assert isinstance(field_, forms.ModelChoiceField)
+            field_.queryset = queryset
+        style(self)
+
+    def action_fields(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        phases = []
+        for kind in ("concentrated", "consolidation"):
+            start, end = data.get(f"{kind}_start"), data.get(f"{kind}_end")
+            if start or end:
+                if not (start and end):
+                    raise ValidationError({f"{kind}_end" if start else f"{kind}_start":
+                                           _("Give the phase's first and last day.")})
+                phases.append((kind, start, end))
+        return {"name": data["name"], "area": data["area"], "lead_department": data["lead_department"],
+                "departments": list(data["departments"]), "start": data["start"], "end": data["end"],
+                "phases": phases, "targets": list(data["targets"])}
+
+
 class ImportForm(StyledFormMixin, forms.Form):
     file = forms.FileField(label=_("Excel file (.xlsx)"))
 

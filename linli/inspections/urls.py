@@ -17,6 +17,7 @@ urlpatterns = [
     path("establishments/import/<str:token>/confirm/", views.establishment_import_confirm,
          name="establishment_import_confirm"),
     path("campaigns/", views.campaign_list, name="campaigns"),
+    path("campaigns/new/", views.campaign_new, name="campaign_new"),
     path("campaigns/<int:pk>/", views.campaign_detail, name="campaign_detail"),
     path("campaigns/<int:pk>/hazard-ledger.xlsx", views.campaign_ledger_xlsx, name="campaign_ledger"),
     path("campaigns/<int:pk>/lists.xlsx", views.campaign_lists_xlsx, name="campaign_lists"),

@@ -26,6 +26,7 @@ from linli.core.spreadsheets import XLSX_CONTENT_TYPE
 from linli.core.views import _page, _query_without_page
 from linli.inspections import actions, documents, exports, imports, queries
 from linli.inspections.forms import (
+    CampaignForm,
     EstablishmentFilterForm,
     EstablishmentForm,
     ImportForm,
@@ -144,7 +145,26 @@ def campaign_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         target_count=Count("targets", distinct=True), inspection_count=Count("inspections", distinct=True),
     ).order_by("-start", "-id")
     return render(request, "inspections/campaign_list.html", {"page": _page(request, campaigns),
-                                                              "query": _query_without_page(request)})
+                                                              "query": _query_without_page(request),
+                                                              "can_change": can(request.user, Perm.CHANGE)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def campaign_new(request: AuthenticatedHttpRequest) -> HttpResponse:
+    _require_any(request.user, Perm.CHANGE)
+    form = CampaignForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            campaign = actions.create_campaign(actor=request.user, **form.action_fields())
+        except ValidationError as error:
+            add_refusal(form, error, {"phases": "concentrated_start"})
+        except PermissionDenied as error:
+            form.add_error("area", str(error))
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("inspections:campaign_detail", campaign.pk)
+    return render(request, "inspections/campaign_form.html", {"form": form})
 
 
 def _figure_rows(figures: queries.CampaignFigures) -> list[tuple[str, Any]]:

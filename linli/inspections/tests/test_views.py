@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from linli.core.models import AuditEvent
 from linli.inspections import actions
-from linli.inspections.models import Establishment, RectificationNotice
+from linli.inspections.models import Campaign, Establishment, RectificationNotice
 from linli.inspections.tests.factories import make_establishment
 from linli.inspections.tests.page_factories import RULE, inspect_with_hazard, issue
 
@@ -254,3 +254,32 @@ def test_an_establishment_out_of_scope_cannot_be_edited(login, peihua1_secretary
     assert client.get(reverse("inspections:establishment_edit", args=[ly2_restaurant.pk])).status_code == 404
     assert client.post(reverse("inspections:establishment_edit", args=[ly2_restaurant.pk]),
                        {"name": "x"}).status_code == 404
+
+
+def test_a_campaign_is_created_with_its_phases_and_baseline(tree, login, huamu_staff, gas_office, fire_service,
+                                                            snack_shop, ly2_restaurant):
+    today = timezone.localdate()
+    data = {"name": "餐饮行业用气安全专项整治", "area": tree.huamu.pk, "lead_department": gas_office.pk,
+            "departments": [fire_service.pk], "start": today.isoformat(),
+            "end": (today + datetime.timedelta(days=60)).isoformat(),
+            "concentrated_start": today.isoformat(), "concentrated_end": (today + datetime.timedelta(30)).isoformat(),
+            "targets": [snack_shop.pk, ly2_restaurant.pk]}
+    response = login(huamu_staff).post(reverse("inspections:campaign_new"), data)
+    campaign = Campaign.objects.get()
+    assert response["Location"] == reverse("inspections:campaign_detail", args=[campaign.pk])
+    assert set(campaign.targets.all()) == {snack_shop, ly2_restaurant}
+    assert [p.kind for p in campaign.phases.all()] == ["concentrated"]
+
+
+def test_a_campaign_is_refused_on_its_field(tree, login, huamu_staff, gas_office, resident_unit):
+    today = timezone.localdate()
+    data = {"name": "整治", "area": tree.huamu.pk, "lead_department": gas_office.pk, "start": today.isoformat(),
+            "end": (today + datetime.timedelta(days=10)).isoformat(),
+            "concentrated_start": today.isoformat(),
+            "concentrated_end": (today + datetime.timedelta(days=30)).isoformat()}
+    page = login(huamu_staff).post(reverse("inspections:campaign_new"), data).content.decode()
+    assert "Each phase must lie within the campaign" in page and 'data-field="concentrated_start"' in page
+    data["concentrated_end"] = ""
+    page = login(huamu_staff).post(reverse("inspections:campaign_new"), data).content.decode()
+    assert "first and last day" in page and 'data-field="concentrated_end"' in page
+    assert not Campaign.objects.exists()
