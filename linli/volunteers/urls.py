@@ -11,6 +11,7 @@ urlpatterns = [
     path("people/register/", views.register, name="register"),
     path("people/<int:pk>/", views.volunteer_detail, name="volunteer_detail"),
     path("people/<int:pk>/hours/", views.record_hours, name="record_hours"),
+    path("people/<int:pk>/withdraw/", views.withdraw, name="withdraw"),
     path("people/<int:pk>/certificate/", views.issue_certificate, name="issue_certificate"),
     path("records/<int:pk>/correct/", views.correct_record, name="correct_record"),
     path("certificates/<int:pk>.pdf", views.certificate_pdf, name="certificate_pdf"),

@@ -169,6 +169,20 @@ def correct_record(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return redirect(record.volunteer.get_absolute_url())
 
 
+@login_required
+@require_POST
+def withdraw(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The volunteer ends their registration (or staff record that they did); their hours stay in the ledger."""
+    volunteer = queries.volunteer_for(request.user, pk)
+    try:
+        actions.withdraw_consent(actor=request.user, volunteer=volunteer)
+        messages.success(request, _("The consent is withdrawn: no more sign-ups; the hours served stay recorded."))
+    except (ValidationError, PermissionDenied) as error:
+        _refusal(request, error)
+    own = volunteer.person_id == request.user.person_id
+    return redirect("volunteers:me" if own else volunteer.get_absolute_url())
+
+
 # Certificates -----------------------------------------------------------------------------
 
 @login_required
