@@ -372,7 +372,8 @@ class MultipleFileField(forms.FileField):
     """Several photos for one item; each is checked by the action (type by content, size)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*", "capture": "environment"}))
+        # accept=image/* offers the camera and the gallery on a phone; capture= would allow only the camera.
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*"}))
         super().__init__(*args, **kwargs)
 
     def clean(self, data: Any, initial: Any = None) -> Any:
