@@ -20,6 +20,7 @@ urlpatterns = [
     path("campaigns/new/", views.campaign_new, name="campaign_new"),
     path("campaigns/<int:pk>/", views.campaign_detail, name="campaign_detail"),
     path("campaigns/<int:pk>/hazard-ledger.xlsx", views.campaign_ledger_xlsx, name="campaign_ledger"),
+    path("campaigns/<int:pk>/targets/", views.campaign_add_targets, name="campaign_add_targets"),
     path("campaigns/<int:pk>/lists.xlsx", views.campaign_lists_xlsx, name="campaign_lists"),
     path("campaigns/<int:pk>/reinspections/", views.campaign_schedule_reinspections,
          name="campaign_schedule_reinspections"),

@@ -211,6 +211,9 @@ def campaign_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "reinspections": queries.reinspections_visible_to(user, campaign, pending=True)[:200],
         "can_change": can(user, Perm.CHANGE, campaign),
         "can_export": can(user, Perm.EXPORT),
+        # Candidates for the baseline: in the campaign's area and the user's scope, not in it yet.
+        "candidates": queries.establishments_visible_to(user).filter(
+            under_area("area__path", campaign.area.path)).exclude(campaigns=campaign)[:500],
         "outcomes": Reinspection.Outcome.choices,
         "today": timezone.localdate(),
     }
@@ -231,6 +234,22 @@ def campaign_lists_xlsx(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
     campaign = queries.campaign_for(request.user, pk)
     content, _count = exports.campaign_lists_xlsx(actor=request.user, campaign=campaign)
     return _xlsx(content, f"专项整治四张清单-{campaign.name}.xlsx")
+
+
+@login_required
+@require_POST
+def campaign_add_targets(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Add establishments to the campaign's baseline (底数)."""
+    campaign = queries.campaign_for(request.user, pk, Perm.CHANGE)
+    ids = [i for i in request.POST.getlist("establishments") if i.isdigit()]
+    chosen = list(queries.establishments_visible_to(request.user).filter(pk__in=ids))
+    try:
+        added = actions.add_campaign_targets(actor=request.user, campaign=campaign, establishments=chosen)
+    except (ValidationError, PermissionDenied) as refused:
+        messages.error(request, _refusal(refused))
+    else:
+        messages.success(request, _("%(count)s establishments added to the baseline.") % {"count": added})
+    return redirect("inspections:campaign_detail", campaign.pk)
 
 
 @login_required

@@ -192,3 +192,16 @@ def test_recording_a_seizure_out_of_scope_is_404(login, officer, gas_office, ly2
     client = login(peihua1_secretary)
     assert client.get(reverse("inspections:seizure_new", args=[inspection.pk])).status_code == 404
     assert client.post(reverse("inspections:seizure_new", args=[inspection.pk]), {}).status_code == 404
+
+
+def test_establishments_are_added_to_the_baseline_from_the_page(tree, login, officer, gas_office, campaign):
+    shop = make_establishment(tree.peihua1, name="新开小吃")
+    outside = make_establishment(tree.beicai_nbhd, name="北蔡的店")
+    client = login(officer)
+    page = client.get(reverse("inspections:campaign_detail", args=[campaign.pk])).content.decode()
+    form = page.split('data-testid="add-targets"')[1].split("</form>")[0]
+    assert "新开小吃" in form and "培花小吃店" not in form and "北蔡的店" not in form
+    client.post(reverse("inspections:campaign_add_targets", args=[campaign.pk]),
+                {"establishments": [shop.pk, outside.pk]})
+    assert set(campaign.targets.values_list("name", flat=True)) == {"培花小吃店", "联洋面馆", "新开小吃"}
+    assert AuditEvent.objects.filter(action="inspections.targets_added").count() == 2  # at creation, and now
