@@ -29,6 +29,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,9 +39,11 @@ from linli.core.actions import Conflict
 from linli.core.documents import read_verification_token
 from linli.core.models import Area, Organization, Person
 from linli.core.scoping import Perm, can
+from linli.core.uploads import check_upload
 from linli.volunteers.models import (
     MAX_ENTRY_HOURS,
     Activity,
+    ActivityPhoto,
     Certificate,
     DutyAssignment,
     DutyShift,
@@ -300,6 +303,19 @@ def update_activity(*, actor: Any, activity: Activity, **fields: Any) -> Activit
     audit.record(actor=actor, action="volunteers.activity_updated", target=locked,
                  changes=audit.diff(before, audit.snapshot(locked)))
     return locked
+
+
+@transaction.atomic
+def add_activity_photo(*, actor: Any, activity: Activity, file: UploadedFile) -> ActivityPhoto:
+    """A photo for the activity's summary: a JPEG, PNG or WebP by its content, within the platform's limit."""
+    _require(actor, Perm.CHANGE, activity)
+    checked = check_upload(file, field="file", images_only=True)
+    photo = ActivityPhoto(activity=activity, name=(file.name or "")[:200], extension=checked.extension,
+                          content_type=checked.content_type, uploaded_by=_user(actor))
+    photo.file = file  # type: ignore[assignment]  # FileField accepts an upload
+    photo.save()
+    audit.record(actor=actor, action="volunteers.photo_added", target=activity, data={"name": photo.name})
+    return photo
 
 
 def _lock_activity(activity: Activity) -> Activity:

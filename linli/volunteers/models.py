@@ -210,6 +210,38 @@ class Activity(models.Model):
         return Decimal((self.ends_at - self.starts_at).total_seconds() / 3600).quantize(Decimal("0.01"))
 
 
+def photo_path(instance: ActivityPhoto, filename: str) -> str:
+    # The activity's folder and a random name: an upload's own name never reaches the file system.
+    import uuid
+
+    return f"volunteers/activities/{instance.activity_id}/{uuid.uuid4().hex}.{instance.extension}"
+
+
+class ActivityPhoto(models.Model):
+    """A photo of an activity, kept with its summary."""
+
+    activity = models.ForeignKey(Activity, verbose_name=_("activity"), on_delete=models.CASCADE,
+                                 related_name="photos")
+    file = models.FileField(_("photo"), upload_to=photo_path)
+    extension = models.CharField(max_length=8, editable=False)
+    content_type = models.CharField(max_length=32, editable=False)
+    name = models.CharField(_("file name"), max_length=200)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    scope_area_lookups: ClassVar = ("activity__area__path",)
+    scope_organization_lookups: ClassVar = ("activity__organizer_id",)
+
+    class Meta:
+        verbose_name = _("activity photo")
+        verbose_name_plural = _("activity photos")
+        ordering: ClassVar = ["activity", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class SignUp(models.Model):
     """A volunteer's place at an activity, and their attendance.
 
@@ -459,6 +491,7 @@ AUDIT_ACTION_LABELS = {
     "volunteers.team_left": _("removed a team member"),
     "volunteers.activity_created": _("created an activity"),
     "volunteers.activity_updated": _("changed an activity"),
+    "volunteers.photo_added": _("added a photo to an activity"),
     "volunteers.signed_up": _("signed up for an activity"),
     "volunteers.signup_cancelled": _("cancelled a sign-up"),
     "volunteers.checked_in": _("checked in"),

@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -40,7 +40,7 @@ from linli.volunteers.forms import (
     SignUpForm,
     TeamForm,
 )
-from linli.volunteers.models import Activity, Certificate, DutyAssignment, ServiceRecord, Team, Volunteer
+from linli.volunteers.models import Activity, ActivityPhoto, Certificate, DutyAssignment, ServiceRecord, Team, Volunteer
 
 CERTIFICATE_KIND = "service_certificate"
 
@@ -309,7 +309,7 @@ def activity_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     activity = queries.activity_for(request.user, pk)
     can_change = can(request.user, Perm.CHANGE, activity)
     context: dict[str, Any] = {"activity": activity, "can_change": can_change,
-                               "own": queries.own_volunteer(request.user)}
+                               "own": queries.own_volunteer(request.user), "photos": list(activity.photos.all())}
     if can_change:
         token = actions.check_in_token(activity)
         url = request.build_absolute_uri(reverse("volunteers:checkin", args=[activity.pk, token]))
@@ -319,6 +319,31 @@ def activity_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if context["own"] is not None:
         context["my_signup"] = activity.signups.filter(volunteer=context["own"], state="signed_up").first()
     return render(request, "volunteers/activity_detail.html", context)
+
+
+@login_required
+@require_POST
+def add_photo(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    activity = queries.activity_for(request.user, pk, Perm.CHANGE)
+    upload = request.FILES.get("file")
+    try:
+        if upload is None:
+            raise ValidationError(_("Choose a photo to upload."))
+        actions.add_activity_photo(actor=request.user, activity=activity, file=upload)
+        messages.success(request, _("Photo added."))
+    except (ValidationError, PermissionDenied) as error:
+        _refusal(request, error)
+    return redirect(activity.get_absolute_url())
+
+
+@login_required
+def photo(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
+    """A photo, to those who may see its activity."""
+    found = ActivityPhoto.objects.filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    queries.activity_for(request.user, found.activity_id)  # 404 out of scope
+    return FileResponse(found.file.open("rb"), content_type=found.content_type)
 
 
 @login_required

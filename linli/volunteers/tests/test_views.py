@@ -225,3 +225,27 @@ def test_the_activity_list_reads_in_a_fixed_number_of_queries(login, lianyang2_s
     with django_assert_max_num_queries(10):
         response = client.get(reverse("volunteers:activities"))
     assert response.content.decode().count("活动") >= 12
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def test_photos_of_an_activity_are_checked_by_content_and_scoped(login, lianyang2_secretary, peihua1_secretary,
+                                                                 activity, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from linli.volunteers.models import ActivityPhoto
+
+    settings.MEDIA_ROOT = tmp_path
+    client = login(lianyang2_secretary)
+    url = reverse("volunteers:add_photo", args=[activity.pk])
+    client.post(url, {"file": SimpleUploadedFile("photo.jpg", b"MZ not a photo", content_type="image/jpeg")})
+    assert not ActivityPhoto.objects.exists()
+    client.post(url, {"file": SimpleUploadedFile("合影.png", PNG, content_type="image/png")})
+    photo = ActivityPhoto.objects.get()
+    assert photo.content_type == "image/png" and photo.name == "合影.png"
+    assert 'data-testid="photos"' in client.get(activity.get_absolute_url()).content.decode()
+    assert b"".join(client.get(reverse("volunteers:photo", args=[photo.pk])).streaming_content) == PNG
+    other = login(peihua1_secretary)
+    assert other.get(reverse("volunteers:photo", args=[photo.pk])).status_code == 404
+    assert other.post(url, {"file": SimpleUploadedFile("x.png", PNG)}).status_code == 404
