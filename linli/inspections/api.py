@@ -22,7 +22,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Form, Router, Schema, Status
@@ -687,6 +687,44 @@ def record_reinspection(request: HttpRequest, reinspection_id: int, payload: Rei
                                 done_on=payload.done_on, note=payload.note, new_deadline=payload.new_deadline,
                                 requirements=payload.requirements)
     return queries.reinspection_for(actor, reinspection_id)
+
+
+# Excel ------------------------------------------------------------------------------------------
+
+_XLSX = {"responses": {200: {"description": "An .xlsx workbook.",
+                             "content": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}}}
+
+
+def _xlsx(content: bytes, filename: str) -> HttpResponse:
+    from django.utils.http import content_disposition_header
+
+    from linli.inspections.exports import XLSX_CONTENT_TYPE
+
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+@router.get("/hazard-ledger.xlsx", openapi_extra=_XLSX)
+def hazard_ledger_xlsx(request: HttpRequest, campaign: int | None = None) -> HttpResponse:
+    """隐患台账 as Excel: one row per hazard the caller may export (one campaign's, if given). Audited."""
+    from linli.inspections import exports
+
+    actor = _actor(request)
+    chosen = queries.campaign_for(actor, campaign) if campaign is not None else None
+    content, _rows = exports.hazard_ledger_xlsx(actor=actor, campaign=chosen)
+    return _xlsx(content, "隐患台账.xlsx")
+
+
+@router.get("/campaigns/{campaign_id}/lists.xlsx", openapi_extra=_XLSX)
+def campaign_lists_xlsx(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    """A campaign's four lists (底数, 隐患, 整治, 验收) as one workbook, a sheet each. Audited."""
+    from linli.inspections import exports
+
+    actor = _actor(request)
+    campaign = queries.campaign_for(actor, campaign_id)
+    content, _rows = exports.campaign_lists_xlsx(actor=actor, campaign=campaign)
+    return _xlsx(content, f"{campaign.name}-四个清单.xlsx")
 
 
 # Routes by inspection id last: ninja matches in order, and "/{inspection_id}" would take "/seizures".

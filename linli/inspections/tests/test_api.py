@@ -120,7 +120,8 @@ def test_the_endpoints_are_in_the_openapi_schema(tree):
                  "/api/v1/inspections/campaigns/{campaign_id}/summary", "/api/v1/inspections/seizures",
                  "/api/v1/inspections/{inspection_id}/seizures", "/api/v1/inspections/reinspections",
                  "/api/v1/inspections/campaigns/{campaign_id}/reinspections",
-                 "/api/v1/inspections/reinspections/{reinspection_id}"):
+                 "/api/v1/inspections/reinspections/{reinspection_id}", "/api/v1/inspections/hazard-ledger.xlsx",
+                 "/api/v1/inspections/campaigns/{campaign_id}/lists.xlsx"):
         assert path in paths, path
 
 
@@ -219,3 +220,22 @@ def test_the_board_endpoint_reads_a_fixed_number_of_queries_and_overdue_notices_
         "requirements": "清退", "deadline": timezone.localdate(), "officers": [officer.pk, second_officer.pk]})
     assert client.get(f"{API}/notices?campaign={campaign.pk}").json()["count"] == 1
     assert client.get(f"{API}/notices?overdue=true").json()["count"] == 0  # due today: not yet overdue
+
+
+def test_the_ledger_and_the_four_lists_download_as_excel_within_scope(login, officer, api_campaign, org_liaison,
+                                                                       lianyang2_secretary):
+    import io
+
+    from openpyxl import load_workbook
+
+    campaign, _inspection = api_campaign
+    client = login(officer)
+    ledger = client.get(f"{API}/hazard-ledger.xlsx?campaign={campaign.pk}")
+    assert ledger.status_code == 200 and ledger["Content-Type"].endswith("spreadsheetml.sheet")
+    rows = list(load_workbook(io.BytesIO(ledger.content), read_only=True).active.iter_rows(values_only=True))
+    assert len(rows) == 2 and rows[1][1] == "培花小吃店"
+    lists = client.get(f"{API}/campaigns/{campaign.pk}/lists.xlsx")
+    assert load_workbook(io.BytesIO(lists.content), read_only=True).sheetnames == [
+        "Baseline", "Hazards", "Rectification", "Acceptance"]
+    assert login(lianyang2_secretary).get(f"{API}/campaigns/{campaign.pk}/lists.xlsx").status_code == 404
+    assert login(org_liaison).get(f"{API}/hazard-ledger.xlsx").status_code == 403
