@@ -701,7 +701,7 @@ def _xlsx(content: bytes, filename: str) -> HttpResponse:
     from linli.inspections.exports import XLSX_CONTENT_TYPE
 
     response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["Content-Disposition"] = content_disposition_header(True, filename) or "attachment"
     return response
 
 
