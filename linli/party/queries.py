@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Max, Q, QuerySet
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.db import connection
+from django.db.models import Case, Count, Exists, F, Max, OuterRef, Q, QuerySet, When
 from django.db.models.functions import ExtractMonth
 from django.http import Http404
 from django.utils import timezone
@@ -245,22 +247,37 @@ def compliance_board(user: Any, area: Area, year: int, today: datetime.date | No
     under = Q(area__path__startswith=area.path) | Q(organization__area__path__startswith=area.path)
     branches_qs = scope_queryset(PartyOrganization.objects.filter(under, level=PartyOrganization.Level.BRANCH), user)
     branches = list(branches_qs.select_related("area", "organization__area", "board_exclusion").order_by("name", "id"))
-    branch_ids = branches_qs.values("pk")
+    # Ids as lists from here on: `party_organization_id IN (…)` lets PostgreSQL walk the (organization,
+    # date) index of each branch's meetings, where a subquery OR'ed with the groups' made it scan the year.
+    branch_ids = [b.pk for b in branches if not hasattr(b, "board_exclusion")]
     groups: dict[int, list[int]] = defaultdict(list)
     for group_id, parent_id in PartyOrganization.objects.filter(
-            parent__in=branch_ids, level=PartyOrganization.Level.GROUP).values_list("pk", "parent_id"):
+            parent_id__in=branch_ids, level=PartyOrganization.Level.GROUP).values_list("pk", "parent_id"):
         groups[parent_id].append(group_id)
-    held: dict[tuple[int, str, int], int] = defaultdict(int)
-    counted = (Meeting.objects.filter(held_on__year=year)
-               .filter(Q(party_organization__in=branch_ids)
-                       | Q(party_organization__parent__in=branch_ids,
-                           party_organization__level=PartyOrganization.Level.GROUP))
-               .values("party_organization_id", "kind").annotate(month=ExtractMonth("held_on"), n=Count("id"))
-               .values_list("party_organization_id", "kind", "month", "n"))
-    for org_id, kind, month, n in counted:
-        held[org_id, kind, month] += n
+    group_ids = [g for ids in groups.values() for g in ids]
+    # Meetings held per organization and kind, month by month (index 1–12).
+    held: dict[tuple[int, str], list[int]] = {}
+    in_year = (Meeting.objects.filter(held_on__range=(datetime.date(year, 1, 1), datetime.date(year, 12, 31)),
+                                      party_organization_id__in=branch_ids + group_ids)
+               .exclude(kind=Meeting.Kind.TALK).values("party_organization_id", "kind"))
+    if connection.vendor == "postgresql":
+        # One row per organization and kind with the months of its meetings: a tenth of the rows of a
+        # count per month, which for a district's 3,000 branches was most of the board's time.
+        for org_id, kind, months in in_year.annotate(months=ArrayAgg(ExtractMonth("held_on"))).values_list(
+                "party_organization_id", "kind", "months"):
+            counts = held[org_id, kind] = [0] * 13
+            for month in months:
+                counts[int(month)] += 1
+    else:
+        for org_id, kind, month, n in in_year.annotate(month=ExtractMonth("held_on"), n=Count("id")).values_list(
+                "party_organization_id", "kind", "month", "n"):
+            held.setdefault((org_id, kind), [0] * 13)[month] += n
     children = {a.path: a for a in Area.objects.filter(parent=area)}
-    talks = _talk_coverage(branch_ids, year, today) if talk_required else {}
+    talks = _talk_coverage(branch_ids, groups, year, today) if talk_required else {}
+    # Each requirement's periods, once for the whole board: (label, first month, last month, still open).
+    periods = {r.pk: [(label, first, last, _month_end(year, last) >= today)
+                      for label, first, last in _periods(r.period, year) if datetime.date(year, first, 1) <= today]
+               for r in requirements}
 
     rows: list[BranchRow] = []
     excluded: list[PartyOrganization] = []
@@ -268,7 +285,7 @@ def compliance_board(user: Any, area: Area, year: int, today: datetime.date | No
         if hasattr(branch, "board_exclusion"):
             excluded.append(branch)
             continue
-        cells = [RequirementCells(r, _cells(r, year, today, branch.pk, groups.get(branch.pk, []), held))
+        cells = [RequirementCells(r, _cells(r, periods[r.pk], branch.pk, groups.get(branch.pk, []), held))
                  for r in requirements]
         rows.append(BranchRow(branch, _child_area(branch, area, children), cells,
                               talks.get(branch.pk, TalkCoverage(0, 0)) if talk_required else None))
@@ -292,7 +309,7 @@ def compliance_board(user: Any, area: Area, year: int, today: datetime.date | No
     return Board(area, year, requirements, rows, excluded, ordered, total, talk_required)
 
 
-def _talk_coverage(branch_ids: QuerySet[PartyOrganization, Any], year: int,
+def _talk_coverage(branch_ids: list[int], groups: dict[int, list[int]], year: int,
                    today: datetime.date) -> dict[int, TalkCoverage]:
     """Per branch: members who in `year` had a 谈心谈话 with a member of the branch committee, of its members.
 
@@ -300,44 +317,37 @@ def _talk_coverage(branch_ids: QuerySet[PartyOrganization, Any], year: int,
     groups; its attendees are the pair (or the few). A member present at a
     talk is covered when another person present sat on the branch committee
     that day. Members are counted (the branch's and its groups') on the last
-    day of the year, or today in the current year. Three queries.
+    day of the year, or today in the current year. Two queries.
     """
     on = min(today, datetime.date(year, 12, 31))
-    in_branches = (Q(party_organization__in=branch_ids)
-                   | Q(party_organization__parent__in=branch_ids,
-                       party_organization__level=PartyOrganization.Level.GROUP))
+    branch_of = {g: b for b, ids in groups.items() for g in ids} | {b: b for b in branch_ids}
+    org_ids = list(branch_of)
     members: dict[int, int] = defaultdict(int)
-    for org_id, parent_id, level, n in (
-            PartyMembership.objects.filter(in_branches)
-            .filter(Q(joined_on__isnull=True) | Q(joined_on__lte=on))
-            .values_list("party_organization_id", "party_organization__parent_id", "party_organization__level")
-            .annotate(n=Count("id"))):
-        members[parent_id if level == PartyOrganization.Level.GROUP else org_id] += n
-    seats: dict[int, list[tuple[int, datetime.date, datetime.date | None]]] = defaultdict(list)
-    for org_id, person_id, start, end in CommitteeMember.objects.filter(
-            party_organization__in=branch_ids, started_on__lte=datetime.date(year, 12, 31)).filter(
-            Q(ended_on__isnull=True) | Q(ended_on__gte=datetime.date(year, 1, 1))).values_list(
-            "party_organization_id", "person_id", "started_on", "ended_on"):
-        seats[org_id].append((person_id, start, end))
-    talks: dict[int, tuple[int, datetime.date, list[tuple[int, str]]]] = {}
-    for meeting_id, org_id, parent_id, level, day, person_id, role in (
-            Attendance.objects.filter(meeting__kind=Meeting.Kind.TALK, meeting__held_on__year=year, present=True,
-                                      person__isnull=False)
-            .filter(Q(meeting__party_organization__in=branch_ids)
-                    | Q(meeting__party_organization__parent__in=branch_ids,
-                        meeting__party_organization__level=PartyOrganization.Level.GROUP))
-            .values_list("meeting_id", "meeting__party_organization_id", "meeting__party_organization__parent_id",
-                         "meeting__party_organization__level", "meeting__held_on", "person_id", "role")):
-        branch = int(parent_id if level == PartyOrganization.Level.GROUP and parent_id else org_id)
-        talks.setdefault(meeting_id, (branch, day, []))[2].append((person_id, role))
-    covered: dict[int, set[int]] = defaultdict(set)
-    for branch, day, people in talks.values():
-        sitting = {p for p, start, end in seats.get(branch, []) if start <= day and (end is None or end >= day)}
-        for person_id, role in people:
-            if role == Attendance.Role.MEMBER and any(o in sitting for o, _r in people if o != person_id):
-                covered[branch].add(person_id)
-    return {b: TalkCoverage(min(len(covered[b]), n), n) for b, n in members.items()} | {
-        b: TalkCoverage(len(c), max(len(c), members.get(b, 0))) for b, c in covered.items() if b not in members}
+    for org_id, n in (PartyMembership.objects.filter(party_organization_id__in=org_ids)
+                      .filter(Q(joined_on__isnull=True) | Q(joined_on__lte=on))
+                      .values("party_organization_id").annotate(n=Count("id"))
+                      .values_list("party_organization_id", "n")):
+        members[branch_of[org_id]] += n
+    # Covered: a member present at a talk where someone else present held a seat on the branch committee
+    # that day. Counted in the database, a few thousand rows back instead of every talk's attendance.
+    held_on = OuterRef("meeting__held_on")
+    seat_present = CommitteeMember.objects.filter(
+        party_organization_id=OuterRef("branch"), started_on__lte=held_on,
+        person__meeting_attendances__meeting_id=OuterRef("meeting_id"),
+        person__meeting_attendances__present=True,
+    ).filter(Q(ended_on__isnull=True) | Q(ended_on__gte=held_on)).filter(~Q(person_id=OuterRef("person_id")))
+    covered = dict(
+        Attendance.objects.filter(
+            meeting__kind=Meeting.Kind.TALK, present=True, role=Attendance.Role.MEMBER, person__isnull=False,
+            meeting__held_on__range=(datetime.date(year, 1, 1), datetime.date(year, 12, 31)),
+            meeting__party_organization_id__in=org_ids)
+        .annotate(branch=Case(When(meeting__party_organization__level=PartyOrganization.Level.GROUP,
+                                   then=F("meeting__party_organization__parent_id")),
+                              default=F("meeting__party_organization_id")))
+        .filter(Exists(seat_present)).values("branch").annotate(n=Count("person_id", distinct=True))
+        .values_list("branch", "n"))
+    return {b: TalkCoverage(min(covered.get(b, 0), n), n) for b, n in members.items()} | {
+        b: TalkCoverage(c, max(c, members.get(b, 0))) for b, c in covered.items() if b not in members}
 
 
 def _child_area(branch: PartyOrganization, area: Area, children: dict[str, Area]) -> Area | None:
@@ -348,29 +358,27 @@ def _child_area(branch: PartyOrganization, area: Area, children: dict[str, Area]
     return children.get(PATH_SEP.join(codes) + PATH_SEP)
 
 
-def _cells(requirement: MeetingRequirement, year: int, today: datetime.date, branch_id: int,
-           group_ids: list[int], held: dict[tuple[int, str, int], int]) -> list[PeriodCell]:
+_NONE = [0] * 13
+
+
+def _cells(requirement: MeetingRequirement, periods: list[tuple[str, int, int, bool]], branch_id: int,
+           group_ids: list[int], held: dict[tuple[int, str], list[int]]) -> list[PeriodCell]:
     cells = []
-    for label, first, last in _periods(requirement.period, year):
-        if datetime.date(year, first, 1) > today:
-            break  # a period not yet begun is not shown
-        months = range(first, last + 1)
-        if requirement.kind == Meeting.Kind.GROUP:
-            if not group_ids:
-                cells.append(PeriodCell(label, 0, 0, "none"))
-                continue
-            count = sum(sum(held.get((g, requirement.kind, m), 0) for m in months) >= requirement.minimum
-                        for g in group_ids)
-            needed = len(group_ids)
+    kind, minimum = requirement.kind, requirement.minimum
+    if kind == Meeting.Kind.GROUP:
+        if not group_ids:
+            return [PeriodCell(label, 0, 0, "none") for label, *_rest in periods]
+        monthly = [held.get((g, kind), _NONE) for g in group_ids]
+        needed = len(group_ids)
+    else:
+        own = held.get((branch_id, kind), _NONE)
+        needed = minimum
+    for label, first, last, still_open in periods:
+        if kind == Meeting.Kind.GROUP:
+            count = sum(sum(m[first:last + 1]) >= minimum for m in monthly)
         else:
-            count = sum(held.get((branch_id, requirement.kind, m), 0) for m in months)
-            needed = requirement.minimum
-        if count >= needed:
-            status = "met"
-        elif _month_end(year, last) >= today:
-            status = "open"
-        else:
-            status = "missing"
+            count = sum(own[first:last + 1])
+        status = "met" if count >= needed else "open" if still_open else "missing"
         cells.append(PeriodCell(label, count, needed, status))
     return cells
 
