@@ -16,6 +16,8 @@ urlpatterns = [
          name="establishment_import_preview"),
     path("establishments/import/<str:token>/confirm/", views.establishment_import_confirm,
          name="establishment_import_confirm"),
+    path("hazards/", views.hazard_list, name="hazards"),
+    path("hazards/ledger.xlsx", views.hazard_ledger_xlsx, name="hazard_ledger"),
     path("campaigns/", views.campaign_list, name="campaigns"),
     path("campaigns/new/", views.campaign_new, name="campaign_new"),
     path("campaigns/<int:pk>/", views.campaign_detail, name="campaign_detail"),

@@ -136,6 +136,25 @@ def _establishment_form(request: AuthenticatedHttpRequest, establishment: Establ
     return render(request, "inspections/establishment_form.html", {"form": form, "establishment": establishment})
 
 
+@login_required
+def hazard_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """隐患台账 across campaigns, newest first; "open" shows only hazards not yet closed."""
+    _require_any(request.user)
+    only_open = request.GET.get("open") == "1"
+    findings = queries.hazard_ledger(request.user).order_by("-inspection__date", "-id")
+    if only_open:
+        findings = findings.filter(queries.finding_open_q())
+    return render(request, "inspections/hazard_list.html", {
+        "page": _page(request, findings), "query": _query_without_page(request), "only_open": only_open,
+        "can_export": can(request.user, Perm.EXPORT)})
+
+
+@login_required
+def hazard_ledger_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
+    content, _count = exports.hazard_ledger_xlsx(actor=request.user)
+    return _xlsx(content, "隐患台账.xlsx")
+
+
 # Campaigns ------------------------------------------------------------------------------
 
 @login_required

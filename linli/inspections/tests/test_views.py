@@ -283,3 +283,21 @@ def test_a_campaign_is_refused_on_its_field(tree, login, huamu_staff, gas_office
     page = login(huamu_staff).post(reverse("inspections:campaign_new"), data).content.decode()
     assert "first and last day" in page and 'data-field="concentrated_end"' in page
     assert not Campaign.objects.exists()
+
+
+def test_the_hazard_ledger_page_lists_hazards_in_scope_constant_in_queries(tree, login, officer, gas_office,
+                                                                          lianyang2_secretary, snack_shop,
+                                                                          ly2_restaurant):
+    inspect_with_hazard(officer, snack_shop, [gas_office])
+    client = login(officer)
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("inspections:hazards"))
+    for _ in range(4):
+        inspect_with_hazard(officer, ly2_restaurant, [gas_office])
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(reverse("inspections:hazards")).content.decode()
+    assert len(many) == len(one) and page.count("钢瓶超量存放") == 5
+    ly2 = login(lianyang2_secretary).get(reverse("inspections:hazards"), {"open": "1"}).content.decode()
+    assert "联洋面馆" in ly2 and "培花小吃店" not in ly2
+    ledger = login(lianyang2_secretary).get(reverse("inspections:hazard_ledger"))
+    assert ledger.status_code == 200 and "attachment" in ledger["Content-Disposition"]
