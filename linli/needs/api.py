@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -638,6 +638,8 @@ class ItemIn(Schema):
 def handover(request: HttpRequest, need_id: int) -> dict[str, Any]:
     """The hand-over of a fulfilled need: when, at which event, the thank-you letter, photos and items."""
     need = _need(request, need_id)
+    if not queries.sees_handover(_actor(request), need):  # a wish's letter names the child
+        raise Http404
     return {"fulfilled_on": need.fulfilled_on, "event": need.fulfilment_event, "note": need.fulfilment_note,
             "letter": ThankYouLetter.objects.filter(need=need).first(),
             "photos": list(need.photos.order_by("created_at", "id")), "items": list(need.items.order_by("id"))}

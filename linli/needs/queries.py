@@ -332,6 +332,28 @@ def beneficiary_for(user: Any, need: Need) -> Beneficiary | None:
     )
 
 
+def sees_handover(user: Any, need: Need) -> bool:
+    """May `user` read a need's hand-over record (the thank-you letter, its scan, the photos)?
+
+    A wish's letter is the child's own words, and names them (full name, school, class): the same
+    readers as the child's details (beneficiary_for) — staff in scope and the active claimant —
+    not everyone who may open the need, such as a claimant who gave it back. Other needs: those
+    who may open it.
+    """
+    if need.kind != Need.Kind.WISH or can(user, Perm.VIEW, need):
+        return True
+    return (user is not None and user.is_authenticated
+            and need.claims.filter(_claimed_by(user), status=Claim.Status.ACTIVE).exists())
+
+
+def acknowledgements_for(user: Any) -> Q:
+    """The claims whose acknowledgement `user` may open: their own or their organization's, or on needs
+    in their scope (not another unit's on a need they once claimed and gave back)."""
+    if user is None or not user.is_authenticated:
+        return Q(pk__in=[])
+    return _claimed_by(user) | Q(need__in=scope_queryset(Need.objects.all(), user, Perm.VIEW).values("pk"))
+
+
 # Figures ---------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

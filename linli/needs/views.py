@@ -194,9 +194,9 @@ def _service_panel(request: AuthenticatedHttpRequest, need: Need, may_change: bo
     }
 
 
-def _handover_panel(need: Need, may_review: bool, bound: dict[str, Any] | None) -> dict[str, Any]:
+def _handover_panel(user: Any, need: Need, may_review: bool, bound: dict[str, Any] | None) -> dict[str, Any]:
     """The hand-over record once the need is fulfilled: letter, photos, items; forms for staff who review it."""
-    if need.state not in actions.HANDOVER_STATES:
+    if need.state not in actions.HANDOVER_STATES or not queries.sees_handover(user, need):
         return {}
     return {
         "thanks": ThankYouLetter.objects.filter(need=need).first(),
@@ -220,7 +220,7 @@ def _panel(request: AuthenticatedHttpRequest, need: Need, *, error: str = "", fo
         "steps": [(s, STEP_LABELS[s], (forms_ or {}).get(s) or step_form(s, prefix=s, user=user, need=need))
                   for s in steps],
         **(_service_panel(request, need, may[Perm.CHANGE], rating_form) if need.is_service else {}),
-        **_handover_panel(need, may[Perm.REVIEW], handover),
+        **_handover_panel(user, need, may[Perm.REVIEW], handover),
         "claim": active,
         "can_claim": need.state == Need.State.PUBLISHED
         and any(need.covers(area) for area in queries.claimant_areas(user)),
@@ -423,6 +423,8 @@ def handover(request: AuthenticatedHttpRequest, pk: int, what: str) -> HttpRespo
 def handover_file(request: AuthenticatedHttpRequest, pk: int, kind: str, file_id: int) -> FileResponse:
     """A letter's scan or a hand-over photo, to those who may open the need; never from a public URL."""
     need = queries.need_for(request.user, pk)
+    if not queries.sees_handover(request.user, need):
+        raise Http404
     if kind == "scan":
         letter = get_object_or_404(ThankYouLetter, need=need)
         if not letter.scan:
@@ -438,8 +440,8 @@ def handover_file(request: AuthenticatedHttpRequest, pk: int, kind: str, file_id
 
 
 def _acknowledged_claim(user: Any, pk: int) -> Claim:
-    """A unit's fulfilled claim, for those who may open its need (its liaison, staff in scope); else 404."""
-    return get_object_or_404(documents.acknowledged_claims(), pk=pk, need__in=queries.needs_accessible_to(user))
+    """A unit's fulfilled claim, for its claimant and liaisons and staff in scope; else 404."""
+    return get_object_or_404(documents.acknowledged_claims().filter(queries.acknowledgements_for(user)), pk=pk)
 
 
 @login_required

@@ -231,3 +231,33 @@ def test_the_pdf_is_404_for_others_and_its_qr_opens_a_public_page_without_the_ch
     Claim.objects.filter(pk=claim.pk).update(status=Claim.Status.CANCELLED)
     body = client.get(reverse("needs:acknowledgement_verify", args=[verification_token("handover", claim.pk)]))
     assert "No longer valid" in body.content.decode()
+
+
+def test_someone_whose_claim_was_cancelled_reads_neither_the_childs_letter_nor_the_photos(
+        login, tree, fulfilled, huamu_staff, org_liaison, ly2_claimant):
+    """A thank-you letter names the child (full name, school, class): like the child's details, it is for
+    staff in scope and the claimant who made the wish come true, not for one who claimed and gave it back."""
+    Claim.objects.create(need=fulfilled, claimant=ly2_claimant, need_area=tree.peihua1, claimant_area=tree.lianyang2,
+                         status=Claim.Status.CANCELLED, cancelled_at=timezone.now())
+    actions.record_thanks(actor=huamu_staff, need=fulfilled, text="我是花木实验小学三(2)班的王小明，谢谢你们！",
+                          scan=upload("信.pdf", PDF))
+    photo = actions.add_handover_photo(actor=huamu_staff, need=fulfilled, file=upload("a.png", PNG),
+                                       no_faces_or_consent=True)
+    scan_url = reverse("needs:handover_file", args=[fulfilled.pk, "scan", 0])
+    photo_url = reverse("needs:handover_file", args=[fulfilled.pk, "photo", photo.pk])
+    unit_claim = Claim.objects.get(status=Claim.Status.ACTIVE)
+
+    gave_back = login(ly2_claimant)
+    page = gave_back.get(fulfilled.get_absolute_url()).content.decode()
+    assert "三(2)班" not in page and photo_url not in page
+    assert gave_back.get(scan_url).status_code == 404 and gave_back.get(photo_url).status_code == 404
+    assert gave_back.get(f"/api/v1/needs/{fulfilled.pk}/handover").status_code == 404
+    # Nor the acknowledgement of the unit that took it on after them.
+    assert gave_back.get(reverse("needs:acknowledgement", args=[unit_claim.pk])).status_code == 404
+    assert gave_back.get(reverse("needs:acknowledgement_pdf", args=[unit_claim.pk])).status_code == 404
+
+    unit = login(org_liaison)
+    assert "三(2)班" in unit.get(fulfilled.get_absolute_url()).content.decode()
+    assert unit.get(scan_url).status_code == 200 and unit.get(photo_url).status_code == 200
+    assert unit.get(f"/api/v1/needs/{fulfilled.pk}/handover").json()["letter"]["text"].startswith("我是")
+    assert unit.get(reverse("needs:acknowledgement", args=[unit_claim.pk])).status_code == 200
