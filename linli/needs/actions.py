@@ -236,9 +236,12 @@ def set_wish_details(*, actor: Any, need: Need, **fields: Any) -> WishDetails:
     _lock(need, "edit_details", Need.EDITABLE_DETAILS_STATES)
     details = WishDetails.objects.filter(need=need).first()
     before = audit.snapshot(details) if details is not None else {}
+    if "birth_date" in fields and "birth_date_estimated" not in fields and (
+            details is None or fields["birth_date"] != details.birth_date):
+        # A birth date entered as such is the real one. The same (estimated) date sent back by the edit
+        # form with other changes, such as the guardian's consent arriving later, is not.
+        fields["birth_date_estimated"] = False
     details = details or WishDetails(need=need)
-    if "birth_date" in fields and "birth_date_estimated" not in fields:
-        fields["birth_date_estimated"] = False  # a birth date entered as such is the real one
     for name, value in fields.items():
         setattr(details, name, value)
     _clean(details, exclude=["need"])

@@ -185,3 +185,21 @@ def test_staff_see_that_an_age_only_birth_date_is_estimated_until_they_enter_the
     actions.set_wish_details(actor=lianyang2_secretary, need=need, birth_date=datetime.date(2016, 4, 3))
     assert not WishDetails.objects.get(need=need).birth_date_estimated
     assert 'data-testid="age-estimated"' not in login(lianyang2_secretary).get(need.get_absolute_url()).content.decode()
+
+
+def test_editing_other_details_of_an_age_only_wish_keeps_its_birth_date_marked_as_estimated(login, tree,
+                                                                                            lianyang2_secretary):
+    """The edit form sends the (estimated) birth date back with every save: recording the guardian's consent
+    that arrived later is not entering the real birth date."""
+    job = imports.preview_wish_import(actor=lianyang2_secretary, filename="w.xlsx",
+                                      content=xlsx(row(born="", age=9, consent="否")))
+    imports.confirm_wish_import(actor=lianyang2_secretary, job=job)
+    need = Need.objects.get()
+    estimated = WishDetails.objects.get(need=need).birth_date
+
+    from linli.needs import actions
+
+    actions.set_wish_details(actor=lianyang2_secretary, need=need, birth_date=estimated, guardian_consent=True)
+    details = WishDetails.objects.get(need=need)
+    assert details.guardian_consent and details.birth_date_estimated
+    assert 'data-testid="age-estimated"' in login(lianyang2_secretary).get(need.get_absolute_url()).content.decode()
