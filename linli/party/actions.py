@@ -634,6 +634,9 @@ def cover_organizations(
         if hidden:
             raise ValidationError({"party_organizations": _("Choose party organizations in your area: %(names)s.")
                                    % {"names": "、".join(hidden)}})
+    # Two people covering organizations at once (a subtree each, overlapping): the campaign's row lock
+    # makes the second wait, then read the first one's entries, so nobody is added twice or refused.
+    Campaign.objects.select_for_update().filter(pk=campaign.pk).first()
     already = set(campaign.entries.values_list("party_organization_id", flat=True))
     new = [CampaignOrganization(campaign=campaign, party_organization=p) for pk, p in orgs.items()
            if pk not in already]

@@ -344,3 +344,36 @@ def test_campaign_endpoints_are_in_the_openapi_schema(db, client):
 
 def test_entry_rows_are_kept_per_campaign(theme):
     assert CampaignOrganization.objects.filter(campaign=theme).count() == 2
+
+
+def test_every_campaign_write_leaves_an_audit_row(theme, party, huamu_staff, lianyang2_secretary, unit):
+    task = actions.add_campaign_task(actor=huamu_staff, campaign=theme, kind=K.OTHER, title="走访")
+    actions.mark_task_done(actor=lianyang2_secretary, task=task, party_organization=party.ly2, done_on=DAY,
+                           note="走访3户")
+    actions.log_lecture(actor=lianyang2_secretary, campaign=theme, party_organization=party.ly2, speaker="宣讲团",
+                        given_on=DAY)
+    actions.submit_problem_list(actor=lianyang2_secretary, campaign=theme, party_organization=party.ly2, owner=unit,
+                                problems=[ProblemItem("x", kind="immediate")])
+    actions_seen = set(AuditEvent.objects.filter(action__startswith="party.campaign").values_list("action", flat=True))
+    assert actions_seen == {"party.campaign_created", "party.campaign_organizations_added",
+                            "party.campaign_task_added", "party.campaign_task_done", "party.campaign_lecture_logged",
+                            "party.campaign_problem_list_submitted"}
+    assert AuditEvent.objects.get(action="party.campaign_lecture_logged").actor == lianyang2_secretary
+    assert AuditEvent.objects.filter(action="problems.created").count() == 1
+
+
+def test_the_meeting_form_records_a_special_meeting_of_a_campaign_covering_the_branch(theme, party, login,
+                                                                                     lianyang2_secretary):
+    client = login(lianyang2_secretary)
+    form = client.get(f"/party/organizations/{party.ly2.pk}/meetings/new/?kind=special").content.decode()
+    assert "学习贯彻主题教育" in form
+    data = {"kind": "special", "held_on": DAY.isoformat(), "topic": "专题组织生活会", "campaign": theme.pk}
+    data.update({f"att_{p.pk}": "present" for p in party.everyone})
+    response = client.post(f"/party/organizations/{party.ly2.pk}/meetings/new/", data)
+    assert response.status_code == 302
+    meeting = Meeting.objects.get()
+    assert meeting.campaign == theme
+    assert "学习贯彻主题教育" in client.get(response["Location"]).content.decode()
+    missing = client.post(f"/party/organizations/{party.ly2.pk}/meetings/new/", {**data, "campaign": ""})
+    assert 'data-field="campaign"' in missing.content.decode()
+    assert Meeting.objects.count() == 1

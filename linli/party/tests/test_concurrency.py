@@ -1,17 +1,19 @@
-"""Review settled by the database, with real parallel connections: reviewers
-pressing accept and return on the same submitted record at once."""
+"""Races settled by the database, with real parallel connections: reviewers
+pressing accept and return on the same submitted record at once; staff
+covering the same organizations with a campaign at once."""
 
 from __future__ import annotations
 
+import datetime
 import threading
 
 import pytest
 from django.db import connection
 
-from linli.core.models import AuditEvent, User
+from linli.core.models import AuditEvent, PartyOrganization, User
 from linli.party import actions
 from linli.party.actions import IllegalTransition
-from linli.party.models import Meeting
+from linli.party.models import CampaignOrganization, Meeting
 from linli.party.tests.factories import hold
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
@@ -56,3 +58,38 @@ def test_of_reviewers_acting_at_once_exactly_one_decides(party, lianyang_staff, 
     decided = AuditEvent.objects.filter(action__in=["party.meeting_accepted", "party.meeting_returned"],
                                         target_id=str(meeting.pk))
     assert decided.count() == 1
+
+
+COVERERS = 6
+
+
+def test_covering_the_same_subtree_at_once_adds_each_organization_once(party, tree, huamu_staff):
+    campaign = actions.create_campaign(actor=huamu_staff, name="主题教育", area=tree.huamu, lead=party.huamu,
+                                       starts_on=datetime.date(2026, 1, 1), ends_on=datetime.date(2026, 12, 31))
+    barrier = threading.Barrier(COVERERS)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def cover() -> None:
+        try:
+            connection.ensure_connection()
+            barrier.wait()
+            actor = User.objects.get(pk=huamu_staff.pk)
+            orgs = PartyOrganization.objects.filter(pk__in=actions.subtree(party.huamu))
+            result = str(len(actions.cover_organizations(actor=actor, campaign=campaign, party_organizations=orgs)))
+        except Exception as error:  # any refusal is a failure, reported below
+            result = f"error: {error!r}"
+        finally:
+            connection.close()
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=cover) for _ in range(COVERERS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert sorted(outcomes) == ["0"] * (COVERERS - 1) + ["2"], outcomes
+    assert CampaignOrganization.objects.filter(campaign=campaign).count() == 2
+    assert AuditEvent.objects.filter(action="party.campaign_organizations_added").count() == 1
