@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zipfile
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -52,3 +53,32 @@ def test_the_campaign_lists_are_four_sheets_with_masked_phones(gas_campaign, hua
     assert baseline[1][1] == "培花小吃店" and baseline[1][6] == "137****1234" and baseline[1][9] == 1
     assert "13700001234" not in str(sheets)
     assert sheets["Acceptance"][1][5] is None  # scheduled, no outcome yet
+
+
+TRAPS = ['=HYPERLINK("http://evil.invalid","点此")', '<r><t>x</t></r></is><f>1+1</f><is><r><t>y</t></r>',
+         "+1-2 & <c>"]
+
+
+@pytest.mark.django_db
+def test_text_that_looks_like_a_formula_or_xml_is_written_as_text(gas_campaign, huamu_staff):  # noqa: F811
+    from linli.inspections.models import Finding
+
+    # Test data written directly: the form would accept these descriptions too, this is just shorter.
+    findings = list(Finding.objects.filter(inspection__campaign=gas_campaign).order_by("id"))
+    for finding, trap in zip(findings, TRAPS, strict=True):
+        Finding.objects.filter(pk=finding.pk).update(description=trap)
+    data, _count = exports.hazard_ledger_xlsx(actor=huamu_staff, campaign=gas_campaign)
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        sheet_xml = package.read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet_xml
+    descriptions = {row[7] for row in _sheets(data)["Hazard ledger"][1:]}
+    assert descriptions == set(TRAPS)
+
+
+@pytest.mark.django_db
+def test_phone_and_licence_columns_are_text_formatted(gas_campaign, huamu_staff):  # noqa: F811
+    data, _total = exports.campaign_lists_xlsx(actor=huamu_staff, campaign=gas_campaign)
+    sheet = load_workbook(io.BytesIO(data))["Baseline"]
+    assert sheet["G2"].value == "137****1234" and sheet["G2"].number_format == "@"
+    assert sheet.column_dimensions["H"].number_format == "@"
+    assert sheet.freeze_panes == "A2" and sheet["A1"].font.b
