@@ -518,6 +518,10 @@ def _refuse_claim(actor: Any, need: Need, organization: Organization | None, cla
         raise _refusal("claim", current.state)
     if current.created_by_id == actor.pk or (organization is not None and current.organization_id == organization.pk):
         raise ValidationError(_("You cannot claim your own need."), code="own_need")
+    if current.covers(claimant_area):
+        # Published again by now, and open to this claimant: when the UPDATE ran, another claim held it
+        # (claimed, then given back in between). They were too late, not out of region.
+        raise _refusal("claim", Need.State.CLAIMED)
     raise PermissionDenied(_("This need is published for %(scope)s only; it cannot be claimed from "
                              "where you are.") % {"scope": current.get_publication_scope_display()})
 

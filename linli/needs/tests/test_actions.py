@@ -358,6 +358,31 @@ def test_a_claim_is_one_update_one_claim_and_one_audit_row(tree, ly2_claimant, p
     assert _statements(refused) == (["SELECT", "WITH", "SELECT"] if one_statement else ["SELECT", "UPDATE", "SELECT"])
 
 
+def test_a_claim_the_database_refuses_leaves_the_callers_transaction_usable_and_changes_nothing(
+        tree, ly2_claimant, ph1_claimant):
+    """An active claim the need's state does not show (data written around the actions) makes the claim's
+    INSERT fail after its UPDATE: the claimant hears "already claimed", the need stays published with no
+    audit row, and the caller's transaction (here the test's) goes on — on PostgreSQL a savepoint undoes the
+    one statement, which would otherwise abort the whole transaction."""
+    need = make_need(tree.lianyang2)
+    Claim.objects.create(need=need, claimant=ly2_claimant, need_area=tree.lianyang2)
+    with pytest.raises(AlreadyClaimed, match="already been claimed"):
+        actions.claim_need(actor=ph1_claimant, need=Need.objects.select_related("neighborhood").get(pk=need.pk))
+    need.refresh_from_db()  # a query in the same transaction: it still works
+    assert need.state == S.PUBLISHED and need.claimed_at is None
+    assert Claim.objects.filter(need=need).count() == 1 and events(need, "needs.claimed") == []
+
+
+def test_a_need_claimed_and_given_back_while_one_pressed_says_already_claimed(tree, ph1_claimant, monkeypatch):
+    """The claim's UPDATE found the need claimed; by the time the refusal reads the row to say why, the
+    claim was cancelled and the need is published again. The claimant was too late, not out of region."""
+    need = make_need(tree.lianyang2, scope=Need.Scope.SUBDISTRICT)  # reaches 培花一
+    monkeypatch.setattr(actions, "_claim_in_one_statement", lambda *args: False)
+    monkeypatch.setattr(actions, "_claim_in_statements", lambda *args: False)
+    with pytest.raises(AlreadyClaimed, match="already been claimed"):
+        actions.claim_need(actor=ph1_claimant, need=Need.objects.select_related("neighborhood").get(pk=need.pk))
+
+
 def test_unpublished_needs_cannot_be_claimed(tree, ly2_claimant):
     need = make_need(tree.lianyang2, S.APPROVED)
     with pytest.raises(IllegalTransition, match="Approved"):
