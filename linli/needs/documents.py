@@ -16,6 +16,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext
 
 from linli.core.documents import qr_data_uri, render_pdf, verification_token
 from linli.core.models import Area
@@ -66,4 +67,5 @@ def acknowledgement_pdf(claim: Claim, *, base_url: str = "") -> bytes:
 
 
 def acknowledgement_filename(claim: Claim) -> str:
-    return f"感谢信-{claim.organization}-{claim.need_id}.pdf"
+    """The PDF's file name, in the reader's language (感谢函-… in Chinese)."""
+    return f"{gettext('Acknowledgement')}-{claim.organization}-{claim.need_id}.pdf"

@@ -209,6 +209,10 @@ def test_the_acknowledgement_pdf_is_in_chinese_with_the_font_embedded_and_no_ful
     assert "小明" in text  # the child's given name, as on the wall
     assert "王小明" not in text and "三(2)班" not in text and "13600001111" not in text
     assert any("CJK" in font for font in embedded_fonts(response.content))
+    # The file is named in the reader's language (a translated word, not a fixed Chinese one).
+    from urllib.parse import unquote
+
+    assert unquote(response["Content-Disposition"]).endswith(f"Acknowledgement-{resident_unit.name}-{fulfilled.pk}.pdf")
 
 
 def test_the_pdf_is_404_for_others_and_its_qr_opens_a_public_page_without_the_childs_details(
