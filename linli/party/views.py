@@ -88,6 +88,8 @@ def branch_meetings(request: AuthenticatedHttpRequest, pk: int, seat_form: Any =
     today = timezone.localdate()
     context = {"porg": porg, "page": page, "query": _query_without_page(request),
                "committee": queries.committee_on(porg, today), "past_seats": queries.past_seats(porg, today),
+               "campaign_entries": list(porg.campaign_entries.select_related("campaign")
+                                        .order_by("-campaign__starts_on")),
                "can_change": can_change, "today": today,
                "seat_form": seat_form or (SeatForm(members=queries.members_on(porg, today),
                                                    initial={"started_on": today}) if can_change else None)}

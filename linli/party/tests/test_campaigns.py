@@ -229,6 +229,8 @@ def test_campaign_pages_show_progress_and_the_organization_view(theme, party, lo
     assert "联洋二党支部" in page and "培花一党支部" in page and "联洋社区" in page and "To do" in page
     entry = client.get(f"/party/campaigns/{theme.pk}/organizations/{party.ly2.pk}/").content.decode()
     assert "专题组织生活会" in entry and "No problem list submitted." in entry
+    branch = client.get(f"/party/organizations/{party.ly2.pk}/").content.decode()
+    assert f"/party/campaigns/{theme.pk}/organizations/{party.ly2.pk}/" in branch
 
 
 def test_the_campaign_page_takes_a_bounded_number_of_queries(theme, party, login, huamu_staff,
