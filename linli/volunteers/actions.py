@@ -181,6 +181,23 @@ def _active(volunteer: Volunteer, field: str = "volunteer") -> None:
                                % {"name": volunteer.person.name}})
 
 
+def _consented_on(volunteer: Volunteer, day: datetime.date, field: str = "served_on") -> None:
+    """Refuse hours for a day the volunteer's consent does not cover: before the day it was given, or from
+    the day it was withdrawn (the anomaly check's definition). The volunteer's row is read locked, so a
+    withdrawal committed a moment ago is seen, and one made meanwhile waits for this credit."""
+    current = Volunteer.objects.select_for_update().get(pk=volunteer.pk)
+    name = volunteer.person.name
+    given = timezone.localdate(current.consent_at)
+    if day < given:
+        raise ValidationError({field: _("%(name)s consented to volunteering on %(given)s: no hours can be credited "
+                                        "for %(day)s.") % {"name": name, "given": given, "day": day}})
+    if current.consent_withdrawn_at is not None and day >= timezone.localdate(current.consent_withdrawn_at):
+        raise ValidationError({field: _("%(name)s withdrew their consent on %(withdrawn)s: no hours can be "
+                                        "credited for %(day)s.")
+                               % {"name": name, "withdrawn": timezone.localdate(current.consent_withdrawn_at),
+                                  "day": day}})
+
+
 # Teams --------------------------------------------------------------------------------
 
 @transaction.atomic
@@ -515,6 +532,7 @@ def check_out(*, actor: Any, activity: Activity, volunteer: Volunteer | None = N
                                   "in": timezone.localtime(signup.checked_in_at).strftime("%H:%M")}})
     if method == SignUp.Method.QR:
         _within_window(locked, at, "activity")
+    _consented_on(volunteer, timezone.localdate(signup.checked_in_at), "volunteer")
     signup.checked_out_at = at
     signup.check_out_method = method
     signup.save(update_fields=["checked_out_at", "check_out_method"])
@@ -566,6 +584,7 @@ def record_hours(*, actor: Any, volunteer: Volunteer, hours: Any, served_on: dat
         errors["reason"] = _("Hours entered by hand name the staff member who entered them.")
     if errors:
         raise ValidationError(errors)
+    _consented_on(volunteer, served_on)
     if team is not None and not can(actor, Perm.VIEW, team):
         raise ValidationError({"team": _("Choose a team in your area.")})
     record = _append(volunteer=volunteer, served_on=served_on, hours=amount, source=ServiceRecord.Source.STAFF,
@@ -702,6 +721,7 @@ def record_duty_attendance(*, actor: Any, assignment: DutyAssignment) -> Service
     start, end = locked.shift.bounds()
     if start > timezone.now():
         raise ValidationError({"assignment": _("This shift has not started yet.")})
+    _consented_on(locked.volunteer, locked.shift.day, "assignment")
     locked.attended = True
     locked.save(update_fields=["attended"])
     record = _append(volunteer=locked.volunteer, served_on=locked.shift.day, hours=locked.shift.hours,
