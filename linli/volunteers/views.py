@@ -20,6 +20,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -48,6 +49,16 @@ CERTIFICATE_KIND = "service_certificate"
 def _refusal(request: HttpRequest, error: ValidationError | PermissionDenied) -> None:
     for message in (error.messages if isinstance(error, ValidationError) else [str(error)]):
         messages.error(request, message)
+
+
+def _next(request: HttpRequest, default: str) -> str:
+    """Where a form sends the user back: its `next` when that is a page of this site, else `default`
+    (a link crafted with next=https://elsewhere must not bounce a logged-in user off the site)."""
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return default
 
 
 def _year(request: HttpRequest) -> int:
@@ -513,7 +524,7 @@ def shift_assign(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("On the roster."))
     except (ValidationError, PermissionDenied) as error:
         _refusal(request, error)
-    return redirect(request.POST.get("next") or shift.post.get_absolute_url())
+    return redirect(_next(request, shift.post.get_absolute_url()))
 
 
 def _assignment(request: AuthenticatedHttpRequest, pk: Any) -> DutyAssignment:
@@ -531,7 +542,7 @@ def swap(request: AuthenticatedHttpRequest) -> HttpResponse:
         messages.success(request, _("Swapped."))
     except (ValidationError, PermissionDenied) as error:
         _refusal(request, error)
-    return redirect(request.POST.get("next") or "volunteers:roster")
+    return redirect(_next(request, reverse("volunteers:roster")))
 
 
 @login_required
@@ -543,7 +554,7 @@ def duty_attended(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Attendance recorded; the hours are in the ledger."))
     except (ValidationError, PermissionDenied) as error:
         _refusal(request, error)
-    return redirect(request.POST.get("next") or assignment.shift.post.get_absolute_url())
+    return redirect(_next(request, assignment.shift.post.get_absolute_url()))
 
 
 # Calendar ---------------------------------------------------------------------------------

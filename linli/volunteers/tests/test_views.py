@@ -249,3 +249,40 @@ def test_photos_of_an_activity_are_checked_by_content_and_scoped(login, lianyang
     other = login(peihua1_secretary)
     assert other.get(reverse("volunteers:photo", args=[photo.pk])).status_code == 404
     assert other.post(url, {"file": SimpleUploadedFile("x.png", PNG)}).status_code == 404
+
+
+def test_a_form_sends_back_only_to_a_page_of_this_site(login, lianyang2_secretary, tree, ly2_team):
+    post = actions.create_post(actor=None, name="联洋二3号垃圾投放点", area=tree.lianyang2, team=ly2_team)
+    shift = actions.create_shift(actor=None, post=post, day=timezone.localdate() + datetime.timedelta(days=1),
+                                 starts_at=datetime.time(7), ends_at=datetime.time(9))
+    volunteer = make_volunteer(tree.lianyang2, "甲")
+    client = login(lianyang2_secretary)
+    url = reverse("volunteers:shift_assign", args=[shift.pk])
+    response = client.post(url, {"volunteer": volunteer.pk, "next": "https://evil.example/phish"})
+    assert response.status_code == 302 and response["Location"] == post.get_absolute_url()
+    response = client.post(url, {"volunteer": make_volunteer(tree.lianyang2, "乙").pk,
+                                 "next": reverse("volunteers:roster")})
+    assert response["Location"] == reverse("volunteers:roster")
+    response = client.post(reverse("volunteers:swap"), {"first": "", "second": "", "next": "//evil.example/"})
+    assert response.status_code == 404 or "evil" not in response["Location"]
+
+
+def test_the_calendar_and_the_certificate_carry_no_participant_name_phone_or_id(
+        client, tree, activity, ly2_volunteer, ly2_volunteer_user, lianyang2_secretary):
+    from linli.volunteers.calendar import calendar_key
+
+    person = ly2_volunteer.person
+    assert person.phone and person.id_number  # so the checks below can fail
+    actions.sign_up(actor=ly2_volunteer_user, activity=activity, volunteer=ly2_volunteer)
+    feed = client.get(reverse("volunteers:calendar", args=[tree.lianyang2.code]),
+                      {"key": calendar_key(tree.lianyang2)}).content.decode()
+    assert activity.title in feed
+    assert person.name not in feed and person.phone not in feed and person.id_number not in feed
+    actions.record_hours(actor=lianyang2_secretary, volunteer=ly2_volunteer, hours="2",
+                         served_on=timezone.localdate(), reason="签到表")
+    client.force_login(ly2_volunteer_user)
+    today = timezone.localdate()
+    pdf = client.post(reverse("volunteers:issue_certificate", args=[ly2_volunteer.pk]),
+                      {"period_start": f"{today.year}-01-01", "period_end": today.isoformat()}, follow=True).content
+    text = pdf_text(pdf).replace("\n", "").replace(" ", "")
+    assert "孙志愿" in text and person.phone not in text and person.id_number not in text
