@@ -1,18 +1,21 @@
 """Capacity settled by the database, with real parallel PostgreSQL connections: many volunteers signing up
-for the last places at once, and staff swapping and signing up for a duty shift's last place."""
+for an activity's last places at once, and many taking a duty shift's last place at once."""
 
 from __future__ import annotations
 
+import datetime
 import threading
 from collections.abc import Callable
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.utils import timezone
 
-from linli.core.models import User
+from linli.core.models import AuditEvent, User
+from linli.core.tests.factories import UserFactory
 from linli.volunteers import actions
-from linli.volunteers.models import Activity, SignUp, Volunteer
+from linli.volunteers.models import Activity, DutyAssignment, DutyShift, SignUp, Volunteer
 from linli.volunteers.tests.conftest import make_activity, make_volunteer
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
@@ -77,3 +80,40 @@ def test_one_volunteer_pressing_sign_up_twice_at_once_gets_one_place(tree, ly2_v
     outcomes = race(4, sign)
     assert sorted(outcomes) == ["refused"] * 3 + ["won"], outcomes
     assert SignUp.objects.filter(activity=activity).count() == 1
+
+
+def test_of_volunteers_taking_a_shifts_last_place_at_once_exactly_one_gets_it(tree, lianyang2_secretary):
+    post = actions.create_post(actor=None, name="联洋二3号垃圾投放点", area=tree.lianyang2, people_needed=2)
+    shift = actions.create_shift(actor=None, post=post, day=timezone.localdate() + datetime.timedelta(days=1),
+                                 starts_at=datetime.time(7), ends_at=datetime.time(9))
+    actions.assign_duty(actor=lianyang2_secretary, shift=shift, volunteer=make_volunteer(tree.lianyang2, "早到"))
+    user_ids = []
+    for i in range(RACERS):
+        volunteer = make_volunteer(tree.lianyang2, f"值守{i}")
+        user_ids.append(UserFactory(username=f"duty{i}", person=volunteer.person).pk)
+
+    def take(i: int) -> None:
+        actor = User.objects.get(pk=user_ids[i])
+        actions.assign_duty(actor=actor, shift=DutyShift.objects.get(pk=shift.pk),
+                            volunteer=Volunteer.objects.select_related("person").get(person_id=actor.person_id))
+
+    outcomes = race(RACERS, take)
+    assert sorted(outcomes) == ["refused"] * (RACERS - 1) + ["won"], outcomes
+    assert DutyAssignment.objects.filter(shift=shift).count() == 2
+    assert AuditEvent.objects.filter(action="volunteers.duty_assigned").count() == 2
+
+
+def test_one_volunteer_pressing_take_this_shift_twice_at_once_is_on_it_once(tree, ly2_volunteer_user):
+    post = actions.create_post(actor=None, name="联洋二3号垃圾投放点", area=tree.lianyang2, people_needed=3)
+    shift = actions.create_shift(actor=None, post=post, day=timezone.localdate() + datetime.timedelta(days=1),
+                                 starts_at=datetime.time(7), ends_at=datetime.time(9))
+    user_id = ly2_volunteer_user.pk
+
+    def take(_i: int) -> None:
+        actor = User.objects.get(pk=user_id)
+        actions.assign_duty(actor=actor, shift=DutyShift.objects.get(pk=shift.pk),
+                            volunteer=Volunteer.objects.select_related("person").get(person_id=actor.person_id))
+
+    outcomes = race(4, take)
+    assert sorted(outcomes) == ["refused"] * 3 + ["won"], outcomes
+    assert DutyAssignment.objects.filter(shift=shift).count() == 1
