@@ -80,7 +80,7 @@ def notice_context(notice: RectificationNotice, base_url: str = "") -> dict[str,
         "items": list(notice.items.all()),
         "officers": officers,
         "verify_url": url,
-        "qr": qr_data_uri(url),
+        "qr": qr_data_uri(url, png=True),
     }
 
 

@@ -56,7 +56,7 @@ def test_the_qr_link_opens_the_public_verification_page(client, notice):
     context = documents.notice_context(printable, "http://testserver")
     url = context["verify_url"]
     assert url == "http://testserver" + documents.verification_path(notice)
-    assert context["qr"] == qr_data_uri(url)  # the QR code draws this very link
+    assert context["qr"] == qr_data_uri(url, png=True)  # the QR code draws this very link
     printed = pdf_text(documents.notice_pdf(printable, base_url="http://testserver")).replace("\n", "")
     assert url in printed  # and the paper spells it out for those without a scanner
 
@@ -105,3 +105,15 @@ def test_the_notice_page_offers_the_pdf_and_shows_the_hazards(login, officer, no
     page = login(officer).get(reverse("inspections:notice_detail", args=[notice.pk])).content.decode()
     assert reverse("inspections:notice_pdf", args=[notice.pk]) in page
     assert "钢瓶超量存放" in page and RULE in page and "Refused to sign" in page
+
+
+def test_the_printed_qr_code_is_drawn_with_sharp_modules(notice):
+    import io
+
+    from pypdf import PdfReader
+
+    pdf = documents.notice_pdf(documents.notices_for_print().get(pk=notice.pk), base_url="https://linli.example")
+    images = [x.get_object() for x in PdfReader(io.BytesIO(pdf)).pages[0]["/Resources"]["/XObject"].values()]
+    qr = next(image for image in images if image["/Subtype"] == "/Image")
+    # One pixel a module, not smoothed when scaled to 26 mm: a scanner reads sharp squares.
+    assert qr["/Width"] == qr["/Height"] < 80 and qr["/Interpolate"].value is False
