@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from linli.core import audit
 from linli.core.actions import Conflict
 from linli.core.models import Area, Organization
-from linli.core.scoping import Perm, can
+from linli.core.scoping import Perm, can, grants_for
 from linli.core.uploads import check_upload
 from linli.inspections.models import (
     Answer,
@@ -193,9 +193,13 @@ def publish_checklist_version(*, actor: Any, template_code: str, name: str, item
 
     Earlier versions stay as they were: inspections made with them keep
     their questions and limits; new inspections take this one.
+
+    A checklist is the whole platform's (every campaign, every area), so only
+    a platform administrator — a change grant without a scope, as the admin's
+    publish page requires — may publish; `actor=None` is the system (seeding).
     """
-    if actor is not None and not can(actor, Perm.CHANGE):
-        raise PermissionDenied(_("You do not have permission to do this here."))
+    if actor is not None and Perm.CHANGE not in grants_for(actor).global_perms:
+        raise PermissionDenied(_("Only platform administrators publish checklists."))
     template, _created = ChecklistTemplate.objects.get_or_create(code=template_code,
                                                                  defaults={"name": name, "description": description})
     # The template's row lock numbers versions one at a time.

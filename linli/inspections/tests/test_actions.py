@@ -7,8 +7,9 @@ import datetime
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from linli.core.models import AuditEvent, Organization
-from linli.core.tests.factories import OrganizationFactory
+from linli.core import actions as core_actions
+from linli.core.models import AuditEvent, Organization, Role, User
+from linli.core.tests.factories import OrganizationFactory, UserFactory
 from linli.inspections import actions
 from linli.inspections.models import (
     CampaignPhase,
@@ -123,12 +124,12 @@ def test_the_default_restaurant_gas_checklist_ships_as_data():
             "no_second_fuel"} <= set(codes)
 
 
-def test_limits_are_configuration_a_new_version_changes_them(officer):
+def test_limits_are_configuration_a_new_version_changes_them(platform_admin):
     v1 = default_version()
     hose = v1.items.get(code="hose_length_m")
     assert hose.fails(hose.parse("2.5"), v1.config)
     items = [{f: getattr(i, f) for f in actions.ITEM_FIELDS} for i in v1.items.all()]
-    v2 = actions.publish_checklist_version(actor=officer, template_code="restaurant-gas", name="x", items=items,
+    v2 = actions.publish_checklist_version(actor=platform_admin, template_code="restaurant-gas", name="x", items=items,
                                            config={**v1.config, "hose_max_m": 3.0})
     assert v2.number == 2
     assert ChecklistTemplate.objects.get(code="restaurant-gas").current_version() == v2
@@ -137,11 +138,31 @@ def test_limits_are_configuration_a_new_version_changes_them(officer):
     assert hose.fails(hose.parse("2.5"), v1.config)  # version 1 is unchanged
 
 
-def test_an_item_naming_an_unknown_limit_is_refused(officer):
+def test_an_item_naming_an_unknown_limit_is_refused(platform_admin):
     with pytest.raises(ValidationError):
-        actions.publish_checklist_version(actor=officer, template_code="t", name="t", items=[
+        actions.publish_checklist_version(actor=platform_admin, template_code="t", name="t", items=[
             {"code": "x", "text": "x", "answer_type": "number", "limits": {"max": "nowhere"}}])
     assert not ChecklistItem.objects.filter(version__template__code="t").exists()
+
+
+@pytest.mark.parametrize("persona", ["community_staff", "officer", "peihua1_secretary", "org_liaison"])
+def test_only_platform_administrators_publish_a_checklist(persona, request, tree):
+    if persona == "community_staff":
+        actor = UserFactory(username="lianyang_staff")
+        core_actions.assign_role(actor=None, user=actor, role=Role.COMMUNITY_STAFF, area=tree.lianyang)
+        actor = User.objects.get(pk=actor.pk)
+    else:
+        actor = request.getfixturevalue(persona)
+    v1 = default_version()
+    items = [{f: getattr(i, f) for f in actions.ITEM_FIELDS} for i in v1.items.all()]
+    with pytest.raises(PermissionDenied):
+        actions.publish_checklist_version(actor=actor, template_code="restaurant-gas", name="x", items=items,
+                                          config=v1.config)
+    with pytest.raises(PermissionDenied):  # nor create a template of their own
+        actions.publish_checklist_version(actor=actor, template_code="mine", name="mine", items=[])
+    assert ChecklistTemplate.objects.get(code="restaurant-gas").current_version() == v1
+    assert not ChecklistTemplate.objects.filter(code="mine").exists()
+    assert not AuditEvent.objects.filter(action="inspections.checklist_published").exists()
 
 
 @pytest.mark.parametrize(("code", "value", "fails"), [
