@@ -17,8 +17,13 @@ Then measures, in-process, for subdistrict staff:
     branches, the last full year: 3 warm-ups, then 20 timed calls; median
     and p95 in milliseconds;
   - the same board for one community (500 branches);
-  - the board page (GET /party/board/?area=…&year=…) through Django's test
-    client, full middleware and templates: median and p95.
+  - the board page (GET /party/board/?area=…&year=…: the roll-up over every
+    branch and the first page of 50 branches) through Django's test client,
+    full middleware and templates: median and p95.
+
+The board's roll-up reads every branch's meetings of the year in one count
+grouped by organization and kind (a column per month, quarter and year); only
+the listed page's branches get their period cells built.
 
 Target (issue 4): board median < 200 ms.
 

@@ -240,10 +240,20 @@ class ExcludedOut(Schema):
 class BoardOut(Schema):
     area: AreaRef
     year: int
-    rollups: list[RollupOut]
+    rollups: list[RollupOut] = Field(description="Over every branch on the board, not only this page's.")
     total: RollupOut
-    branches: list[BranchRowOut]
+    page: int = Field(description="The page of branches listed (50 a page, in name order).")
+    pages: int
+    branches: list[BranchRowOut] = Field(description="The branches of this page, with their period cells.")
     excluded: list[ExcludedOut]
+
+    @staticmethod
+    def resolve_page(obj: queries.Board) -> int:
+        return obj.page.number if obj.page else 1
+
+    @staticmethod
+    def resolve_pages(obj: queries.Board) -> int:
+        return obj.page.paginator.num_pages if obj.page else 1
 
     @staticmethod
     def resolve_branches(obj: queries.Board) -> list[queries.BranchRow]:
@@ -257,6 +267,7 @@ class BoardOut(Schema):
 class BoardIn(Schema):
     area: str = Field("", description="An area code; by default the widest area the caller holds.")
     year: int | None = Field(None, ge=2000, le=2100)
+    page: int = Field(1, ge=1, description="The page of branches (50 a page); the roll-up covers them all.")
 
 
 # Helpers -----------------------------------------------------------------------------
@@ -369,7 +380,7 @@ def compliance_board(request: HttpRequest, filters: Query[BoardIn]) -> queries.B
     if area is None:
         raise ValidationError({"area": _("There is no area with code %(code)s in your area.")
                                % {"code": filters.area}})
-    return queries.compliance_board(actor, area, filters.year or timezone.localdate().year)
+    return queries.compliance_board(actor, area, filters.year or timezone.localdate().year, page=filters.page)
 
 
 # Campaigns ---------------------------------------------------------------------------

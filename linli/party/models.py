@@ -139,6 +139,9 @@ class Meeting(models.Model):
             # A branch's meetings newest first, and the board's count per
             # organization, kind and period over a date range.
             models.Index(fields=["party_organization", "held_on"], name="party_meeting_org_date"),
+            # The compliance board's roll-up: a year's meetings of every branch, read by date and
+            # grouped by organization and kind from the index alone.
+            models.Index(fields=["held_on", "kind", "party_organization"], name="party_meeting_date_kind_org"),
         ]
 
     def __str__(self) -> str:

@@ -9,10 +9,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.contrib.postgres.aggregates import ArrayAgg
+from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Case, Count, Exists, F, Max, OuterRef, Q, QuerySet, When
-from django.db.models.functions import ExtractMonth
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -186,16 +185,20 @@ class Rollup:
         return self.branches - self.complete
 
 
+BOARD_PAGE_SIZE = 50
+
+
 @dataclass
 class Board:
     area: Area
     year: int
     requirements: list[MeetingRequirement]
-    rows: list[BranchRow]
+    rows: list[BranchRow]  # the branches of one page, in name order
     excluded: list[PartyOrganization]
-    rollups: list[Rollup]
+    rollups: list[Rollup]  # over every branch on the board, not only the page's
     total: Rollup
     talks: bool = False  # 谈心谈话 coverage is shown
+    page: Page | None = None  # of the branches' ids: number, paginator.count, num_pages
 
 
 def _periods(period: str, year: int) -> list[tuple[str, int, int]]:
@@ -225,19 +228,31 @@ def default_board_area(user: Any) -> Area | None:
     return board_areas_for(user).order_by("depth", "path").first()
 
 
-def compliance_board(user: Any, area: Area, year: int, today: datetime.date | None = None) -> Board:
+@dataclass(frozen=True)
+class _Period:
+    label: str
+    column: int  # index of its count in a row of the grouped count
+    still_open: bool
+
+
+def compliance_board(user: Any, area: Area, year: int, today: datetime.date | None = None, page: Any = 1,
+                     per_page: int = BOARD_PAGE_SIZE) -> Board:
     """Which required meetings each branch under `area` held in `year`, period by period.
 
     Computed from the meeting records against the active MeetingRequirement
     rows. A period not yet over is "open", never missing. A branch's 党小组会
     requirement is met in a period when every party group of the branch held
     its meetings; a branch without groups shows none. Rolled up to the areas
-    one level below `area` and to `area` as a whole; rows are in name order —
-    the board shows what is missing, it does not rank.
+    one level below `area` and to `area` as a whole, over every branch; the
+    branches themselves are listed a page (`per_page`) at a time, in name
+    order — the board shows what is missing, it does not rank.
 
     A fixed number of queries whatever the number of branches: requirements,
-    branches (with their exclusion), their groups, one grouped count of
-    meetings, and the areas of the roll-up.
+    the branches' ids and places, the page's (and the excluded) branches,
+    their groups, one count of meetings grouped by organization and kind with
+    a column per period, the areas of the roll-up, and 谈心谈话 coverage (2).
+    Only the page's branches get their period cells built; the roll-up counts
+    the periods over and not met for every branch from the same grouped count.
     """
     today = today or timezone.localdate()
     requirements = list(MeetingRequirement.objects.filter(active=True))
@@ -246,71 +261,97 @@ def compliance_board(user: Any, area: Area, year: int, today: datetime.date | No
     requirements = [r for r in requirements if r.kind != Meeting.Kind.TALK]
     under = Q(area__path__startswith=area.path) | Q(organization__area__path__startswith=area.path)
     branches_qs = scope_queryset(PartyOrganization.objects.filter(under, level=PartyOrganization.Level.BRANCH), user)
-    branches = list(branches_qs.select_related("area", "organization__area", "board_exclusion").order_by("name", "id"))
-    # Ids as lists from here on: `party_organization_id IN (…)` lets PostgreSQL walk the (organization,
-    # date) index of each branch's meetings, where a subquery OR'ed with the groups' made it scan the year.
-    branch_ids = [b.pk for b in branches if not hasattr(b, "board_exclusion")]
+    listing = list(branches_qs.order_by("name", "id").values_list(
+        "pk", "area__path", "organization__area__path", "board_exclusion__id"))
+    branch_ids = [pk for pk, _a, _o, excluded in listing if excluded is None]
+    pager = Paginator(branch_ids, per_page).get_page(page)
+    page_ids = list(pager.object_list)
+    excluded_ids = [pk for pk, _a, _o, excluded in listing if excluded is not None]
+    shown = PartyOrganization.objects.select_related("area", "organization__area", "board_exclusion").in_bulk(
+        page_ids + excluded_ids)
+    # The branches on the board and their groups as subqueries, not lists of thousands of ids: the
+    # meetings are read by date (an index on held_on, kind, organization) and matched by hash.
+    on_board = branches_qs.filter(board_exclusion__isnull=True).values("pk")
+    groups_on_board = PartyOrganization.objects.filter(parent_id__in=on_board,
+                                                       level=PartyOrganization.Level.GROUP).values("pk")
     groups: dict[int, list[int]] = defaultdict(list)
-    for group_id, parent_id in PartyOrganization.objects.filter(
-            parent_id__in=branch_ids, level=PartyOrganization.Level.GROUP).values_list("pk", "parent_id"):
+    for group_id, parent_id in groups_on_board.values_list("pk", "parent_id"):
         groups[parent_id].append(group_id)
-    group_ids = [g for ids in groups.values() for g in ids]
-    # Meetings held per organization and kind, month by month (index 1–12).
-    held: dict[tuple[int, str], list[int]] = {}
-    in_year = (Meeting.objects.filter(held_on__range=(datetime.date(year, 1, 1), datetime.date(year, 12, 31)),
-                                      party_organization_id__in=branch_ids + group_ids)
-               .exclude(kind=Meeting.Kind.TALK).values("party_organization_id", "kind"))
-    if connection.vendor == "postgresql":
-        # One row per organization and kind with the months of its meetings: a tenth of the rows of a
-        # count per month, which for a district's 3,000 branches was most of the board's time.
-        for org_id, kind, months in in_year.annotate(months=ArrayAgg(ExtractMonth("held_on"))).values_list(
-                "party_organization_id", "kind", "months"):
-            counts = held[org_id, kind] = [0] * 13
-            for month in months:
-                counts[int(month)] += 1
-    else:
-        for org_id, kind, month, n in in_year.annotate(month=ExtractMonth("held_on"), n=Count("id")).values_list(
-                "party_organization_id", "kind", "month", "n"):
-            held.setdefault((org_id, kind), [0] * 13)[month] += n
+
+    # Each requirement's periods begun by today, once for the whole board, each a column of the count below.
+    windows: dict[tuple[int, int], int] = {}
+    periods: dict[int, list[_Period]] = {}
+    for r in requirements:
+        periods[r.pk] = [
+            _Period(label, windows.setdefault((first, last), len(windows)), _month_end(year, last) >= today)
+            for label, first, last in _periods(r.period, year) if datetime.date(year, first, 1) <= today]
+    # Meetings held per organization and kind: one row each, a count per period (month, quarter, year).
+    counts: dict[tuple[int, str], tuple[int, ...]] = {}
+    if windows and requirements:
+        columns = {f"w{n}": Count("id", filter=Q(held_on__range=(datetime.date(year, first, 1),
+                                                                 _month_end(year, last))))
+                   for (first, last), n in windows.items()}
+        grouped = (Meeting.objects.filter(held_on__range=(datetime.date(year, 1, 1), datetime.date(year, 12, 31)),
+                                          kind__in=[r.kind for r in requirements])
+                   .filter(Q(party_organization_id__in=on_board) | Q(party_organization_id__in=groups_on_board))
+                   .values("party_organization_id", "kind").annotate(**columns).order_by()
+                   .values_list("party_organization_id", "kind", *columns))
+        # Tens of thousands of rows of plain integers: read from the cursor, without the ORM's row converters.
+        sql, params = grouped.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            for org_id, kind, *held in cursor.fetchall():
+                counts[org_id, kind] = tuple(held)
     children = {a.path: a for a in Area.objects.filter(parent=area)}
-    talks = _talk_coverage(branch_ids, groups, year, today) if talk_required else {}
-    # Each requirement's periods, once for the whole board: (label, first month, last month, still open).
-    periods = {r.pk: [(label, first, last, _month_end(year, last) >= today)
-                      for label, first, last in _periods(r.period, year) if datetime.date(year, first, 1) <= today]
-               for r in requirements}
+    talks = _talk_coverage(branch_ids, groups, on_board, groups_on_board, year, today) if talk_required else {}
 
-    rows: list[BranchRow] = []
-    excluded: list[PartyOrganization] = []
-    for branch in branches:
-        if hasattr(branch, "board_exclusion"):
-            excluded.append(branch)
-            continue
-        cells = [RequirementCells(r, _cells(r, periods[r.pk], branch.pk, groups.get(branch.pk, []), held))
-                 for r in requirements]
-        rows.append(BranchRow(branch, _child_area(branch, area, children), cells,
-                              talks.get(branch.pk, TalkCoverage(0, 0)) if talk_required else None))
-
+    # The roll-up: every branch's missing periods (over and not met), by kind.
+    zero = (0,) * len(windows)
+    closed = {r.pk: [p.column for p in periods[r.pk] if not p.still_open] for r in requirements}
     rollups: dict[int | None, Rollup] = {}
     total = Rollup(area)
-    for row in rows:
-        key = row.group_area.pk if row.group_area else None
-        rollup = rollups.setdefault(key, Rollup(row.group_area))
-        for r in (rollup, total):
-            r.branches += 1
-            r.complete += row.missing_count == 0
-            for c in row.cells:
-                kind = c.requirement.kind
-                if c.missing:
-                    r.missing_by_kind[kind] = r.missing_by_kind.get(kind, 0) + len(c.missing)
-            if row.talks is not None:
-                r.talk_covered += row.talks.covered
-                r.talk_members += row.talks.members
+    for pk, area_path, organization_path, excluded in listing:
+        if excluded is not None:
+            continue
+        group_area = _child_area_of(area_path or organization_path, area, children)
+        rollup = rollups.setdefault(group_area.pk if group_area else None, Rollup(group_area))
+        branch_groups = groups.get(pk, [])
+        missing: dict[str, int] = {}
+        for r in requirements:
+            if r.kind == Meeting.Kind.GROUP:
+                if not branch_groups:
+                    continue
+                held_by = [counts.get((g, r.kind), zero) for g in branch_groups]
+                n = sum(any(h[c] < r.minimum for h in held_by) for c in closed[r.pk])
+            else:
+                held = counts.get((pk, r.kind), zero)
+                n = sum(held[c] < r.minimum for c in closed[r.pk])
+            if n:
+                missing[r.kind] = n
+        coverage = talks.get(pk, TalkCoverage(0, 0))
+        for roll in (rollup, total):
+            roll.branches += 1
+            roll.complete += not missing
+            for kind, n in missing.items():
+                roll.missing_by_kind[kind] = roll.missing_by_kind.get(kind, 0) + n
+            if talk_required:
+                roll.talk_covered += coverage.covered
+                roll.talk_members += coverage.members
+
+    rows = []
+    for pk in page_ids:
+        branch = shown[pk]
+        cells = [RequirementCells(r, _cells(r, periods[r.pk], pk, groups.get(pk, []), counts, zero))
+                 for r in requirements]
+        rows.append(BranchRow(branch, _child_area(branch, area, children), cells,
+                              talks.get(pk, TalkCoverage(0, 0)) if talk_required else None))
+    excluded_branches = [shown[pk] for pk in excluded_ids]
     ordered = sorted(rollups.values(), key=lambda r: (r.area is None, r.area.path if r.area else ""))
-    return Board(area, year, requirements, rows, excluded, ordered, total, talk_required)
+    return Board(area, year, requirements, rows, excluded_branches, ordered, total, talk_required, pager)
 
 
-def _talk_coverage(branch_ids: list[int], groups: dict[int, list[int]], year: int,
-                   today: datetime.date) -> dict[int, TalkCoverage]:
+def _talk_coverage(branch_ids: list[int], groups: dict[int, list[int]], on_board: QuerySet[Any, Any],
+                   groups_on_board: QuerySet[Any, Any], year: int, today: datetime.date) -> dict[int, TalkCoverage]:
     """Per branch: members who in `year` had a 谈心谈话 with a member of the branch committee, of its members.
 
     A talk is a meeting of kind 谈心谈话 of the branch or one of its party
@@ -321,9 +362,9 @@ def _talk_coverage(branch_ids: list[int], groups: dict[int, list[int]], year: in
     """
     on = min(today, datetime.date(year, 12, 31))
     branch_of = {g: b for b, ids in groups.items() for g in ids} | {b: b for b in branch_ids}
-    org_ids = list(branch_of)
     members: dict[int, int] = defaultdict(int)
-    for org_id, n in (PartyMembership.objects.filter(party_organization_id__in=org_ids)
+    for org_id, n in (PartyMembership.objects.filter(Q(party_organization_id__in=on_board)
+                                                      | Q(party_organization_id__in=groups_on_board))
                       .filter(Q(joined_on__isnull=True) | Q(joined_on__lte=on))
                       .values("party_organization_id").annotate(n=Count("id"))
                       .values_list("party_organization_id", "n")):
@@ -339,8 +380,9 @@ def _talk_coverage(branch_ids: list[int], groups: dict[int, list[int]], year: in
     covered = dict(
         Attendance.objects.filter(
             meeting__kind=Meeting.Kind.TALK, present=True, role=Attendance.Role.MEMBER, person__isnull=False,
-            meeting__held_on__range=(datetime.date(year, 1, 1), datetime.date(year, 12, 31)),
-            meeting__party_organization_id__in=org_ids)
+            meeting__held_on__range=(datetime.date(year, 1, 1), datetime.date(year, 12, 31)))
+        .filter(Q(meeting__party_organization_id__in=on_board)
+                | Q(meeting__party_organization_id__in=groups_on_board))
         .annotate(branch=Case(When(meeting__party_organization__level=PartyOrganization.Level.GROUP,
                                    then=F("meeting__party_organization__parent_id")),
                               default=F("meeting__party_organization_id")))
@@ -352,34 +394,32 @@ def _talk_coverage(branch_ids: list[int], groups: dict[int, list[int]], year: in
 
 def _child_area(branch: PartyOrganization, area: Area, children: dict[str, Area]) -> Area | None:
     place = branch.area or (branch.organization.area if branch.organization else None)
-    if place is None:
+    return _child_area_of(place.path if place else None, area, children)
+
+
+def _child_area_of(path: str | None, area: Area, children: dict[str, Area]) -> Area | None:
+    """The area one level below `area` that holds the place whose path is `path`."""
+    if path is None:
         return None
-    codes = place.ancestor_codes()[: area.depth + 2]
-    return children.get(PATH_SEP.join(codes) + PATH_SEP)
+    return children.get(PATH_SEP.join(path.rstrip(PATH_SEP).split(PATH_SEP)[: area.depth + 2]) + PATH_SEP)
 
 
-_NONE = [0] * 13
-
-
-def _cells(requirement: MeetingRequirement, periods: list[tuple[str, int, int, bool]], branch_id: int,
-           group_ids: list[int], held: dict[tuple[int, str], list[int]]) -> list[PeriodCell]:
-    cells = []
+def _cells(requirement: MeetingRequirement, periods: list[_Period], branch_id: int, group_ids: list[int],
+           counts: dict[tuple[int, str], tuple[int, ...]], zero: tuple[int, ...]) -> list[PeriodCell]:
     kind, minimum = requirement.kind, requirement.minimum
     if kind == Meeting.Kind.GROUP:
         if not group_ids:
-            return [PeriodCell(label, 0, 0, "none") for label, *_rest in periods]
-        monthly = [held.get((g, kind), _NONE) for g in group_ids]
+            return [PeriodCell(p.label, 0, 0, "none") for p in periods]
+        held_by = [counts.get((g, kind), zero) for g in group_ids]
         needed = len(group_ids)
     else:
-        own = held.get((branch_id, kind), _NONE)
+        own = counts.get((branch_id, kind), zero)
         needed = minimum
-    for label, first, last, still_open in periods:
-        if kind == Meeting.Kind.GROUP:
-            count = sum(sum(m[first:last + 1]) >= minimum for m in monthly)
-        else:
-            count = sum(own[first:last + 1])
-        status = "met" if count >= needed else "open" if still_open else "missing"
-        cells.append(PeriodCell(label, count, needed, status))
+    cells = []
+    for p in periods:
+        count = sum(h[p.column] >= minimum for h in held_by) if kind == Meeting.Kind.GROUP else own[p.column]
+        status = "met" if count >= needed else "open" if p.still_open else "missing"
+        cells.append(PeriodCell(p.label, count, needed, status))
     return cells
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -254,9 +255,10 @@ def board(request: AuthenticatedHttpRequest) -> HttpResponse:
     except ValueError:
         year = timezone.localdate().year
     form.initial.update(area=area.code, year=year)
-    result = queries.compliance_board(request.user, area, year)
+    result = queries.compliance_board(request.user, area, year, page=request.GET.get("page") or 1)
     context = {"form": form, "board": result, "kind_labels": dict(Meeting.Kind.choices),
-               "can_review": can(request.user, Perm.REVIEW)}
+               "can_review": can(request.user, Perm.REVIEW), "page": result.page,
+               "query": urlencode({"area": area.code, "year": year})}
     return render(request, "party/board.html", context)
 
 

@@ -125,6 +125,7 @@ def test_the_board(party, login, huamu_staff, tree):
     hold(party.ly2, "committee", datetime.date(2026, 1, 8))
     body = login(huamu_staff).get(f"{API}/board?area={tree.huamu.code}&year=2026", HTTP_ACCEPT_LANGUAGE="en").json()
     assert body["area"]["code"] == tree.huamu.code and body["total"]["branches"] == 2
+    assert (body["page"], body["pages"]) == (1, 1)
     ly2 = next(b for b in body["branches"] if b["branch"]["id"] == party.ly2.pk)
     committee = next(r for r in ly2["requirements"] if r["kind"] == "committee")
     assert committee["periods"][0] == {"label": "Month 1", "held": 1, "needed": 1, "status": "met"}

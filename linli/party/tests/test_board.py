@@ -159,3 +159,31 @@ def test_talk_coverage_is_not_shown_when_its_requirement_is_off(party, huamu_sta
     MeetingRequirement.objects.filter(kind=K.TALK).update(active=False)
     board = queries.compliance_board(huamu_staff, tree.huamu, 2026, today=TODAY)
     assert _row(board, party.ly2).talks is None and board.talks is False
+
+
+def test_the_branches_are_listed_a_page_at_a_time_and_the_roll_up_counts_them_all(party, huamu_staff, tree):
+    hold(party.ly2, K.COMMITTEE, datetime.date(2026, 1, 8))
+    whole = queries.compliance_board(huamu_staff, tree.huamu, 2026, today=TODAY)
+    first = queries.compliance_board(huamu_staff, tree.huamu, 2026, today=TODAY, per_page=1)
+    second = queries.compliance_board(huamu_staff, tree.huamu, 2026, today=TODAY, page=2, per_page=1)
+    assert [r.branch for r in first.rows] + [r.branch for r in second.rows] == [r.branch for r in whole.rows]
+    assert len(first.rows) == 1 and first.page.paginator.num_pages == 2
+    # The page's cells are the whole board's, and the roll-up is over both branches on either page.
+    assert _cells(_row(second, whole.rows[1].branch), K.COMMITTEE) == _cells(whole.rows[1], K.COMMITTEE)
+    for board in (first, second):
+        assert board.total.branches == 2 and board.total.missing_by_kind == whole.total.missing_by_kind
+        assert [(r.area, r.branches, r.missing_by_kind) for r in board.rollups] == [
+            (r.area, r.branches, r.missing_by_kind) for r in whole.rollups]
+    assert queries.compliance_board(huamu_staff, tree.huamu, 2026, today=TODAY, page="x", per_page=1).page.number == 1
+
+
+def test_the_roll_up_counts_a_group_meeting_missing_when_one_group_missed_it(party, huamu_staff, tree):
+    second = PartyOrganizationFactory(name="第二党小组", level=PartyOrganization.Level.GROUP, area=tree.lianyang2,
+                                      parent=party.ly2)
+    for month in (1, 2, 3):
+        hold(party.ly2_group, K.GROUP, datetime.date(2026, month, 5))
+    hold(second, K.GROUP, datetime.date(2026, 2, 6))
+    board = queries.compliance_board(huamu_staff, tree.huamu, 2026, today=TODAY, per_page=1)
+    by_area = {r.area.name: r for r in board.rollups if r.area}
+    assert by_area["联洋社区"].missing_by_kind["group"] == 2  # months 1 and 3: the second group did not meet
+    assert "group" not in by_area["培花社区"].missing_by_kind  # 培花一 has no party groups: none, not missing

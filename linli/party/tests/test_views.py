@@ -155,6 +155,21 @@ def test_the_board_page_shows_talk_coverage_not_a_score(party, login, huamu_staf
     assert "Heart-to-heart talks: 0 of 2 members" in text
 
 
+def test_the_board_page_lists_its_branches_a_page_at_a_time(party, login, huamu_staff, tree, monkeypatch):
+    from linli.party import queries
+
+    monkeypatch.setattr(queries.compliance_board, "__defaults__", (None, 1, 1))  # one branch a page
+    client = login(huamu_staff)
+    first = client.get(f"/party/board/?area={tree.huamu.code}&year=2026").content.decode()
+    second = client.get(f"/party/board/?area={tree.huamu.code}&year=2026&page=2").content.decode()
+    assert "Page 1 of 2" in first and "Page 2 of 2" in second
+    assert f"area={tree.huamu.code}&amp;year=2026&amp;page=2" in first
+    # 培花一 sorts before 联洋二 by name; the summary names both communities on either page.
+    for text, listed, not_listed in ((first, "培花一党支部", "联洋二党支部"), (second, "联洋二党支部", "培花一党支部")):
+        assert listed in text and not_listed not in text
+        assert "联洋社区" in text and "培花社区" in text
+
+
 def test_leaving_a_branch_out_of_the_board(party, login, huamu_staff, tree):
     client = login(huamu_staff)
     client.post(f"/party/organizations/{party.ph1.pk}/board-exclusion/", {"reason": "新成立"})
