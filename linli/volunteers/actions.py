@@ -216,6 +216,34 @@ def create_team(*, actor: Any, name: str, kind: str, area: Area | None = None,
     return team
 
 
+TEAM_FIELDS = ("name", "kind", "area", "minimum_age", "description")
+
+
+@transaction.atomic
+def update_team(*, actor: Any, team: Team, **fields: Any) -> Team:
+    """Change a team's name, kind, area, minimum age or description (CHANGE over the team, and over the
+    area it moves to). Members stay: a raised minimum age shows on the anomaly page for hours credited
+    afterwards to a member below it."""
+    unknown = set(fields) - set(TEAM_FIELDS)
+    if unknown:
+        raise TypeError(f"update_team() got unexpected fields: {sorted(unknown)}")
+    _require(actor, Perm.CHANGE, team)
+    locked = Team.objects.select_for_update().get(pk=team.pk)
+    before = audit.snapshot(locked)
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    locked.name = (locked.name or "").strip()
+    if locked.area is None and locked.organization is None:
+        raise ValidationError({"area": _("Place the team in an area or under an organization.")})
+    locked.full_clean()
+    if "area" in fields and locked.area is not None:
+        _require(actor, Perm.CHANGE, locked.area)  # not moved out of the actor's own scope
+    _save(locked)
+    audit.record(actor=actor, action="volunteers.team_updated", target=locked,
+                 changes=audit.diff(before, audit.snapshot(locked)))
+    return locked
+
+
 @transaction.atomic
 def add_team_member(*, actor: Any, team: Team, volunteer: Volunteer,
                     joined_on: datetime.date | None = None) -> TeamMembership:
@@ -245,14 +273,18 @@ def add_team_member(*, actor: Any, team: Team, volunteer: Volunteer,
 
 @transaction.atomic
 def remove_team_member(*, actor: Any, membership: TeamMembership) -> TeamMembership:
+    """The volunteer leaves the team today; the membership stays as history (joined, left)."""
     _require(actor, Perm.CHANGE, membership.team)
-    if membership.left_on is not None:
+    # Locked, so two presses of "remove" at once end the membership (and audit it) once.
+    locked = TeamMembership.objects.select_for_update().select_related("team", "volunteer__person").get(
+        pk=membership.pk)
+    if locked.left_on is not None:
         raise ValidationError(_("This volunteer already left the team."))
-    membership.left_on = timezone.localdate()
-    membership.save(update_fields=["left_on"])
-    audit.record(actor=actor, action="volunteers.team_left", target=membership.team,
-                 data={"volunteer": membership.volunteer.person.name})
-    return membership
+    locked.left_on = timezone.localdate()
+    locked.save(update_fields=["left_on"])
+    audit.record(actor=actor, action="volunteers.team_left", target=locked.team,
+                 data={"volunteer": locked.volunteer.person.name})
+    return locked
 
 
 # Activities ---------------------------------------------------------------------------

@@ -70,7 +70,8 @@ class TeamForm(forms.ModelForm):
     def __init__(self, *args: Any, areas: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["area"].queryset = areas  # type: ignore[attr-defined]  # a ModelChoiceField
-        self.fields["area"].required = True
+        # A unit's team may sit under its organization alone; every other team is placed in an area.
+        self.fields["area"].required = self.instance.organization_id is None
         bootstrap(self)
 
 

@@ -275,6 +275,38 @@ def team_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "activities": team.activities.order_by("-starts_at")[:20]})
 
 
+@login_required
+@require_http_methods(["GET", "POST"])
+def team_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    team: Team = queries.team_for(request.user, pk, Perm.CHANGE)
+    form = TeamForm(request.POST or None, instance=team, areas=core_queries.area_choices_for(request.user))
+    if request.method == "POST" and form.is_valid():
+        try:
+            team = actions.update_team(actor=request.user, team=team,
+                                       **{name: form.cleaned_data[name] for name in TeamForm.Meta.fields})
+            messages.success(request, _("Saved."))
+            return redirect(team.get_absolute_url())
+        except (ValidationError, PermissionDenied) as error:
+            _place(form, error)
+    return render(request, "volunteers/team_form.html", {"form": form, "team": team},
+                  status=422 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def team_member_remove(request: AuthenticatedHttpRequest, pk: int, membership: int) -> HttpResponse:
+    team: Team = queries.team_for(request.user, pk, Perm.CHANGE)
+    found = queries.team_members(team).filter(pk=membership).first()
+    if found is None:
+        raise Http404
+    try:
+        actions.remove_team_member(actor=request.user, membership=found)
+        messages.success(request, _("%(name)s left the team.") % {"name": found.volunteer.person.name})
+    except (ValidationError, PermissionDenied) as error:
+        _refusal(request, error)
+    return redirect(team.get_absolute_url())
+
+
 # Activities -------------------------------------------------------------------------------
 
 @login_required
