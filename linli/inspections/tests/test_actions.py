@@ -148,9 +148,9 @@ def test_an_item_naming_an_unknown_limit_is_refused(platform_admin):
 @pytest.mark.parametrize("persona", ["community_staff", "officer", "peihua1_secretary", "org_liaison"])
 def test_only_platform_administrators_publish_a_checklist(persona, request, tree):
     if persona == "community_staff":
-        actor = UserFactory(username="lianyang_staff")
-        core_actions.assign_role(actor=None, user=actor, role=Role.COMMUNITY_STAFF, area=tree.lianyang)
-        actor = User.objects.get(pk=actor.pk)
+        made = UserFactory(username="lianyang_staff")
+        core_actions.assign_role(actor=None, user=made, role=Role.COMMUNITY_STAFF, area=tree.lianyang)
+        actor = User.objects.get(pk=made.pk)
     else:
         actor = request.getfixturevalue(persona)
     v1 = default_version()
