@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +31,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -202,11 +202,16 @@ def establishment_row(e: Establishment) -> list[Any]:
             e.masked_contact_phone, e.licence_number, gas, e.supplier, ",".join(e.cylinder_labels)]
 
 
-def export(*, actor: Any, establishments: Iterable[Establishment], filters: dict[str, Any]) -> tuple[bytes, int]:
-    """The establishments (already scoped by the caller) as xlsx, contact masked; the export is audited."""
+def export(*, actor: Any, establishments: QuerySet[Establishment], filters: dict[str, Any]) -> tuple[bytes, int]:
+    """The establishments as xlsx, contact masked; the export is audited.
+
+    `establishments` is what the page lists (the view's scope); only those the actor may *export* go into
+    the file: a unit's liaison sees its shops but exports nothing of them.
+    """
     if not can(actor, Perm.EXPORT):
         raise PermissionDenied(_("You do not have permission to export records."))
-    content, count = build_workbook(ESTABLISHMENTS, (establishment_row(e) for e in establishments))
+    rows = scope_queryset(establishments, actor, Perm.EXPORT)
+    content, count = build_workbook(ESTABLISHMENTS, (establishment_row(e) for e in rows))
     core_actions.record_export(actor=actor, kind="establishments", count=count, filters=filters, unmasked=False)
     return content, count
 

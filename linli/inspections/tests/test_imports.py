@@ -136,3 +136,22 @@ def test_the_export_lists_what_is_in_scope_with_the_phone_masked_and_is_audited(
     assert rows[1][6] == "137****1234"
     event = AuditEvent.objects.get(action="core.establishments_exported")
     assert event.data["count"] == 1 and event.data["unmasked"] is False
+
+
+def test_the_export_leaves_out_what_the_user_may_see_but_not_export(login, tree, snack_shop, ly2_restaurant):
+    # Staff of 联洋二 (may export there) who is also the snack shop's unit's liaison (may see, not export).
+    from linli.core import actions as core_actions
+    from linli.core.models import Role, User
+    from linli.core.tests.factories import UserFactory
+
+    user = UserFactory(username="ly2_staff_and_liaison")
+    core_actions.assign_role(actor=None, user=user, role=Role.NEIGHBORHOOD_STAFF, area=tree.lianyang2)
+    core_actions.assign_role(actor=None, user=user, role=Role.ORGANIZATION_LIAISON,
+                             organization=snack_shop.organization)
+    client = login(User.objects.get(pk=user.pk))
+    assert "培花小吃店" in client.get(reverse("inspections:establishments")).content.decode()  # seen
+    response = client.get(reverse("inspections:establishment_export"))
+    names = [row[0] for row in load_workbook(io.BytesIO(response.content)).worksheets[0].iter_rows(
+        min_row=2, values_only=True)]
+    assert names == ["联洋面馆"]
+    assert AuditEvent.objects.get(action="core.establishments_exported").data["count"] == 1
