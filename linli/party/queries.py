@@ -274,6 +274,10 @@ def compliance_board(user: Any, area: Area, year: int, today: datetime.date | No
     on_board = branches_qs.filter(board_exclusion__isnull=True).values("pk")
     groups_on_board = PartyOrganization.objects.filter(parent_id__in=on_board,
                                                        level=PartyOrganization.Level.GROUP).values("pk")
+    # One subquery of the organizations (branches and their groups), so that PostgreSQL may join it either way:
+    # walk each one's (organization, date) index for a community's board, or read the year by date for a district.
+    orgs_on_board = PartyOrganization.objects.filter(
+        Q(pk__in=on_board) | Q(parent_id__in=on_board, level=PartyOrganization.Level.GROUP)).values("pk")
     groups: dict[int, list[int]] = defaultdict(list)
     for group_id, parent_id in groups_on_board.values_list("pk", "parent_id"):
         groups[parent_id].append(group_id)
@@ -293,7 +297,7 @@ def compliance_board(user: Any, area: Area, year: int, today: datetime.date | No
                    for (first, last), n in windows.items()}
         grouped = (Meeting.objects.filter(held_on__range=(datetime.date(year, 1, 1), datetime.date(year, 12, 31)),
                                           kind__in=[r.kind for r in requirements])
-                   .filter(Q(party_organization_id__in=on_board) | Q(party_organization_id__in=groups_on_board))
+                   .filter(party_organization_id__in=orgs_on_board)
                    .values("party_organization_id", "kind").annotate(**columns).order_by()
                    .values_list("party_organization_id", "kind", *columns))
         # Tens of thousands of rows of plain integers: read from the cursor, without the ORM's row converters.
@@ -303,7 +307,7 @@ def compliance_board(user: Any, area: Area, year: int, today: datetime.date | No
             for org_id, kind, *held in cursor.fetchall():
                 counts[org_id, kind] = tuple(held)
     children = {a.path: a for a in Area.objects.filter(parent=area)}
-    talks = _talk_coverage(branch_ids, groups, on_board, groups_on_board, year, today) if talk_required else {}
+    talks = _talk_coverage(branch_ids, groups, orgs_on_board, year, today) if talk_required else {}
 
     # The roll-up: every branch's missing periods (over and not met), by kind.
     zero = (0,) * len(windows)
@@ -350,8 +354,8 @@ def compliance_board(user: Any, area: Area, year: int, today: datetime.date | No
     return Board(area, year, requirements, rows, excluded_branches, ordered, total, talk_required, pager)
 
 
-def _talk_coverage(branch_ids: list[int], groups: dict[int, list[int]], on_board: QuerySet[Any, Any],
-                   groups_on_board: QuerySet[Any, Any], year: int, today: datetime.date) -> dict[int, TalkCoverage]:
+def _talk_coverage(branch_ids: list[int], groups: dict[int, list[int]], orgs_on_board: QuerySet[Any, Any],
+                   year: int, today: datetime.date) -> dict[int, TalkCoverage]:
     """Per branch: members who in `year` had a 谈心谈话 with a member of the branch committee, of its members.
 
     A talk is a meeting of kind 谈心谈话 of the branch or one of its party
@@ -363,8 +367,7 @@ def _talk_coverage(branch_ids: list[int], groups: dict[int, list[int]], on_board
     on = min(today, datetime.date(year, 12, 31))
     branch_of = {g: b for b, ids in groups.items() for g in ids} | {b: b for b in branch_ids}
     members: dict[int, int] = defaultdict(int)
-    for org_id, n in (PartyMembership.objects.filter(Q(party_organization_id__in=on_board)
-                                                      | Q(party_organization_id__in=groups_on_board))
+    for org_id, n in (PartyMembership.objects.filter(party_organization_id__in=orgs_on_board)
                       .filter(Q(joined_on__isnull=True) | Q(joined_on__lte=on))
                       .values("party_organization_id").annotate(n=Count("id"))
                       .values_list("party_organization_id", "n")):
@@ -381,8 +384,7 @@ def _talk_coverage(branch_ids: list[int], groups: dict[int, list[int]], on_board
         Attendance.objects.filter(
             meeting__kind=Meeting.Kind.TALK, present=True, role=Attendance.Role.MEMBER, person__isnull=False,
             meeting__held_on__range=(datetime.date(year, 1, 1), datetime.date(year, 12, 31)))
-        .filter(Q(meeting__party_organization_id__in=on_board)
-                | Q(meeting__party_organization_id__in=groups_on_board))
+        .filter(meeting__party_organization_id__in=orgs_on_board)
         .annotate(branch=Case(When(meeting__party_organization__level=PartyOrganization.Level.GROUP,
                                    then=F("meeting__party_organization__parent_id")),
                               default=F("meeting__party_organization_id")))
