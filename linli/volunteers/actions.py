@@ -454,8 +454,10 @@ def _check_token(activity: Activity, token: str) -> None:
         raise ValidationError({"token": _("This is not a check-in code of linli: scan the QR code shown at the "
                                           "activity.")})
     if pk != activity.pk:
-        raise ValidationError({"token": _("This QR code is for another activity: scan the code shown at "
-                                          "“%(title)s”.") % {"title": activity.title}})
+        # Named by neither activity: a code is no way to read the title, place and time of an activity
+        # out of the holder's scope by trying other numbers.
+        raise ValidationError({"token": _("This QR code is for another activity: scan the code shown where you "
+                                          "are.")})
 
 
 def _who(actor: Any, activity: Activity, volunteer: Volunteer | None, token: str | None) -> tuple[Volunteer, str]:

@@ -434,11 +434,14 @@ def staff_attendance(request: AuthenticatedHttpRequest, pk: int, step: str) -> H
 @require_http_methods(["GET", "POST"])
 def checkin(request: AuthenticatedHttpRequest, pk: int, token: str) -> HttpResponse:
     """The page the activity's QR code opens on a volunteer's phone: check in, later check out."""
-    # The token opens the page: not a check-in code at all is 404, so the page cannot be used to read
-    # activities by number; another activity's code gets the refusal, which names this one.
+    # The token opens the page: not a check-in code at all is 404; the code of another activity gets a
+    # refusal that shows neither activity, so the page cannot be used to read activities by number.
     activity = Activity.objects.select_related("area").filter(pk=pk).first()
-    if activity is None or read_verification_token(actions.TOKEN_KIND, token) is None:
+    named = read_verification_token(actions.TOKEN_KIND, token)
+    if activity is None or named is None:
         raise Http404
+    if named != activity.pk:
+        return render(request, "volunteers/checkin.html", {"wrong_code": True}, status=422)
     own = queries.own_volunteer(request.user)
     record = None
     status = 200

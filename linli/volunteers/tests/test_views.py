@@ -286,3 +286,18 @@ def test_the_calendar_and_the_certificate_carry_no_participant_name_phone_or_id(
                       {"period_start": f"{today.year}-01-01", "period_end": today.isoformat()}, follow=True).content
     text = pdf_text(pdf).replace("\n", "").replace(" ", "")
     assert "孙志愿" in text and person.phone not in text and person.id_number not in text
+
+
+def test_a_check_in_code_does_not_open_other_activities_by_number(client, login, tree, activity, ly2_volunteer_user):
+    hidden = make_activity(tree.peihua1, title="培花一内部活动", place="培花一居委会议室")
+    token = actions.check_in_token(activity)  # the code this volunteer was shown
+    client.force_login(ly2_volunteer_user)
+    for response in (client.get(reverse("volunteers:checkin", args=[hidden.pk, token])),
+                     client.post(reverse("volunteers:checkin", args=[hidden.pk, token]), {"step": "in"})):
+        page = response.content.decode()
+        assert response.status_code == 422 and 'data-testid="wrong-code"' in page
+        assert hidden.title not in page and hidden.place not in page
+    api = client.post(f"/api/v1/volunteers/activities/{hidden.pk}/check-in", {"token": token},
+                      content_type="application/json")
+    assert api.status_code == 422 and hidden.title not in api.content.decode()
+    assert not SignUp.objects.filter(activity=hidden).exists()
