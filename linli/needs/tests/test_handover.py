@@ -4,6 +4,7 @@ items, and the unit's printable acknowledgement."""
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
@@ -222,6 +223,7 @@ def test_the_pdf_is_404_for_others_and_its_qr_opens_a_public_page_without_the_ch
     claim = Claim.objects.get()
     assert login(lianyang2_secretary).get(reverse("needs:acknowledgement_pdf", args=[claim.pk])).status_code == 404
     client.logout()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # a visitor reading the page in English
     page = client.get(reverse("needs:acknowledgement_verify", args=[verification_token("handover", claim.pk)]))
     assert page.status_code == 200
     body = page.content.decode()
