@@ -487,6 +487,7 @@ AUDIT_ACTION_LABELS = {
     "volunteers.volunteer_registered": _("registered a volunteer"),
     "volunteers.consent_withdrawn": _("withdrew volunteer consent"),
     "volunteers.team_created": _("created a volunteer team"),
+    "volunteers.team_updated": _("changed a volunteer team"),
     "volunteers.team_joined": _("added a team member"),
     "volunteers.team_left": _("removed a team member"),
     "volunteers.activity_created": _("created an activity"),

@@ -35,6 +35,7 @@ def test_staff_in_scope_edit_a_team_and_the_change_is_audited(login, lianyang2_s
     assert (team.name, team.minimum_age) == ("联洋二垃圾分类督导队", 16)
     event = AuditEvent.objects.get(action="volunteers.team_updated")
     assert event.actor == lianyang2_secretary and "name" in event.changes and "minimum_age" in event.changes
+    assert event.action_label == "changed a volunteer team"
     assert "edit-team" in client.get(ly2_team.get_absolute_url()).content.decode()
 
 
