@@ -263,8 +263,13 @@ def test_a_form_sends_back_only_to_a_page_of_this_site(login, lianyang2_secretar
     response = client.post(url, {"volunteer": make_volunteer(tree.lianyang2, "乙").pk,
                                  "next": reverse("volunteers:roster")})
     assert response["Location"] == reverse("volunteers:roster")
-    response = client.post(reverse("volunteers:swap"), {"first": "", "second": "", "next": "//evil.example/"})
-    assert response.status_code == 404 or "evil" not in response["Location"]
+    later = actions.create_shift(actor=None, post=post, day=shift.day, starts_at=datetime.time(18),
+                                 ends_at=datetime.time(20))
+    first = actions.assign_duty(actor=None, shift=shift, volunteer=make_volunteer(tree.lianyang2, "丙"))
+    second = actions.assign_duty(actor=None, shift=later, volunteer=make_volunteer(tree.lianyang2, "丁"))
+    response = client.post(reverse("volunteers:swap"), {"first": first.pk, "second": second.pk,
+                                                        "next": "//evil.example/"})
+    assert response.status_code == 302 and response["Location"] == reverse("volunteers:roster")
 
 
 def test_the_calendar_and_the_certificate_carry_no_participant_name_phone_or_id(
@@ -301,3 +306,39 @@ def test_a_check_in_code_does_not_open_other_activities_by_number(client, login,
                       content_type="application/json")
     assert api.status_code == 422 and hidden.title not in api.content.decode()
     assert not SignUp.objects.filter(activity=hidden).exists()
+
+
+def test_every_record_path_out_of_scope_is_404_and_writes_nothing(login, peihua1_secretary, lianyang2_secretary,
+                                                                    tree, activity, ly2_volunteer, ly2_team):
+    from linli.core.models import AuditEvent
+
+    post = actions.create_post(actor=None, name="联洋二3号垃圾投放点", area=tree.lianyang2, team=ly2_team)
+    shift = actions.create_shift(actor=None, post=post, day=timezone.localdate(), starts_at=datetime.time(0),
+                                 ends_at=datetime.time(0, 30))
+    assignment = actions.assign_duty(actor=None, shift=shift, volunteer=ly2_volunteer)
+    record = actions.record_hours(actor=lianyang2_secretary, volunteer=ly2_volunteer, hours="2", reason="签到表",
+                                  served_on=timezone.localdate() - datetime.timedelta(days=2))
+    certificate = actions.issue_certificate(actor=lianyang2_secretary, volunteer=ly2_volunteer,
+                                            period_start=record.served_on, period_end=record.served_on)
+    events = AuditEvent.objects.count()
+    client = login(peihua1_secretary)
+    gets = [("volunteers:post_detail", [post.pk]), ("volunteers:certificate_pdf", [certificate.pk]),
+            ("volunteers:team_edit", [ly2_team.pk])]
+    for name, args in gets:
+        assert client.get(reverse(name, args=args)).status_code == 404, name
+    posts = [("volunteers:correct_record", [record.pk], {"reason": "x", "hours": "1"}),
+             ("volunteers:withdraw", [ly2_volunteer.pk], {}),
+             ("volunteers:issue_certificate", [ly2_volunteer.pk], {"period_start": "2026-01-01",
+                                                                   "period_end": "2026-01-02"}),
+             ("volunteers:staff_attendance", [activity.pk, "in"], {"volunteer": ly2_volunteer.pk}),
+             ("volunteers:activity_signup", [activity.pk], {"volunteer": ly2_volunteer.pk, "consent_by": "x",
+                                                            "consent_method": "in_person"}),
+             ("volunteers:add_photo", [activity.pk], {}),
+             ("volunteers:duty_attended", [assignment.pk], {}),
+             ("volunteers:shift_assign", [shift.pk], {"volunteer": ly2_volunteer.pk}),
+             ("volunteers:post_detail", [post.pk], {"day": "2026-12-30", "starts_at": "07:00", "ends_at": "09:00"})]
+    for name, args, data in posts:
+        assert client.post(reverse(name, args=args), data).status_code == 404, name
+    assert AuditEvent.objects.count() == events
+    assert ServiceRecord.objects.count() == 1 and Certificate.objects.count() == 1
+    assert not SignUp.objects.exists() and Volunteer.objects.get(pk=ly2_volunteer.pk).consent_withdrawn_at is None
