@@ -436,6 +436,13 @@ def _problem_for(actor: Any, inspection: Inspection, finding: Finding, deadline:
 
 # Rectification notices -----------------------------------------------------------------
 
+def _serves(department: Organization, establishment: Establishment) -> bool:
+    """A department acts for the areas under its own (the street's gas office for the street's shops), not
+    for another street's: its staff see what it issues (RectificationNotice's scope), and its numbers move."""
+    area = department.area
+    return area is None or establishment.area.path.startswith(area.path)
+
+
 def _next_serial(agency: Organization, year: int) -> int:
     """The agency's next serial number of the year, held until the transaction ends.
 
@@ -475,7 +482,7 @@ def issue_notice(
     _require(actor, Perm.CHANGE, inspection)
     issued_on = issued_on or timezone.localdate()
     errors: dict[str, list[str]] = {}
-    if agency.kind != Organization.Kind.DEPARTMENT:
+    if agency.kind != Organization.Kind.DEPARTMENT or not _serves(agency, inspection.establishment):
         errors["agency"] = [_("A notice is issued by one of the street's functional departments.")]
     if deadline is None:
         errors["deadline"] = [_("A notice needs a deadline for the rectification.")]
@@ -607,7 +614,7 @@ def record_seizure(
         raise ValidationError({"establishment": _("Say where the items were seized.")})
     _require(actor, Perm.CHANGE, establishment)
     errors: dict[str, list[str]] = {}
-    if agency.kind != Organization.Kind.DEPARTMENT:
+    if agency.kind != Organization.Kind.DEPARTMENT or not _serves(agency, establishment):
         errors["agency"] = [_("A seizure is made by one of the street's functional departments.")]
     if not legal_basis.strip():
         errors["legal_basis"] = [_("Name the legal basis of the seizure.")]

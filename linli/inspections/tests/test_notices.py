@@ -11,7 +11,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.utils import timezone
 
-from linli.core.models import AuditEvent
+from linli.core.models import AuditEvent, Organization
+from linli.core.tests.factories import OrganizationFactory
 from linli.inspections import actions
 from linli.inspections.actions import AnswerIn
 from linli.inspections.models import NoticeItem, RectificationNotice
@@ -83,8 +84,11 @@ def test_other_bad_notices_are_refused(tree, officer, second_officer, gas_office
     inspection = _inspect(officer, snack_shop, [gas_office])
     elsewhere = _inspect(officer, ly2_restaurant, [gas_office]).findings.first()
     team = [officer, second_officer]
+    # Another street's gas office: its staff would then see this street's notice (and its numbering would move).
+    beicai_office = OrganizationFactory(name="北蔡燃气管理所", kind=Organization.Kind.DEPARTMENT, area=tree.beicai)
     cases = [
         ({"agency": resident_unit}, "agency"),
+        ({"agency": beicai_office}, "agency"),
         ({"findings": {elsewhere: "x"}}, "findings"),
         ({"findings": {}}, "findings"),
         ({"requirements": " "}, "requirements"),
