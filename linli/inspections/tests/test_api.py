@@ -234,7 +234,7 @@ def test_the_ledger_and_the_four_lists_download_as_excel_within_scope(login, off
     assert ledger.status_code == 200 and ledger["Content-Type"].endswith("spreadsheetml.sheet")
     rows = list(load_workbook(io.BytesIO(ledger.content), read_only=True).active.iter_rows(values_only=True))
     assert len(rows) == 2 and rows[1][1] == "培花小吃店"
-    lists = client.get(f"{API}/campaigns/{campaign.pk}/lists.xlsx")
+    lists = client.get(f"{API}/campaigns/{campaign.pk}/lists.xlsx", HTTP_ACCEPT_LANGUAGE="en")
     assert load_workbook(io.BytesIO(lists.content), read_only=True).sheetnames == [
         "Baseline", "Hazards", "Rectification", "Acceptance"]
     assert login(lianyang2_secretary).get(f"{API}/campaigns/{campaign.pk}/lists.xlsx").status_code == 404

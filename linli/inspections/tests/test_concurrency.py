@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from linli.core.models import AuditEvent
 from linli.inspections import actions
@@ -120,7 +120,9 @@ def test_a_look_back_recorded_twice_at_once_is_recorded_once(tree, officer, fire
     deadline = timezone.localdate() + datetime.timedelta(days=5)
 
     def record() -> str:
-        actions.record_reinspection(actor=officer, reinspection=visit, outcome="not_fixed", new_deadline=deadline)
+        with translation.override("en"):  # a thread does not inherit the test's language
+            actions.record_reinspection(actor=officer, reinspection=visit, outcome="not_fixed",
+                                        new_deadline=deadline)
         return "recorded"
 
     outcomes = _race(4, record)
