@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import ClassVar
 
 from django.conf import settings
-from django.db import models
+from django.db import NotSupportedError, models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -389,6 +389,16 @@ class DutyAssignment(models.Model):
         return f"{self.volunteer} · {self.shift}"
 
 
+LEDGER_APPEND_ONLY = "the service-hours ledger is append-only: correct an entry with a reversing entry"
+
+
+class LedgerQuerySet(models.QuerySet["ServiceRecord"]):
+    def delete(self) -> tuple[int, dict[str, int]]:
+        # PostgreSQL's trigger refuses DELETE too; SQLite's cannot (the test suite's flush deletes there), so
+        # on the embedded database this is what stops the code from deleting ledger entries.
+        raise NotSupportedError(LEDGER_APPEND_ONLY)
+
+
 class ServiceRecord(models.Model):
     """One entry of the service-hours ledger. Never changed, never deleted."""
 
@@ -420,6 +430,8 @@ class ServiceRecord(models.Model):
     reverses = models.OneToOneField("self", verbose_name=_("reverses"), null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="reversed_by")
     created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    objects = LedgerQuerySet.as_manager()
 
     scope_area_lookups: ClassVar = ("neighborhood__path",)
     scope_self_lookups: ClassVar = ("volunteer__person_id",)
@@ -455,6 +467,9 @@ class ServiceRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.served_on} {self.volunteer} {self.hours}h"
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise NotSupportedError(LEDGER_APPEND_ONLY)
 
 
 class Certificate(models.Model):

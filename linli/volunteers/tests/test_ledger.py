@@ -85,8 +85,19 @@ def test_the_database_refuses_to_change_a_ledger_entry(ly2_volunteer, lianyang2_
 @pytest.mark.postgres_only
 def test_the_database_refuses_to_delete_a_ledger_entry(ly2_volunteer, lianyang2_secretary):
     record = enter(ly2_volunteer, actor=lianyang2_secretary)
-    with pytest.raises(DatabaseError), transaction.atomic():
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM volunteers_servicerecord WHERE id = %s", [record.pk])
+    assert ServiceRecord.objects.filter(pk=record.pk).exists()
+
+
+def test_the_code_cannot_delete_a_ledger_entry_on_either_database(ly2_volunteer, lianyang2_secretary):
+    record = enter(ly2_volunteer, actor=lianyang2_secretary)
+    with pytest.raises(DatabaseError, match="append-only"):
         ServiceRecord.objects.filter(pk=record.pk).delete()
+    with pytest.raises(DatabaseError, match="append-only"):
+        ServiceRecord.objects.all().delete()
+    with pytest.raises(DatabaseError, match="append-only"):
+        record.delete()
     assert ServiceRecord.objects.filter(pk=record.pk).exists()
 
 
