@@ -21,9 +21,11 @@ Then measures, in-process, for subdistrict staff:
     branch and the first page of 50 branches) through Django's test client,
     full middleware and templates: median and p95.
 
-The board's roll-up reads every branch's meetings of the year in one count
-grouped by organization and kind (a column per month, quarter and year); only
-the listed page's branches get their period cells built.
+The board's roll-up reads the monthly meeting tallies (party_meetingtally,
+kept by actions.py; rebuilt here after the COPY, filled by migration 0008 on
+an existing database) of every branch and group for the year, summed per
+month, quarter and year in the database; only the listed page's branches get
+their period cells built.
 
 Target (issue 4): board median < 200 ms.
 
@@ -61,6 +63,7 @@ def build(rebuild: bool) -> int:
 
     from linli.core.bulk import insert_many
     from linli.core.models import Area, PartyMembership, PartyOrganization, Person
+    from linli.party import tally
     from linli.party.models import Attendance, CommitteeMember, Meeting
 
     year = timezone.localdate().year - 1
@@ -146,9 +149,10 @@ def build(rebuild: bool) -> int:
             print(f"\r  {done * BRANCHES_PER_NEIGHBORHOOD:,}/{wanted:,} branches ({rate:,.0f} branches/s)",
                   end="", flush=True)
     print(flush=True)
+    tally.rebuild()  # the board's monthly tallies, which actions.py keeps for meetings it records
     with connection.cursor() as cursor:
         for table in ("party_meeting", "party_attendance", "core_partyorganization", "core_partymembership",
-                      "party_committeemember", "core_person"):
+                      "party_committeemember", "core_person", "party_meetingtally"):
             cursor.execute(f"VACUUM ANALYZE {table}")
     print(f"  {Meeting.objects.count():,} meetings, {Attendance.objects.count():,} attendance rows "
           f"({time.perf_counter() - started:.0f} s)", flush=True)

@@ -37,7 +37,7 @@ from linli.core.actions import Conflict
 from linli.core.models import Organization, PartyOrganization, Person
 from linli.core.scoping import Perm, can, scope_queryset
 from linli.core.uploads import check_upload
-from linli.party import queries
+from linli.party import queries, tally
 from linli.party.models import (
     Attachment,
     Attendance,
@@ -223,6 +223,7 @@ def record_meeting(
     _check_references(actor, meeting)
     rows = _attendance_rows(meeting, present=present, absent=absent or {}, guests=guests)
     meeting.save()
+    tally.add(party_organization.pk, kind, meeting.held_on, 1)
     for row in rows:
         row.meeting = meeting
     Attendance.objects.bulk_create(rows)
@@ -254,6 +255,7 @@ def update_meeting(
     _require(actor, Perm.CHANGE, meeting)
     locked = _lock(meeting, "edit")
     before = audit.snapshot(locked)
+    held_before = locked.held_on
     for name, value in fields.items():
         setattr(locked, name, value)
     _validate(locked)
@@ -267,6 +269,9 @@ def update_meeting(
             guests = [a.person or a.name for a in current if a.role == Attendance.Role.GUEST]
         rows = _attendance_rows(locked, present=present, absent=absent or {}, guests=guests or ())
     locked.save()
+    if locked.held_on != held_before:  # the board's count moves with the date (kind and organization are fixed)
+        tally.add(locked.party_organization_id, locked.kind, held_before, -1)
+        tally.add(locked.party_organization_id, locked.kind, locked.held_on, 1)
     data: dict[str, Any] = {}
     if rows is not None:
         locked.attendances.all().delete()

@@ -171,6 +171,38 @@ class Meeting(models.Model):
         return Quorum.of(len(voters), sum(a.present for a in voters), election=True)
 
 
+class MeetingTally(models.Model):
+    """How many meetings of a kind an organization held in each month of a year: the compliance board's
+    counts, kept by linli.party.actions in the transaction that records a meeting or moves its date
+    (meetings are never deleted: a meeting's organization is protected), so that the board reads a few
+    thousand rows instead of counting a district's year of meetings. Derived data: `tally.rebuild()`
+    recomputes it from the meetings."""
+
+    party_organization = models.ForeignKey(PartyOrganization, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=32, choices=Meeting.Kind.choices)
+    year = models.PositiveSmallIntegerField()
+    m1 = models.PositiveIntegerField(default=0)
+    m2 = models.PositiveIntegerField(default=0)
+    m3 = models.PositiveIntegerField(default=0)
+    m4 = models.PositiveIntegerField(default=0)
+    m5 = models.PositiveIntegerField(default=0)
+    m6 = models.PositiveIntegerField(default=0)
+    m7 = models.PositiveIntegerField(default=0)
+    m8 = models.PositiveIntegerField(default=0)
+    m9 = models.PositiveIntegerField(default=0)
+    m10 = models.PositiveIntegerField(default=0)
+    m11 = models.PositiveIntegerField(default=0)
+    m12 = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["year", "party_organization", "kind"], name="party_tally_year_org_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.party_organization_id} {self.kind} {self.year}"
+
+
 @dataclass(frozen=True)
 class Quorum:
     electorate: int  # voting members (党员大会) or committee members (支委会) expected

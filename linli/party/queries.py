@@ -28,6 +28,7 @@ from linli.party.models import (
     CommitteeMember,
     Meeting,
     MeetingRequirement,
+    MeetingTally,
     SessionAttendance,
     TrainingCourse,
     TrainingSession,
@@ -249,10 +250,10 @@ def compliance_board(user: Any, area: Area, year: int, today: datetime.date | No
 
     A fixed number of queries whatever the number of branches: requirements,
     the branches' ids and places, the page's (and the excluded) branches,
-    their groups, one count of meetings grouped by organization and kind with
-    a column per period, the areas of the roll-up, and 谈心谈话 coverage (2).
+    their groups, the maintained monthly tallies of their meetings (a column per
+    period summed in the database), the areas of the roll-up, and 谈心谈话 coverage (2).
     Only the page's branches get their period cells built; the roll-up counts
-    the periods over and not met for every branch from the same grouped count.
+    the periods over and not met for every branch from the same tallies.
     """
     today = today or timezone.localdate()
     requirements = list(MeetingRequirement.objects.filter(active=True))
@@ -289,18 +290,17 @@ def compliance_board(user: Any, area: Area, year: int, today: datetime.date | No
         periods[r.pk] = [
             _Period(label, windows.setdefault((first, last), len(windows)), _month_end(year, last) >= today)
             for label, first, last in _periods(r.period, year) if datetime.date(year, first, 1) <= today]
-    # Meetings held per organization and kind: one row each, a count per period (month, quarter, year).
+    # Meetings held per organization and kind: one row each, a count per period (month, quarter, year),
+    # summed from the maintained monthly tallies (actions.py keeps them with every meeting recorded or moved).
     counts: dict[tuple[int, str], tuple[int, ...]] = {}
     if windows and requirements:
-        columns = {f"w{n}": Count("id", filter=Q(held_on__range=(datetime.date(year, first, 1),
-                                                                 _month_end(year, last))))
+        columns = {f"w{n}": sum((F(f"m{m}") for m in range(first + 1, last + 1)), F(f"m{first}"))
                    for (first, last), n in windows.items()}
-        grouped = (Meeting.objects.filter(held_on__range=(datetime.date(year, 1, 1), datetime.date(year, 12, 31)),
-                                          kind__in=[r.kind for r in requirements])
+        grouped = (MeetingTally.objects.filter(year=year, kind__in=[r.kind for r in requirements])
                    .filter(party_organization_id__in=orgs_on_board)
-                   .values("party_organization_id", "kind").annotate(**columns).order_by()
+                   .annotate(**columns).order_by()
                    .values_list("party_organization_id", "kind", *columns))
-        # Tens of thousands of rows of plain integers: read from the cursor, without the ORM's row converters.
+        # Thousands of rows of plain integers: read from the cursor, without the ORM's row converters.
         sql, params = grouped.query.sql_with_params()
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
