@@ -57,6 +57,12 @@ def departments() -> QuerySet[Organization]:
     return Organization.objects.filter(kind=Organization.Kind.DEPARTMENT).order_by("name", "id")
 
 
+def agencies_for(establishment: Establishment) -> QuerySet[Organization]:
+    """The departments that may issue a notice or seize at this establishment: those whose area holds it
+    (actions refuse another street's department)."""
+    return departments().filter(Q(area__isnull=True) | Q(area__code__in=establishment.area.ancestor_codes()))
+
+
 def officer_choices(establishment: Establishment, also: QuerySet[User] | None = None) -> QuerySet[User]:
     """Accounts that may sign for the team: holders of a role over the establishment's area or in a department."""
     codes = establishment.area.ancestor_codes()
@@ -209,7 +215,7 @@ class NoticeForm(StyledFormMixin, forms.Form):
         agency = self.fields["agency"]
         officers = self.fields["officers"]
         assert isinstance(agency, forms.ModelChoiceField) and isinstance(officers, forms.ModelMultipleChoiceField)
-        agency.queryset = departments()
+        agency.queryset = agencies_for(inspection.establishment)
         officers.queryset = officer_choices(inspection.establishment, also=inspection.officers.all())
         if not self.is_bound:
             self.initial.setdefault("issued_on", timezone.localdate())
@@ -275,7 +281,7 @@ class SeizureForm(StyledFormMixin, forms.Form):
         notice = self.fields["notice"]
         assert isinstance(agency, forms.ModelChoiceField) and isinstance(notice, forms.ModelChoiceField)
         assert isinstance(officers, forms.ModelMultipleChoiceField)
-        agency.queryset = departments()
+        agency.queryset = agencies_for(inspection.establishment)
         officers.queryset = officer_choices(inspection.establishment, also=inspection.officers.all())
         notice.queryset = RectificationNotice.objects.filter(inspection=inspection).select_related("agency")
         if not self.is_bound:

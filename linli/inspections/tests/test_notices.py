@@ -154,3 +154,14 @@ def test_officers_issuing_at_once_get_distinct_consecutive_numbers(tree, officer
 
     assert sorted(outcomes, key=lambda o: int(o) if o.isdigit() else -1) == [str(n) for n in range(1, ISSUERS + 1)]
     assert sorted(RectificationNotice.objects.values_list("serial", flat=True)) == list(range(1, ISSUERS + 1))
+
+
+@pytest.mark.django_db
+def test_the_forms_offer_only_departments_that_may_act_at_the_establishment(tree, officer, gas_office, snack_shop):
+    from linli.inspections.forms import NoticeForm, SeizureForm
+
+    beicai_office = OrganizationFactory(name="北蔡燃气管理所", kind=Organization.Kind.DEPARTMENT, area=tree.beicai)
+    inspection = _inspect(officer, snack_shop, [gas_office])
+    for form in (NoticeForm(inspection=inspection), SeizureForm(inspection=inspection)):
+        offered = set(form.fields["agency"].queryset)
+        assert gas_office in offered and beicai_office not in offered
