@@ -227,6 +227,8 @@ def record_meeting(
     for row in rows:
         row.meeting = meeting
     Attendance.objects.bulk_create(rows)
+    if kind == Meeting.Kind.TALK:
+        tally.recount_talks(tally.branch_of(party_organization))
     audit.record(actor=actor, action="party.meeting_recorded", target=meeting,
                  changes=audit.diff({}, audit.snapshot(meeting)), data=_attendance_summary(rows))
     return meeting
@@ -277,6 +279,8 @@ def update_meeting(
         locked.attendances.all().delete()
         Attendance.objects.bulk_create(rows)
         data = _attendance_summary(rows)
+        if locked.kind == Meeting.Kind.TALK:  # its pairs or its date (and so the seats that count) changed
+            tally.recount_talks(tally.branch_of(locked.party_organization))
     audit.record(actor=actor, action="party.meeting_updated", target=locked,
                  changes=audit.diff(before, audit.snapshot(locked)), data=data)
     for name in (*fields, "updated_at"):
@@ -450,6 +454,7 @@ def add_committee_member(
                                       ended_on__isnull=True).exists():
         raise ValidationError({"person": _("%(name)s already sits on this committee.") % {"name": person.name}})
     seat.save()
+    tally.recount_talks(party_organization.pk)  # the seat may cover talks already recorded
     audit.record(actor=actor, action="party.committee_member_added", target=party_organization,
                  data={"name": person.name, "position": position, "from": str(started_on)})
     return seat
@@ -461,6 +466,7 @@ def end_committee_seat(*, actor: Any, seat: CommitteeMember, ended_on: Any) -> C
     seat.ended_on = ended_on
     seat.full_clean()
     seat.save(update_fields=["ended_on"])
+    tally.recount_talks(seat.party_organization_id)  # talks after the end no longer count the seat
     audit.record(actor=actor, action="party.committee_member_ended", target=seat.party_organization,
                  data={"name": seat.person.name, "until": str(ended_on)})
     return seat

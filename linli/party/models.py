@@ -203,6 +203,25 @@ class MeetingTally(models.Model):
         return f"{self.party_organization_id} {self.kind} {self.year}"
 
 
+class TalkTally(models.Model):
+    """谈心谈话 coverage kept for the compliance board: per branch and year, how many members present at a talk
+    of the branch (or of one of its party groups) had someone else present who sat on the branch committee
+    that day. Recounted for the branch by linli.party.actions whenever a talk is recorded or changed and
+    whenever a seat of its committee starts or ends; `tally.rebuild()` recounts every branch."""
+
+    branch = models.ForeignKey(PartyOrganization, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    covered = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["year", "branch"], name="party_talktally_year_branch"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.branch_id} {self.year}: {self.covered}"
+
+
 @dataclass(frozen=True)
 class Quorum:
     electorate: int  # voting members (党员大会) or committee members (支委会) expected

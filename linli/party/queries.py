@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Case, Count, Exists, F, Max, OuterRef, Q, QuerySet, When
+from django.db.models import Count, F, Max, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +30,7 @@ from linli.party.models import (
     MeetingRequirement,
     MeetingTally,
     SessionAttendance,
+    TalkTally,
     TrainingCourse,
     TrainingSession,
 )
@@ -362,7 +363,8 @@ def _talk_coverage(branch_ids: list[int], groups: dict[int, list[int]], orgs_on_
     groups; its attendees are the pair (or the few). A member present at a
     talk is covered when another person present sat on the branch committee
     that day. Members are counted (the branch's and its groups') on the last
-    day of the year, or today in the current year. Two queries.
+    day of the year, or today in the current year; coverage is read from the
+    maintained TalkTally. Two queries.
     """
     on = min(today, datetime.date(year, 12, 31))
     branch_of = {g: b for b, ids in groups.items() for g in ids} | {b: b for b in branch_ids}
@@ -373,23 +375,9 @@ def _talk_coverage(branch_ids: list[int], groups: dict[int, list[int]], orgs_on_
                       .values_list("party_organization_id", "n")):
         members[branch_of[org_id]] += n
     # Covered: a member present at a talk where someone else present held a seat on the branch committee
-    # that day. Counted in the database, a few thousand rows back instead of every talk's attendance.
-    held_on = OuterRef("meeting__held_on")
-    seat_present = CommitteeMember.objects.filter(
-        party_organization_id=OuterRef("branch"), started_on__lte=held_on,
-        person__meeting_attendances__meeting_id=OuterRef("meeting_id"),
-        person__meeting_attendances__present=True,
-    ).filter(Q(ended_on__isnull=True) | Q(ended_on__gte=held_on)).filter(~Q(person_id=OuterRef("person_id")))
-    covered = dict(
-        Attendance.objects.filter(
-            meeting__kind=Meeting.Kind.TALK, present=True, role=Attendance.Role.MEMBER, person__isnull=False,
-            meeting__held_on__range=(datetime.date(year, 1, 1), datetime.date(year, 12, 31)))
-        .filter(meeting__party_organization_id__in=orgs_on_board)
-        .annotate(branch=Case(When(meeting__party_organization__level=PartyOrganization.Level.GROUP,
-                                   then=F("meeting__party_organization__parent_id")),
-                              default=F("meeting__party_organization_id")))
-        .filter(Exists(seat_present)).values("branch").annotate(n=Count("person_id", distinct=True))
-        .values_list("branch", "n"))
+    # that day: kept per branch and year by actions.py (TalkTally, recounted with every talk and seat change).
+    covered = dict(TalkTally.objects.filter(year=year, branch_id__in=orgs_on_board)
+                   .values_list("branch_id", "covered"))
     return {b: TalkCoverage(min(covered.get(b, 0), n), n) for b, n in members.items()} | {
         b: TalkCoverage(c, max(c, members.get(b, 0))) for b, c in covered.items() if b not in members}
 

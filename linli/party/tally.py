@@ -1,4 +1,5 @@
-"""The compliance board's meeting counts (MeetingTally): kept by actions.py, rebuilt here from the meetings."""
+"""The compliance board's meeting counts (MeetingTally) and 谈心谈话 coverage (TalkTally): kept by actions.py,
+rebuilt here from the meetings, their attendance and the committee seats."""
 
 from __future__ import annotations
 
@@ -48,7 +49,65 @@ def rebuild(meeting_model: Any = None, tally_model: Any = None) -> None:
         from linli.party.models import Meeting, MeetingTally
 
         meeting_model, tally_model = Meeting, MeetingTally
+    from linli.party.models import Attendance, CommitteeMember, TalkTally
+
     sql, params = insert_select(meeting_model, tally_model)
+    talks_sql, talks_params = talks_insert_select(Attendance, CommitteeMember, TalkTally)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {connection.ops.quote_name(tally_model._meta.db_table)}")
+        cursor.execute(sql, params)
+        cursor.execute(f"DELETE FROM {connection.ops.quote_name(TalkTally._meta.db_table)}")
+        cursor.execute(talks_sql, talks_params)
+
+
+def _covered(attendance_model: Any, seat_model: Any) -> Any:
+    """Per (branch, year): members present at a talk of the branch or one of its groups where someone else
+    present held a seat on the branch committee that day (the board's 谈心谈话 coverage)."""
+    from django.db.models import Case, Exists, F, OuterRef, When
+
+    held_on = OuterRef("meeting__held_on")
+    seat_present = seat_model.objects.filter(
+        party_organization_id=OuterRef("branch"), started_on__lte=held_on,
+        person__meeting_attendances__meeting_id=OuterRef("meeting_id"),
+        person__meeting_attendances__present=True,
+    ).filter(Q(ended_on__isnull=True) | Q(ended_on__gte=held_on)).filter(~Q(person_id=OuterRef("person_id")))
+    return (attendance_model.objects.filter(meeting__kind="talk", present=True, role="member",
+                                            person__isnull=False)
+            .annotate(branch=Case(When(meeting__party_organization__level="group",
+                                       then=F("meeting__party_organization__parent_id")),
+                                  default=F("meeting__party_organization_id")),
+                      y=ExtractYear("meeting__held_on"))
+            .filter(Exists(seat_present)).order_by().values("branch", "y")
+            .annotate(n=Count("person_id", distinct=True)))
+
+
+def talks_insert_select(attendance_model: Any, seat_model: Any, talk_model: Any,
+                        branch_ids: list[int] | None = None) -> tuple[str, tuple[Any, ...]]:
+    """INSERT INTO the talk tallies SELECT the coverage of `branch_ids` (all branches when None)."""
+    covered = _covered(attendance_model, seat_model)
+    if branch_ids is not None:
+        covered = covered.filter(branch__in=branch_ids)
+    sql, params = covered.values_list("branch", "y", "n").query.sql_with_params()
+    quote = connection.ops.quote_name
+    return (f"INSERT INTO {quote(talk_model._meta.db_table)} ({quote('branch_id')}, {quote('year')}, "
+            f"{quote('covered')}) {sql}", params)
+
+
+def branch_of(party_organization: Any) -> int:
+    """The branch whose coverage a talk of this organization counts for: a party group's parent."""
+    if party_organization.level == "group" and party_organization.parent_id:
+        return int(party_organization.parent_id)
+    return int(party_organization.pk)
+
+
+def recount_talks(branch_id: int) -> None:
+    """Recount the branch's 谈心谈话 coverage, every year, under a lock on the branch's row so that two
+    transactions changing its talks or seats at once recount one after the other (each sees the other's)."""
+    from linli.core.models import PartyOrganization
+    from linli.party.models import Attendance, CommitteeMember, TalkTally
+
+    PartyOrganization.objects.select_for_update().filter(pk=branch_id).values_list("pk").first()
+    TalkTally.objects.filter(branch_id=branch_id).delete()
+    sql, params = talks_insert_select(Attendance, CommitteeMember, TalkTally, [branch_id])
+    with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from linli.party import actions, queries, tally
-from linli.party.models import Meeting, MeetingTally
+from linli.party.models import CommitteeMember, Meeting, MeetingTally, TalkTally
 from linli.party.tests.conftest import member
 from linli.party.tests.factories import hold
 
@@ -132,3 +132,127 @@ def test_meetings_recorded_at_once_are_all_counted(party):
     assert not errors
     assert maintained()[party.ly2.pk, K.THEME_DAY, 2026, 3] == writers
     assert maintained() == computed()
+
+
+# 谈心谈话 coverage (TalkTally) ------------------------------------------------------------
+
+def covered_computed() -> dict[tuple[int, int], int]:
+    """Per (branch, year): members present at a talk where someone else present sat on the branch committee
+    that day, counted from the attendance and the seats in Python."""
+    from linli.party.models import Attendance, CommitteeMember
+
+    seats = list(CommitteeMember.objects.all())
+    people: dict[tuple[int, int], set[int]] = {}
+    talks = Meeting.objects.filter(kind=K.TALK).select_related("party_organization")
+    for meeting in talks:
+        branch = tally.branch_of(meeting.party_organization)
+        present = [a.person_id for a in Attendance.objects.filter(meeting=meeting, present=True)
+                   if a.person_id is not None]
+        members = [a.person_id for a in Attendance.objects.filter(meeting=meeting, present=True, role="member")
+                   if a.person_id is not None]
+        on = meeting.held_on
+        sitting = {s.person_id for s in seats if s.party_organization_id == branch and s.started_on <= on
+                   and (s.ended_on is None or s.ended_on >= on)}
+        for p in members:
+            if any(q != p and q in sitting for q in present):
+                people.setdefault((branch, on.year), set()).add(p)
+    return {k: len(v) for k, v in people.items()}
+
+
+def covered_maintained() -> dict[tuple[int, int], int]:
+    return {(b, y): n for b, y, n in TalkTally.objects.values_list("branch_id", "year", "covered") if n}
+
+
+@pytest.fixture
+def branch(party):
+    """联洋二: a secretary from 2025, three members (one in the party group)."""
+    secretary = member(party.ly2, "书记")
+    people = [member(party.ly2, "党员甲"), member(party.ly2, "党员乙"), member(party.ly2_group, "组员丙")]
+    seat = actions.add_committee_member(actor=None, party_organization=party.ly2, person=secretary,
+                                        started_on=datetime.date(2025, 1, 1),
+                                        position=CommitteeMember.Position.SECRETARY)
+    return party.ly2, secretary, people, seat
+
+
+def talk(org, people, on, guests=()):
+    return actions.record_meeting(actor=None, party_organization=org, kind=K.TALK, held_on=on, topic="谈心谈话",
+                                  present=people, guests=guests)
+
+
+def test_talk_coverage_follows_talks_recorded_moved_and_rewritten(party, branch):
+    ly2, secretary, (a, b, c), _seat = branch
+    first = talk(ly2, [secretary, a], datetime.date(2026, 2, 3))
+    talk(party.ly2_group, [c], datetime.date(2026, 3, 3), guests=[secretary])  # counts for the group's branch
+    talk(ly2, [a, b], datetime.date(2026, 3, 4))  # no committee member present: covers nobody
+    assert covered_maintained() == covered_computed() == {(ly2.pk, 2026): 2}  # a and c (the secretary: no one)
+    actions.update_meeting(actor=None, meeting=first, held_on=datetime.date(2025, 12, 30))  # to another year
+    assert covered_maintained() == covered_computed()
+    assert covered_maintained()[ly2.pk, 2025] == 1  # a, by the secretary
+    actions.update_meeting(actor=None, meeting=first, present=[secretary, b], absent={a: "出差"})  # other pair
+    assert covered_maintained() == covered_computed()
+    actions.update_meeting(actor=None, meeting=first, present=[a, b], absent={secretary: "出差"})  # no seat there
+    assert covered_maintained() == covered_computed()
+    assert (ly2.pk, 2025) not in covered_maintained()
+
+
+def test_talk_coverage_follows_committee_seats(party, branch):
+    ly2, secretary, (a, b, c), seat = branch
+    talk(ly2, [a, b], datetime.date(2026, 2, 3))
+    talk(ly2, [secretary, c], datetime.date(2026, 5, 3))
+    assert covered_maintained() == covered_computed()
+    actions.add_committee_member(actor=None, party_organization=ly2, person=a, started_on=datetime.date(2026, 1, 1))
+    assert covered_maintained() == covered_computed()
+    assert covered_maintained()[ly2.pk, 2026] == 2  # b (by a, seated from January) and c (by the secretary)
+    actions.end_committee_seat(actor=None, seat=seat, ended_on=datetime.date(2026, 4, 30))  # before the May talk
+    assert covered_maintained() == covered_computed() == {(ly2.pk, 2026): 1}
+
+
+def test_the_board_shows_the_maintained_talk_coverage(party, branch, huamu_staff, tree):
+    ly2, secretary, (a, _b, _c), seat = branch
+    talk(ly2, [secretary, a], datetime.date(2026, 2, 3))
+    row = next(r for r in queries.compliance_board(huamu_staff, tree.huamu, 2026, today=TODAY).rows
+               if r.branch == ly2)
+    assert row.talks is not None and row.talks.covered == 1  # a, by the secretary
+    actions.end_committee_seat(actor=None, seat=seat, ended_on=datetime.date(2026, 1, 31))
+    row = next(r for r in queries.compliance_board(huamu_staff, tree.huamu, 2026, today=TODAY).rows
+               if r.branch == ly2)
+    assert row.talks is not None and row.talks.covered == 0  # the seat ended before the talk
+
+
+def test_the_rebuild_recounts_talk_coverage(party, branch):
+    ly2, secretary, (a, _b, _c), _seat = branch
+    talk(ly2, [secretary, a], datetime.date(2026, 2, 3))
+    TalkTally.objects.all().delete()
+    tally.rebuild()
+    assert covered_maintained() == covered_computed() == {(ly2.pk, 2026): 1}
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_talks_recorded_at_once_are_all_covered(party):
+    """Parallel connections recording talks of one branch: each recount waits for the other (the branch's row
+    lock) and sees its talk, so the coverage counts every pair."""
+    secretary = member(party.ly2, "书记")
+    people = [member(party.ly2, f"党员{n}") for n in range(6)]
+    actions.add_committee_member(actor=None, party_organization=party.ly2, person=secretary,
+                                 started_on=datetime.date(2025, 1, 1))
+    barrier = threading.Barrier(len(people))
+    errors: list[str] = []
+
+    def record(n: int) -> None:
+        try:
+            connection.ensure_connection()
+            barrier.wait()
+            talk(party.ly2, [secretary, people[n]], datetime.date(2026, 3, 1 + n))
+        except Exception as error:  # reported below
+            errors.append(repr(error))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=record, args=(n,)) for n in range(len(people))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert covered_maintained() == covered_computed() == {(party.ly2.pk, 2026): len(people)}
