@@ -39,6 +39,7 @@ from xml.sax.saxutils import escape
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from linli.core import audit
 from linli.core.scoping import Perm, can
@@ -219,7 +220,8 @@ LEDGER_FIELDS = (
 
 def _ledger_headers() -> list[tuple[str, int]]:
     return [(_("No."), 7), (_("Establishment"), 24), (_("Address"), 28), (_("Area"), 12), (_("Inspected on"), 12),
-            (_("Campaign"), 24), (_("Checklist item"), 28), (_("Hazard"), 36), (_("Location"), 14),
+            (pgettext("inspections", "Campaign"), 24), (_("Checklist item"), 28),
+            (_("Hazard"), 36), (_("Location"), 14),
             (_("Severity"), 9), (_("Fixed on the spot"), 10), (_("Rectification notice"), 30),
             (_("Rectify by"), 12), (_("Problem state"), 18), (_("Overdue"), 8), (_("Re-inspection due"), 12),
             (_("Escalated on"), 12)]

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from linli.core.forms import StyledFormMixin, area_filter_field
 from linli.core.models import Area, Organization, User
@@ -397,7 +398,8 @@ class InspectionForm(StyledFormMixin, forms.Form):
                                                  required=False, widget=forms.CheckboxSelectMultiple)
     officers = forms.ModelMultipleChoiceField(label=_("Officers"), queryset=User.objects.none(), required=False,
                                               widget=forms.CheckboxSelectMultiple)
-    campaign = forms.ModelChoiceField(label=_("Campaign"), queryset=Campaign.objects.none(), required=False)
+    campaign = forms.ModelChoiceField(label=pgettext_lazy("inspections", "Campaign"), queryset=Campaign.objects.none(),
+                                      required=False)
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args: Any, establishment: Establishment, version: ChecklistVersion, user: Any,

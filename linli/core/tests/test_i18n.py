@@ -18,16 +18,22 @@ LOCALE = PACKAGE / "locale" / "zh_Hans" / "LC_MESSAGES"
 
 
 def _po_entries(po: Path = LOCALE / "django.po") -> list[tuple[str, list[str]]]:
-    """(msgid, [msgstr…]) for each entry of django.po, continuation lines joined."""
-    entries, current, key = [], None, None
+    """(msgid, [msgstr…]) for each entry of django.po, continuation lines joined.
+
+    An entry with a context (pgettext) is keyed "context\x04msgid", as in the compiled catalogue."""
+    entries, current, key, context = [], None, None, ""
     for line in po.read_text(encoding="utf-8").splitlines():
-        match = re.match(r'^(msgid|msgid_plural|msgstr(?:\[\d+\])?) (".*")$', line)
+        match = re.match(r'^(msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?) (".*")$', line)
         if match:
             key = match.group(1)
-            if key == "msgid":
-                current = {"msgid": "", "msgstr": []}
-                entries.append(current)
             value = ast.literal_eval(match.group(2))
+            if key == "msgctxt":
+                context = value
+                continue
+            if key == "msgid":
+                current = {"msgid": "", "msgstr": [], "context": context}
+                entries.append(current)
+                context = ""
             if key == "msgid":
                 current["msgid"] = value
             elif key.startswith("msgstr"):
@@ -40,7 +46,8 @@ def _po_entries(po: Path = LOCALE / "django.po") -> list[tuple[str, list[str]]]:
                 current["msgstr"][-1] += value
         elif line.startswith("#, fuzzy") and entries:
             raise AssertionError(f"fuzzy translation after {entries[-1]['msgid']!r}: review it")
-    return [(e["msgid"], e["msgstr"]) for e in entries if e["msgid"]]
+    return [(f"{e['context']}\x04{e['msgid']}" if e["context"] else e["msgid"], e["msgstr"])
+            for e in entries if e["msgid"]]
 
 
 def test_every_marked_string_is_translated_to_chinese():
