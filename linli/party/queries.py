@@ -11,7 +11,8 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Count, F, Max, Q, QuerySet
+from django.db.models import Case, Count, F, Max, Q, QuerySet, Value, When
+from django.db.models.lookups import LessThan
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -294,25 +295,33 @@ def compliance_board(user: Any, area: Area, year: int, today: datetime.date | No
     # Meetings held per organization and kind: one row each, a count per period (month, quarter, year),
     # summed from the maintained monthly tallies (actions.py keeps them with every meeting recorded or moved).
     counts: dict[tuple[int, str], tuple[int, ...]] = {}
+    missed: dict[tuple[int, str], int] = {}
     if windows and requirements:
         columns = {f"w{n}": sum((F(f"m{m}") for m in range(first + 1, last + 1)), F(f"m{first}"))
                    for (first, last), n in windows.items()}
+        # And, for the roll-up, the periods over and not met of the row's requirement, counted in the database.
+        missed_when = [When(kind=r.kind, then=sum(
+            (Case(When(LessThan(columns[f"w{p.column}"], r.minimum), then=1), default=0)
+             for p in periods[r.pk] if not p.still_open), Value(0)))
+            for r in requirements if r.kind != Meeting.Kind.GROUP]
         grouped = (MeetingTally.objects.filter(year=year, kind__in=[r.kind for r in requirements])
                    .filter(party_organization_id__in=orgs_on_board)
-                   .annotate(**columns).order_by()
-                   .values_list("party_organization_id", "kind", *columns))
+                   .annotate(**columns, missed=Case(*missed_when, default=Value(0))).order_by()
+                   .values_list("party_organization_id", "kind", "missed", *columns))
         # Thousands of rows of plain integers: read from the cursor, without the ORM's row converters.
         sql, params = grouped.query.sql_with_params()
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            for org_id, kind, *held in cursor.fetchall():
+            for org_id, kind, n_missed, *held in cursor.fetchall():
                 counts[org_id, kind] = tuple(held)
+                missed[org_id, kind] = n_missed
     children = {a.path: a for a in Area.objects.filter(parent=area)}
     talks = _talk_coverage(branch_ids, groups, orgs_on_board, year, today) if talk_required else {}
 
     # The roll-up: every branch's missing periods (over and not met), by kind.
     zero = (0,) * len(windows)
     closed = {r.pk: [p.column for p in periods[r.pk] if not p.still_open] for r in requirements}
+    none_held = {r.pk: len(closed[r.pk]) if r.minimum > 0 else 0 for r in requirements}
     rollups: dict[int | None, Rollup] = {}
     total = Rollup(area)
     for pk, area_path, organization_path, excluded in listing:
@@ -328,9 +337,8 @@ def compliance_board(user: Any, area: Area, year: int, today: datetime.date | No
                     continue
                 held_by = [counts.get((g, r.kind), zero) for g in branch_groups]
                 n = sum(any(h[c] < r.minimum for h in held_by) for c in closed[r.pk])
-            else:
-                held = counts.get((pk, r.kind), zero)
-                n = sum(held[c] < r.minimum for c in closed[r.pk])
+            else:  # counted with the tallies; a branch without a row for the kind missed every period over
+                n = missed.get((pk, r.kind), none_held[r.pk])
             if n:
                 missing[r.kind] = n
         coverage = talks.get(pk, TalkCoverage(0, 0))
