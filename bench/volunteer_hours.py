@@ -54,14 +54,14 @@ def build(volunteers: int, rows: int, rebuild: bool) -> None:
 
     from linli.core.bulk import copy_rows, insert_many
     from linli.core.models import Person, pinyin_keys
-    from linli.volunteers.models import ServiceRecord, Volunteer
+    from linli.volunteers.models import Consent, ServiceRecord, Volunteer
 
     neighborhoods = subdistrict_neighborhoods(SUBDISTRICT_CODE, COMMUNITIES, NEIGHBORHOODS_PER_COMMUNITY)
     if rebuild:
         print("dropping the bench ledger and volunteers", flush=True)
         with connection.cursor() as cursor:
             # TRUNCATE: the ledger's append-only trigger refuses DELETE, as it should.
-            cursor.execute("TRUNCATE volunteers_servicerecord, volunteers_volunteer CASCADE")
+            cursor.execute("TRUNCATE volunteers_servicerecord, volunteers_consent, volunteers_volunteer CASCADE")
     rng = random.Random(4)
     have = Volunteer.objects.count()
     if have < volunteers:
@@ -79,9 +79,12 @@ def build(volunteers: int, rows: int, rebuild: bool) -> None:
                 person.name_initials, person.name_pinyin = pinyin_keys(name)
                 batch.append(person)
             insert_many(Person, batch)
-            copy_rows(Volunteer, ["person_id", "registration", "registered_at", "consent_by", "consent_at",
-                                  "consent_method"],
-                      ((p.pk, "staff", consent, p.name, consent, "signed_form") for p in batch))
+            copy_rows(Volunteer, ["person_id", "registration", "registered_at"],
+                      ((p.pk, "staff", consent) for p in batch))
+            # One open consent period each, given before the first ledger day.
+            made = Volunteer.objects.filter(person_id__in=[p.pk for p in batch]).values_list("pk", "person__name")
+            copy_rows(Consent, ["volunteer_id", "given_at", "given_by", "method", "registration", "recorded_at"],
+                      ((pk, consent, name, "signed_form", "staff", consent) for pk, name in made))
         print(f"  {time.monotonic() - started:.0f} s", flush=True)
     have_rows = ServiceRecord.objects.count()
     if have_rows >= rows:

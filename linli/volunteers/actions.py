@@ -45,6 +45,7 @@ from linli.volunteers.models import (
     Activity,
     ActivityPhoto,
     Certificate,
+    Consent,
     DutyAssignment,
     DutyShift,
     Post,
@@ -142,60 +143,74 @@ def register_volunteer(
             raise ValidationError(errors)
     assert consent_at is not None
     existing = Volunteer.objects.select_for_update().filter(person=person).first()
-    if existing is not None and existing.consent_withdrawn_at is None:
-        raise ValidationError({"person": _("%(name)s is already registered as a volunteer.") % {"name": person.name}})
+    if existing is not None:
+        periods = list(existing.consents.all())
+        if any(c.withdrawn_at is None for c in periods):
+            raise ValidationError({"person": _("%(name)s is already registered as a volunteer.")
+                                   % {"name": person.name}})
+        last_withdrawn = max((c.withdrawn_at for c in periods if c.withdrawn_at), default=None)
+        if last_withdrawn is not None and consent_at < last_withdrawn:
+            # A new period starts after the last one ended: backdating it would cover days of the gap.
+            raise ValidationError({"consent_at": _(
+                "%(name)s withdrew their consent on %(withdrawn)s: the new consent is given after that.")
+                % {"name": person.name, "withdrawn": timezone.localtime(last_withdrawn).strftime("%Y-%m-%d %H:%M")}})
     volunteer = existing or Volunteer(person=person)
     volunteer.registration = registration
     volunteer.registered_by = _user(actor)
     volunteer.registered_at = now
-    volunteer.consent_by = consent_by[:100]
-    volunteer.consent_at = consent_at
-    volunteer.consent_method = consent_method
-    volunteer.consent_withdrawn_at = None
     _save(volunteer)
+    consent = Consent(volunteer=volunteer, given_at=consent_at, given_by=consent_by[:100], method=consent_method,
+                      registration=registration, recorded_by=_user(actor), recorded_at=now)
+    _save(consent)
     # core's flag that lists and exports show; the registration above is the record that counts.
     Person.objects.filter(pk=person.pk, is_volunteer=False).update(is_volunteer=True)
     audit.record(actor=actor, action="volunteers.volunteer_registered", target=volunteer, data={
-        "consent_by": volunteer.consent_by, "consent_method": volunteer.get_consent_method_display(),
-        "method": volunteer.get_registration_display()})
+        "consent_by": consent.given_by, "consent_method": consent.get_method_display(),
+        "consent_at": consent_at.isoformat(), "method": volunteer.get_registration_display(),
+        "again": existing is not None})
     return volunteer
 
 
 @transaction.atomic
 def withdraw_consent(*, actor: Any, volunteer: Volunteer) -> Volunteer:
-    """The person (or staff on their word) ends their registration. Hours already served stay in the ledger."""
+    """The person (or staff on their word) ends their registration: the open consent period is closed.
+    Hours already served stay in the ledger, and stay covered by the period they were served in."""
     if not _is_self(actor, volunteer.person):
         _require(actor, Perm.CHANGE, volunteer)
     locked = Volunteer.objects.select_for_update().get(pk=volunteer.pk)
-    if locked.consent_withdrawn_at is not None:
+    now = timezone.now()
+    closed = Consent.objects.filter(volunteer=locked, withdrawn_at__isnull=True).update(
+        withdrawn_at=now, withdrawn_by=_user(actor))
+    if not closed:
         raise ValidationError(_("The consent was already withdrawn."))
-    locked.consent_withdrawn_at = timezone.now()
-    locked.save(update_fields=["consent_withdrawn_at"])
     audit.record(actor=actor, action="volunteers.consent_withdrawn", target=locked)
     return locked
 
 
 def _active(volunteer: Volunteer, field: str = "volunteer") -> None:
-    if volunteer.consent_withdrawn_at is not None:
+    if not Consent.objects.filter(volunteer_id=volunteer.pk, withdrawn_at__isnull=True).exists():
         raise ValidationError({field: _("%(name)s withdrew their consent and is no longer a volunteer.")
                                % {"name": volunteer.person.name}})
 
 
 def _consented_on(volunteer: Volunteer, day: datetime.date, field: str = "served_on") -> None:
-    """Refuse hours for a day the volunteer's consent does not cover: before the day it was given, or from
-    the day it was withdrawn (the anomaly check's definition). The volunteer's row is read locked, so a
-    withdrawal committed a moment ago is seen, and one made meanwhile waits for this credit."""
-    current = Volunteer.objects.select_for_update().get(pk=volunteer.pk)
+    """Refuse hours for a day no consent period of the volunteer covers: before the first was given, or from
+    the day one was withdrawn until the next was given (the anomaly check's definition). The volunteer's row
+    is read locked first (withdrawal and registration lock it too), so a withdrawal committed a moment ago is
+    seen, and one made meanwhile waits for this credit."""
+    Volunteer.objects.select_for_update().only("pk").get(pk=volunteer.pk)
+    periods = list(Consent.objects.filter(volunteer_id=volunteer.pk).order_by("given_at", "id"))
+    if any(c.covers(day) for c in periods):
+        return
     name = volunteer.person.name
-    given = timezone.localdate(current.consent_at)
-    if day < given:
+    before = [c for c in periods if c.given_on <= day]
+    if not before:
+        given = periods[0].given_on if periods else None
         raise ValidationError({field: _("%(name)s consented to volunteering on %(given)s: no hours can be credited "
-                                        "for %(day)s.") % {"name": name, "given": given, "day": day}})
-    if current.consent_withdrawn_at is not None and day >= timezone.localdate(current.consent_withdrawn_at):
-        raise ValidationError({field: _("%(name)s withdrew their consent on %(withdrawn)s: no hours can be "
-                                        "credited for %(day)s.")
-                               % {"name": name, "withdrawn": timezone.localdate(current.consent_withdrawn_at),
-                                  "day": day}})
+                                        "for %(day)s.") % {"name": name, "given": given or "—", "day": day}})
+    withdrawn = before[-1].withdrawn_on
+    raise ValidationError({field: _("%(name)s withdrew their consent on %(withdrawn)s: no hours can be "
+                                    "credited for %(day)s.") % {"name": name, "withdrawn": withdrawn, "day": day}})
 
 
 # Teams --------------------------------------------------------------------------------

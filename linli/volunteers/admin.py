@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from linli.volunteers.models import Activity, Certificate, DutyShift, Post, ServiceRecord, Team, Volunteer
+from linli.volunteers.models import Activity, Certificate, Consent, DutyShift, Post, ServiceRecord, Team, Volunteer
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -23,13 +23,26 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class ConsentInline(admin.TabularInline):
+    model = Consent
+    fields = ("given_at", "given_by", "method", "registration", "recorded_by", "withdrawn_at", "withdrawn_by")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(Volunteer)
 class VolunteerAdmin(ReadOnlyAdmin):
-    list_display = ("person", "registration", "registered_at", "consent_by", "consent_method",
-                    "consent_withdrawn_at")
-    list_filter = ("registration", "consent_method")
-    fields = ("person", "registration", "registered_by", "registered_at", "consent_by", "consent_at",
-              "consent_method", "consent_withdrawn_at")
+    list_display = ("person", "registration", "registered_at")
+    list_filter = ("registration",)
+    fields = ("person", "registration", "registered_by", "registered_at")
+    inlines = (ConsentInline,)
     search_fields = ("person__name",)
     list_select_related = ("person",)
 

@@ -26,6 +26,7 @@ from linli.core.scoping import Perm, can, get_in_scope_or_404
 from linli.volunteers import actions, calendar, queries
 from linli.volunteers.models import (
     Activity,
+    Consent,
     DutyAssignment,
     DutyShift,
     ServiceRecord,
@@ -43,20 +44,35 @@ def _actor(request: HttpRequest) -> Any:
 
 # Schemas -----------------------------------------------------------------------------
 
+class ConsentOut(Schema):
+    given_at: datetime.datetime
+    given_by: str = Field(description="Who consented: the person, or for a child the guardian.")
+    method: Volunteer.ConsentMethod
+    registration: Volunteer.Registration = Field(description="Recorded by the person themself or by staff.")
+    withdrawn_at: datetime.datetime | None = Field(description="Empty while the period is open.")
+
+
 class VolunteerOut(Schema):
     id: int
     person: PersonRef
     neighborhood: AreaRef
     registration: Volunteer.Registration
     registered_at: datetime.datetime
-    consent_by: str
-    consent_method: Volunteer.ConsentMethod
-    consent_at: datetime.datetime
-    consent_withdrawn_at: datetime.datetime | None
+    active: bool = Field(description="An open consent period: false after the volunteer withdrew.")
+    consents: list[ConsentOut] = Field(description="The consent periods, oldest first: hours count only for "
+                                                   "days one of them covers.")
 
     @staticmethod
     def resolve_neighborhood(obj: Volunteer) -> Area:
         return obj.person.neighborhood
+
+    @staticmethod
+    def resolve_active(obj: Volunteer) -> bool:
+        return obj.is_active
+
+    @staticmethod
+    def resolve_consents(obj: Volunteer) -> list[Consent]:
+        return list(obj.consents.all())
 
 
 class YearHours(Schema):

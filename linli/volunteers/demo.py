@@ -15,7 +15,9 @@
   shifts a day over a week: the past days attended (hours in the ledger),
   the coming days partly filled (the gaps show);
 - a few hours entered by staff, one corrected by a reversing entry, and one
-  double entry left for the anomaly page to flag.
+  double entry left for the anomaly page to flag;
+- one 联洋二 volunteer who withdrew their consent and registered again: two
+  consent periods on their page.
 
 Everything goes through linli.volunteers.actions, as the pages would: as the
 system (actor=None, as core's demo does), and as the street's demo staff
@@ -197,3 +199,9 @@ class _Volunteers:
             actions.record_hours(actor=self.staff, volunteer=ly2[1], hours="2",
                                  served_on=self.today - datetime.timedelta(days=20), reason=clerk_note,
                                  description="垃圾分类宣传", started_at=self.at(20, 9), ended_at=self.at(20, 11))
+        # One stepped back today and came back the same afternoon on a new signed form: their page shows two
+        # consent periods, and the hours of the first stay covered by it.
+        back = ly2[2]
+        actions.withdraw_consent(actor=self.staff, volunteer=back)
+        actions.register_volunteer(actor=self.staff, person=back.person, consent_by=back.person.name,
+                                   consent_at=timezone.now(), consent_method=Volunteer.ConsentMethod.SIGNED_FORM)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import NotSupportedError, models
@@ -60,12 +60,6 @@ class Volunteer(models.Model):
     registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("registered by"), null=True,
                                       blank=True, on_delete=models.SET_NULL, related_name="+")
     registered_at = models.DateTimeField(_("registered at"), default=timezone.now)
-    consent_by = models.CharField(_("consent given by"), max_length=100,
-                                  help_text=_("The person, or for a child the guardian who signed."))
-    consent_at = models.DateTimeField(_("consent given at"))
-    consent_method = models.CharField(_("consent given how"), max_length=16, choices=ConsentMethod.choices)
-    consent_withdrawn_at = models.DateTimeField(_("consent withdrawn at"), null=True, blank=True)
-
     scope_area_lookups: ClassVar = _PERSON_AREA
     scope_self_lookups: ClassVar = ("person_id",)
 
@@ -73,10 +67,6 @@ class Volunteer(models.Model):
         verbose_name = _("volunteer")
         verbose_name_plural = _("volunteers")
         ordering: ClassVar = ["person__name_pinyin", "id"]
-        constraints: ClassVar = [
-            models.CheckConstraint(condition=~Q(consent_by=""), name="volunteers_volunteer_has_consent",
-                                   violation_error_message=_("A volunteer is registered only with their consent.")),
-        ]
 
     def __str__(self) -> str:
         return str(self.person)
@@ -85,10 +75,76 @@ class Volunteer(models.Model):
         return reverse("volunteers:volunteer_detail", args=[self.pk])
 
     def consented_on(self, day: datetime.date) -> bool:
-        """Did consent cover service on `day`? Given on or before it, not withdrawn before it."""
-        given = timezone.localdate(self.consent_at)
-        withdrawn = timezone.localdate(self.consent_withdrawn_at) if self.consent_withdrawn_at else None
-        return given <= day and (withdrawn is None or day < withdrawn)
+        """Did one of the volunteer's consent periods cover service on `day`?"""
+        return any(c.covers(day) for c in self.consents.all())
+
+    @property
+    def current_consent(self) -> Consent | None:
+        """The open consent period: None when the volunteer withdrew (and has not registered again)."""
+        return next((c for c in self.consents.all() if c.withdrawn_at is None), None)
+
+    @property
+    def is_active(self) -> bool:
+        return self.current_consent is not None
+
+
+def consent_covering(day: Any) -> Q:
+    """Q over Consent rows: the period covers `day` (a date or an expression): given on or before it and
+    not withdrawn before or on it — hours on the day of the withdrawal are outside it. Days are local."""
+    return Q(given_at__date__lte=day) & (Q(withdrawn_at__isnull=True) | Q(withdrawn_at__date__gt=day))
+
+
+class Consent(models.Model):
+    """One period of a volunteer's consent: from when it was given until it was withdrawn (open while
+    withdrawn_at is empty). A volunteer who withdrew and registers again has a new period; the old ones stay,
+    so hours served in them stay covered. At most one period of a volunteer is open."""
+
+    volunteer = models.ForeignKey(Volunteer, verbose_name=_("volunteer"), on_delete=models.CASCADE,
+                                  related_name="consents")
+    given_at = models.DateTimeField(_("consent given at"))
+    given_by = models.CharField(_("consent given by"), max_length=100,
+                                help_text=_("The person, or for a child the guardian who signed."))
+    method = models.CharField(_("consent given how"), max_length=16, choices=Volunteer.ConsentMethod.choices)
+    registration = models.CharField(_("recorded"), max_length=16, choices=Volunteer.Registration.choices)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True,
+                                    blank=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    withdrawn_at = models.DateTimeField(_("consent withdrawn at"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("withdrawal recorded by"),
+                                     null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    scope_area_lookups: ClassVar = ("volunteer__person__neighborhood__path",)
+    scope_self_lookups: ClassVar = ("volunteer__person_id",)
+
+    class Meta:
+        verbose_name = _("consent period")
+        verbose_name_plural = _("consent periods")
+        ordering: ClassVar = ["given_at", "id"]
+        constraints: ClassVar = [
+            models.CheckConstraint(condition=~Q(given_by=""), name="volunteers_consent_given_by",
+                                   violation_error_message=_("A volunteer is registered only with their consent.")),
+            models.CheckConstraint(condition=Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gte=F("given_at")),
+                                   name="volunteers_consent_withdrawn_after_given",
+                                   violation_error_message=_("A consent is withdrawn after it was given.")),
+            models.UniqueConstraint(fields=["volunteer"], condition=Q(withdrawn_at__isnull=True),
+                                    name="volunteers_one_open_consent",
+                                    violation_error_message=_("This volunteer is already registered.")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.volunteer}: {self.given_at:%Y-%m-%d} – {self.withdrawn_at or ''}"
+
+    @property
+    def given_on(self) -> datetime.date:
+        return timezone.localdate(self.given_at)
+
+    @property
+    def withdrawn_on(self) -> datetime.date | None:
+        return timezone.localdate(self.withdrawn_at) if self.withdrawn_at else None
+
+    def covers(self, day: datetime.date) -> bool:
+        withdrawn = self.withdrawn_on
+        return self.given_on <= day and (withdrawn is None or day < withdrawn)
 
 
 class Team(models.Model):

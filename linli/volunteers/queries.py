@@ -20,6 +20,7 @@ from linli.core.scoping import Perm, get_in_scope_or_404, scope_queryset
 from linli.volunteers.models import (
     Activity,
     Certificate,
+    Consent,
     DutyAssignment,
     DutyShift,
     Post,
@@ -28,6 +29,7 @@ from linli.volunteers.models import (
     Team,
     TeamMembership,
     Volunteer,
+    consent_covering,
 )
 
 ZERO = Decimal("0.00")
@@ -45,7 +47,7 @@ def year_bounds(year: int) -> tuple[datetime.date, datetime.date]:
 # Volunteers and teams -----------------------------------------------------------------
 
 def volunteers_visible_to(user: Any, q: str = "", team: Team | None = None) -> QuerySet[Volunteer]:
-    qs = scope_queryset(Volunteer.objects.select_related("person__neighborhood"), user)
+    qs = scope_queryset(Volunteer.objects.select_related("person__neighborhood").prefetch_related("consents"), user)
     if q:
         qs = qs.filter(Q(person__name__contains=q) | Q(person__name_pinyin__startswith=q.lower())
                        | Q(person__name_initials__startswith=q.lower()))
@@ -57,7 +59,8 @@ def volunteers_visible_to(user: Any, q: str = "", team: Team | None = None) -> Q
 
 
 def volunteer_for(user: Any, pk: Any, perm: Perm = Perm.VIEW) -> Volunteer:
-    return get_in_scope_or_404(Volunteer.objects.select_related("person__neighborhood", "registered_by"),
+    return get_in_scope_or_404(Volunteer.objects.select_related("person__neighborhood", "registered_by")
+                               .prefetch_related("consents__recorded_by", "consents__withdrawn_by"),
                                user, perm, pk=pk)
 
 
@@ -65,12 +68,13 @@ def own_volunteer(user: Any) -> Volunteer | None:
     person_id = getattr(user, "person_id", None)
     if not person_id:
         return None
-    return Volunteer.objects.select_related("person__neighborhood").filter(person_id=person_id).first()
+    return (Volunteer.objects.select_related("person__neighborhood").prefetch_related("consents")
+            .filter(person_id=person_id).first())
 
 
 def people_to_register(user: Any) -> QuerySet[Person]:
     """People in scope that staff may register (those not yet volunteers, or whose consent was withdrawn)."""
-    registered = Volunteer.objects.filter(person_id=OuterRef("pk"), consent_withdrawn_at__isnull=True)
+    registered = Consent.objects.filter(volunteer__person_id=OuterRef("pk"), withdrawn_at__isnull=True)
     return scope_queryset(Person.objects.all(), user, Perm.CHANGE).exclude(Exists(registered))
 
 
@@ -288,13 +292,14 @@ def anomalies(user: Any, *, start: datetime.date | None = None, end: datetime.da
             found.append(Anomaly("over_24h", str(ANOMALY_LABELS["over_24h"]), vols[d["volunteer_id"]], d["served_on"],
                                  _("%(hours)s hours credited on one day.") % {"hours": d["h"]}))
 
-    # Hours for a day the volunteer had not consented to (before consent, or after withdrawing it).
-    for r in standing.filter(Q(served_on__lt=F("volunteer__consent_at__date"))
-                             | Q(volunteer__consent_withdrawn_at__isnull=False,
-                                 served_on__gte=F("volunteer__consent_withdrawn_at__date"))):
+    # Hours for a day no consent period of the volunteer covers (before the first, after a withdrawal and
+    # before the next registration).
+    covering = Consent.objects.filter(consent_covering(OuterRef("served_on")), volunteer_id=OuterRef("volunteer_id"))
+    for r in standing.exclude(Exists(covering)).prefetch_related("volunteer__consents"):
+        periods = ", ".join(f"{c.given_on}–{c.withdrawn_on or ''}" for c in r.volunteer.consents.all()) or "—"
         found.append(Anomaly("no_consent", str(ANOMALY_LABELS["no_consent"]), r.volunteer, r.served_on,
                              _("%(hours)s hours on a day not covered by the volunteer's consent (given %(given)s).")
-                             % {"hours": r.hours, "given": timezone.localdate(r.volunteer.consent_at)}, [r]))
+                             % {"hours": r.hours, "given": periods}, [r]))
 
     # A child credited with a team whose minimum age they had not reached that day.
     for r in standing.filter(team__minimum_age__isnull=False, volunteer__person__birth_date__isnull=False):

@@ -480,9 +480,10 @@ def ledger(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def me(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """A volunteer's own page: my activities, my duties, my hours, my certificate; or register myself."""
+    """A volunteer's own page: my activities, my duties, my hours, my certificate; or register myself (again,
+    after withdrawing: a new consent period)."""
     own = queries.own_volunteer(request.user)
-    if request.method == "POST" and own is None:
+    if request.method == "POST" and (own is None or not own.is_active):
         if request.user.person is None:
             raise Http404
         try:

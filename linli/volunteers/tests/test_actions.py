@@ -30,7 +30,9 @@ def test_a_person_registers_themself_and_that_is_their_consent(tree, ly2_residen
     user = django_user_model.objects.create(username="zhang", person=ly2_resident)
     volunteer = actions.register_volunteer(actor=user, person=ly2_resident)
     assert volunteer.registration == Volunteer.Registration.SELF
-    assert volunteer.consent_by == "张三" and volunteer.consent_method == Volunteer.ConsentMethod.ONLINE
+    consent = volunteer.consents.get()
+    assert consent.given_by == "张三" and consent.method == Volunteer.ConsentMethod.ONLINE
+    assert consent.registration == Volunteer.Registration.SELF and consent.withdrawn_at is None
     assert Person.objects.get(pk=ly2_resident.pk).is_volunteer
     assert AuditEvent.objects.filter(action="volunteers.volunteer_registered", target_id=str(volunteer.pk)).exists()
 
@@ -50,7 +52,9 @@ def test_staff_register_with_the_consent_recorded(ly2_resident, lianyang2_secret
     volunteer = actions.register_volunteer(actor=lianyang2_secretary, person=ly2_resident, consent_by="张三",
                                            consent_at=when, consent_method="signed_form")
     assert volunteer.registration == Volunteer.Registration.STAFF
-    assert volunteer.registered_by == lianyang2_secretary and volunteer.consent_at == when
+    consent = volunteer.consents.get()
+    assert volunteer.registered_by == lianyang2_secretary and consent.given_at == when
+    assert consent.recorded_by == lianyang2_secretary and consent.given_by == "张三"
     event = AuditEvent.objects.get(action="volunteers.volunteer_registered")
     assert event.data["consent_by"] == "张三"
 

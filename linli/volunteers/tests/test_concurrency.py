@@ -1,5 +1,6 @@
 """Capacity settled by the database, with real parallel PostgreSQL connections: many volunteers signing up
-for an activity's last places at once, and many taking a duty shift's last place at once."""
+for an activity's last places at once, and many taking a duty shift's last place at once; hours entered while
+the volunteer's consent is being withdrawn."""
 
 from __future__ import annotations
 
@@ -9,13 +10,13 @@ from collections.abc import Callable
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
-from django.utils import timezone
+from django.db import connection, transaction
+from django.utils import timezone, translation
 
 from linli.core.models import AuditEvent, User
 from linli.core.tests.factories import UserFactory
 from linli.volunteers import actions
-from linli.volunteers.models import Activity, DutyAssignment, DutyShift, SignUp, Volunteer
+from linli.volunteers.models import Activity, DutyAssignment, DutyShift, ServiceRecord, SignUp, Volunteer
 from linli.volunteers.tests.conftest import make_activity, make_volunteer
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
@@ -117,3 +118,32 @@ def test_one_volunteer_pressing_take_this_shift_twice_at_once_is_on_it_once(tree
     outcomes = race(4, take)
     assert sorted(outcomes) == ["refused"] * 3 + ["won"], outcomes
     assert DutyAssignment.objects.filter(shift=shift).count() == 1
+
+
+def test_hours_entered_while_a_withdrawal_is_being_saved_wait_for_it_and_are_refused(tree, lianyang2_secretary):
+    """The credit reads the consent periods under the volunteer's row lock, which the withdrawal holds until it
+    commits: the credit waits, then sees the period closed (today is no longer covered)."""
+    volunteer = make_volunteer(tree.lianyang2, "退出中")
+    staff_id = lianyang2_secretary.pk
+    outcome: list[str] = []
+
+    def credit() -> None:
+        try:
+            with translation.override("en"):  # threads start in the default language
+                actions.record_hours(actor=User.objects.get(pk=staff_id), volunteer=Volunteer.objects.select_related(
+                    "person").get(pk=volunteer.pk), hours="1", reason="纸质签到表", served_on=timezone.localdate())
+            outcome.append("won")
+        except ValidationError as error:
+            outcome.append(" ".join(error.messages))
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        actions.withdraw_consent(actor=lianyang2_secretary, volunteer=volunteer)
+        thread = threading.Thread(target=credit)
+        thread.start()
+        thread.join(timeout=1.5)
+        assert thread.is_alive() and not outcome  # waiting on the volunteer's row
+    thread.join(timeout=20)
+    assert len(outcome) == 1 and "withdrew their consent" in outcome[0], outcome
+    assert not ServiceRecord.objects.filter(volunteer=volunteer).exists()

@@ -54,6 +54,9 @@ def test_the_demo_has_teams_activities_a_roster_and_hours():
     assert gaps.exists()
     huamu = User.objects.get(username="huamu")
     assert {a.kind for a in queries.anomalies(huamu)} == {"overlap"}
+    # The volunteer who withdrew and came back: two periods, the hours of the first not flagged (above).
+    back = Volunteer.objects.get(consents__withdrawn_at__isnull=False)
+    assert back.consents.count() == 2 and back.is_active and queries.totals_of(back).total > 0
     assert sum(h for _a, h in queries.neighborhood_totals(huamu, today.year)) > 0 or today.month == 1
 
 

@@ -212,7 +212,7 @@ def test_a_volunteer_withdraws_their_consent_and_keeps_their_hours(client, ly2_v
                          served_on=timezone.localdate(), reason="签到表")
     client.force_login(ly2_volunteer_user)
     client.post(reverse("volunteers:withdraw", args=[ly2_volunteer.pk]))
-    assert Volunteer.objects.get().consent_withdrawn_at is not None
+    assert Volunteer.objects.get().consents.get().withdrawn_at is not None
     assert ServiceRecord.objects.count() == 1
     assert 'data-testid="withdraw"' not in client.get(reverse("volunteers:me")).content.decode()
 
@@ -341,4 +341,4 @@ def test_every_record_path_out_of_scope_is_404_and_writes_nothing(login, peihua1
         assert client.post(reverse(name, args=args), data).status_code == 404, name
     assert AuditEvent.objects.count() == events
     assert ServiceRecord.objects.count() == 1 and Certificate.objects.count() == 1
-    assert not SignUp.objects.exists() and Volunteer.objects.get(pk=ly2_volunteer.pk).consent_withdrawn_at is None
+    assert not SignUp.objects.exists() and Volunteer.objects.get(pk=ly2_volunteer.pk).is_active
