@@ -106,8 +106,36 @@ def recount_talks(branch_id: int) -> None:
     from linli.core.models import PartyOrganization
     from linli.party.models import Attendance, CommitteeMember, TalkTally
 
-    PartyOrganization.objects.select_for_update().filter(pk=branch_id).values_list("pk").first()
-    TalkTally.objects.filter(branch_id=branch_id).delete()
-    sql, params = talks_insert_select(Attendance, CommitteeMember, TalkTally, [branch_id])
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    with transaction.atomic():
+        PartyOrganization.objects.select_for_update().filter(pk=branch_id).values_list("pk").first()
+        TalkTally.objects.filter(branch_id=branch_id).delete()
+        sql, params = talks_insert_select(Attendance, CommitteeMember, TalkTally, [branch_id])
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+
+
+def _talk_branch(level: str, parent_id: int | None, pk: int) -> int:
+    return int(parent_id) if level == "group" and parent_id else int(pk)
+
+
+def remember_talk_branch(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
+    """pre_save of a party organization: the branch its talks counted for before the change."""
+    if raw or instance._state.adding or instance.pk is None:
+        return
+    from linli.core.models import PartyOrganization
+
+    before = PartyOrganization.objects.filter(pk=instance.pk).values_list("level", "parent_id").first()
+    if before is not None:
+        instance._talk_branch_before = _talk_branch(before[0], before[1], instance.pk)
+
+
+def recount_moved_talks(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
+    """post_save of a party organization: a party group moved to another branch (or a change of level) moves its
+    talks' coverage, so both branches are recounted (core's organization edit knows nothing of talks)."""
+    before = instance.__dict__.pop("_talk_branch_before", None)
+    if raw or before is None:
+        return
+    after = _talk_branch(instance.level, instance.parent_id, instance.pk)
+    if after != before:
+        recount_talks(before)
+        recount_talks(after)

@@ -256,3 +256,17 @@ def test_talks_recorded_at_once_are_all_covered(party):
         t.join()
     assert not errors
     assert covered_maintained() == covered_computed() == {(party.ly2.pk, 2026): len(people)}
+
+
+def test_talk_coverage_follows_a_party_group_moved_to_another_branch(party, branch):
+    from linli.core import actions as core_actions
+
+    ly2, secretary, (_a, _b, c), _seat = branch
+    other_secretary = member(party.ph1, "培花书记")
+    actions.add_committee_member(actor=None, party_organization=party.ph1, person=other_secretary,
+                                 started_on=datetime.date(2025, 1, 1))
+    talk(party.ly2_group, [c], datetime.date(2026, 3, 3), guests=[secretary])
+    talk(party.ly2_group, [c], datetime.date(2026, 3, 4), guests=[other_secretary])
+    assert covered_maintained() == covered_computed() == {(ly2.pk, 2026): 1}
+    core_actions.update_party_organization(actor=None, party_organization=party.ly2_group, parent=party.ph1)
+    assert covered_maintained() == covered_computed() == {(party.ph1.pk, 2026): 1}
