@@ -11,8 +11,9 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Case, Count, F, Max, Q, QuerySet, Value, When
-from django.db.models.lookups import LessThan
+from django.db.models import Case, Count, F, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import GreaterThanOrEqual, LessThan
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -251,11 +252,14 @@ def compliance_board(user: Any, area: Area, year: int, today: datetime.date | No
     order — the board shows what is missing, it does not rank.
 
     A fixed number of queries whatever the number of branches: requirements,
-    the branches' ids and places, the page's (and the excluded) branches,
-    their groups, the maintained monthly tallies of their meetings (a column per
-    period summed in the database), the areas of the roll-up, and 谈心谈话 coverage (2).
-    Only the page's branches get their period cells built; the roll-up counts
-    the periods over and not met for every branch from the same tallies.
+    the branches' ids and places with, per branch, its number of groups and
+    its 谈心谈话 members and covered (correlated counts), the page's (and the
+    excluded) branches, the maintained monthly tallies of the branches' own
+    meetings (a column per period summed in the database), those of their
+    groups' 党小组会 joined to the branch (per period, the groups that met),
+    and the areas of the roll-up. Only the page's branches get their period
+    cells built; the roll-up counts the periods over and not met for every
+    branch from the same tallies.
     """
     today = today or timezone.localdate()
     requirements = list(MeetingRequirement.objects.filter(active=True))
@@ -264,26 +268,35 @@ def compliance_board(user: Any, area: Area, year: int, today: datetime.date | No
     requirements = [r for r in requirements if r.kind != Meeting.Kind.TALK]
     under = Q(area__path__startswith=area.path) | Q(organization__area__path__startswith=area.path)
     branches_qs = scope_queryset(PartyOrganization.objects.filter(under, level=PartyOrganization.Level.BRANCH), user)
-    listing = list(branches_qs.order_by("name", "id").values_list(
-        "pk", "area__path", "organization__area__path", "board_exclusion__id"))
-    branch_ids = [pk for pk, _a, _o, excluded in listing if excluded is None]
+    # The listing carries, per branch, its party groups and (for 谈心谈话) its members and the covered
+    # among them, as correlated counts: one query, not three more over every branch.
+    GROUP = PartyOrganization.Level.GROUP
+    extra: dict[str, Any] = {"group_count": _count(PartyOrganization.objects.filter(parent_id=OuterRef("pk"),
+                                                                                   level=GROUP), "parent_id")}
+    if talk_required:
+        on = min(today, datetime.date(year, 12, 31))
+        joined = Q(joined_on__isnull=True) | Q(joined_on__lte=on)
+        extra["talk_members"] = (
+            _count(PartyMembership.objects.filter(joined, party_organization_id=OuterRef("pk")),
+                   "party_organization_id")
+            + _count(PartyMembership.objects.filter(joined, party_organization__parent_id=OuterRef("pk"),
+                                                    party_organization__level=GROUP),
+                     "party_organization__parent_id"))
+        # Covered: kept per branch and year by actions.py (TalkTally, recounted with every talk and seat change).
+        extra["talk_covered"] = Coalesce(Subquery(TalkTally.objects.filter(branch_id=OuterRef("pk"), year=year)
+                                             .values("covered")[:1]), 0)
+    listing = list(branches_qs.order_by("name", "id").annotate(**extra).values_list(
+        "pk", "area__path", "organization__area__path", "board_exclusion__id", *extra))
+    branch_ids = [row[0] for row in listing if row[3] is None]
     pager = Paginator(branch_ids, per_page).get_page(page)
     page_ids = list(pager.object_list)
-    excluded_ids = [pk for pk, _a, _o, excluded in listing if excluded is not None]
+    excluded_ids = [row[0] for row in listing if row[3] is not None]
     shown = PartyOrganization.objects.select_related("area", "organization__area", "board_exclusion").in_bulk(
         page_ids + excluded_ids)
-    # The branches on the board and their groups as subqueries, not lists of thousands of ids: the
-    # meetings are read by date (an index on held_on, kind, organization) and matched by hash.
+    # The branches on the board as a subquery, not a list of thousands of ids.
     on_board = branches_qs.filter(board_exclusion__isnull=True).values("pk")
-    groups_on_board = PartyOrganization.objects.filter(parent_id__in=on_board,
-                                                       level=PartyOrganization.Level.GROUP).values("pk")
-    # One subquery of the organizations (branches and their groups), so that PostgreSQL may join it either way:
-    # walk each one's (organization, date) index for a community's board, or read the year by date for a district.
-    orgs_on_board = PartyOrganization.objects.filter(
-        Q(pk__in=on_board) | Q(parent_id__in=on_board, level=PartyOrganization.Level.GROUP)).values("pk")
-    groups: dict[int, list[int]] = defaultdict(list)
-    for group_id, parent_id in groups_on_board.values_list("pk", "parent_id"):
-        groups[parent_id].append(group_id)
+    n_groups = {row[0]: row[4] for row in listing}
+    talks = {row[0]: _talk(row[5], row[6]) for row in listing} if talk_required else {}
 
     # Each requirement's periods begun by today, once for the whole board, each a column of the count below.
     windows: dict[tuple[int, int], int] = {}
@@ -296,6 +309,7 @@ def compliance_board(user: Any, area: Area, year: int, today: datetime.date | No
     # summed from the maintained monthly tallies (actions.py keeps them with every meeting recorded or moved).
     counts: dict[tuple[int, str], tuple[int, ...]] = {}
     missed: dict[tuple[int, str], int] = {}
+    groups_met: dict[tuple[int, str], tuple[int, ...]] = {}  # per branch: its groups that met the minimum
     if windows and requirements:
         columns = {f"w{n}": sum((F(f"m{m}") for m in range(first + 1, last + 1)), F(f"m{first}"))
                    for (first, last), n in windows.items()}
@@ -304,19 +318,30 @@ def compliance_board(user: Any, area: Area, year: int, today: datetime.date | No
             (Case(When(LessThan(columns[f"w{p.column}"], r.minimum), then=1), default=0)
              for p in periods[r.pk] if not p.still_open), Value(0)))
             for r in requirements if r.kind != Meeting.Kind.GROUP]
-        grouped = (MeetingTally.objects.filter(year=year, kind__in=[r.kind for r in requirements])
-                   .filter(party_organization_id__in=orgs_on_board)
-                   .annotate(**columns, missed=Case(*missed_when, default=Value(0))).order_by()
-                   .values_list("party_organization_id", "kind", "missed", *columns))
-        # Thousands of rows of plain integers: read from the cursor, without the ORM's row converters.
-        sql, params = grouped.query.sql_with_params()
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            for org_id, kind, n_missed, *held in cursor.fetchall():
+        own_kinds = [r.kind for r in requirements if r.kind != Meeting.Kind.GROUP]
+        if own_kinds:
+            grouped = (MeetingTally.objects.filter(year=year, kind__in=own_kinds)
+                       .filter(party_organization_id__in=on_board)
+                       .annotate(**columns, missed=Case(*missed_when, default=Value(0))).order_by()
+                       .values_list("party_organization_id", "kind", "missed", *columns))
+            # Thousands of rows of plain integers: read from the cursor, without the ORM's row converters.
+            for org_id, kind, n_missed, *held in _rows(grouped):
                 counts[org_id, kind] = tuple(held)
                 missed[org_id, kind] = n_missed
+        # 党小组会: every group of a branch must meet. Per branch (its groups' tallies joined to it), per period,
+        # the number of its groups that held at least the minimum; a group without a tally held none.
+        for r in requirements:
+            if r.kind != Meeting.Kind.GROUP:
+                continue
+            met = {f"w{n}": Sum(Case(When(GreaterThanOrEqual(expression, r.minimum), then=1), default=0))
+                   for n, expression in enumerate(columns.values())}
+            per_branch = (MeetingTally.objects.filter(year=year, kind=r.kind, party_organization__level=GROUP,
+                                                     party_organization__parent_id__in=on_board)
+                          .order_by().values("party_organization__parent_id").annotate(**met)
+                          .values_list("party_organization__parent_id", *met))
+            for branch_id, *held in _rows(per_branch):
+                groups_met[branch_id, r.kind] = tuple(held)
     children = {a.path: a for a in Area.objects.filter(parent=area)}
-    talks = _talk_coverage(branch_ids, groups, orgs_on_board, year, today) if talk_required else {}
 
     # The roll-up: every branch's missing periods (over and not met), by kind.
     zero = (0,) * len(windows)
@@ -324,37 +349,48 @@ def compliance_board(user: Any, area: Area, year: int, today: datetime.date | No
     none_held = {r.pk: len(closed[r.pk]) if r.minimum > 0 else 0 for r in requirements}
     rollups: dict[int | None, Rollup] = {}
     total = Rollup(area)
-    for pk, area_path, organization_path, excluded in listing:
+    # Per requirement, in the board's order: (kind, its closed periods' columns for 党小组会, or None and
+    # the periods missed by a branch without a tally row).
+    rules = [(r.kind, closed[r.pk] if r.kind == Meeting.Kind.GROUP else None, none_held[r.pk])
+             for r in requirements]
+    no_talks = TalkCoverage(0, 0)
+    child_of: dict[str | None, Area | None] = {}
+    for pk, area_path, organization_path, excluded, branch_groups, *_talks in listing:
         if excluded is not None:
             continue
-        group_area = _child_area_of(area_path or organization_path, area, children)
-        rollup = rollups.setdefault(group_area.pk if group_area else None, Rollup(group_area))
-        branch_groups = groups.get(pk, [])
+        path = area_path or organization_path
+        if path in child_of:
+            group_area = child_of[path]
+        else:
+            group_area = child_of[path] = _child_area_of(path, area, children)
+        key = group_area.pk if group_area else None
+        rollup = rollups.get(key)
+        if rollup is None:
+            rollup = rollups[key] = Rollup(group_area)
         missing: dict[str, int] = {}
-        for r in requirements:
-            if r.kind == Meeting.Kind.GROUP:
-                if not branch_groups:
-                    continue
-                held_by = [counts.get((g, r.kind), zero) for g in branch_groups]
-                n = sum(any(h[c] < r.minimum for h in held_by) for c in closed[r.pk])
-            else:  # counted with the tallies; a branch without a row for the kind missed every period over
-                n = missed.get((pk, r.kind), none_held[r.pk])
+        for kind, columns_closed, none in rules:
+            if columns_closed is None:  # counted with the tallies; without a row, every period over is missed
+                n = missed.get((pk, kind), none)
+            elif branch_groups:  # every group of the branch met; a branch without groups has none to miss
+                ok = groups_met.get((pk, kind), zero)
+                n = sum(ok[c] < branch_groups for c in columns_closed)
+            else:
+                continue
             if n:
-                missing[r.kind] = n
-        coverage = talks.get(pk, TalkCoverage(0, 0))
+                missing[kind] = n
+        coverage = talks.get(pk, no_talks) if talk_required else no_talks
         for roll in (rollup, total):
             roll.branches += 1
             roll.complete += not missing
             for kind, n in missing.items():
                 roll.missing_by_kind[kind] = roll.missing_by_kind.get(kind, 0) + n
-            if talk_required:
-                roll.talk_covered += coverage.covered
-                roll.talk_members += coverage.members
+            roll.talk_covered += coverage.covered
+            roll.talk_members += coverage.members
 
     rows = []
     for pk in page_ids:
         branch = shown[pk]
-        cells = [RequirementCells(r, _cells(r, periods[r.pk], pk, groups.get(pk, []), counts, zero))
+        cells = [RequirementCells(r, _cells(r, periods[r.pk], pk, n_groups[pk], counts, groups_met, zero))
                  for r in requirements]
         rows.append(BranchRow(branch, _child_area(branch, area, children), cells,
                               talks.get(pk, TalkCoverage(0, 0)) if talk_required else None))
@@ -363,31 +399,24 @@ def compliance_board(user: Any, area: Area, year: int, today: datetime.date | No
     return Board(area, year, requirements, rows, excluded_branches, ordered, total, talk_required, pager)
 
 
-def _talk_coverage(branch_ids: list[int], groups: dict[int, list[int]], orgs_on_board: QuerySet[Any, Any],
-                   year: int, today: datetime.date) -> dict[int, TalkCoverage]:
-    """Per branch: members who in `year` had a 谈心谈话 with a member of the branch committee, of its members.
+def _rows(qs: QuerySet[Any, Any]) -> list[tuple[Any, ...]]:
+    """A values_list's rows read from the cursor, without the ORM's row converters (plain integers)."""
+    sql, params = qs.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
-    A talk is a meeting of kind 谈心谈话 of the branch or one of its party
-    groups; its attendees are the pair (or the few). A member present at a
-    talk is covered when another person present sat on the branch committee
-    that day. Members are counted (the branch's and its groups') on the last
-    day of the year, or today in the current year; coverage is read from the
-    maintained TalkTally. Two queries.
-    """
-    on = min(today, datetime.date(year, 12, 31))
-    branch_of = {g: b for b, ids in groups.items() for g in ids} | {b: b for b in branch_ids}
-    members: dict[int, int] = defaultdict(int)
-    for org_id, n in (PartyMembership.objects.filter(party_organization_id__in=orgs_on_board)
-                      .filter(Q(joined_on__isnull=True) | Q(joined_on__lte=on))
-                      .values("party_organization_id").annotate(n=Count("id"))
-                      .values_list("party_organization_id", "n")):
-        members[branch_of[org_id]] += n
-    # Covered: a member present at a talk where someone else present held a seat on the branch committee
-    # that day: kept per branch and year by actions.py (TalkTally, recounted with every talk and seat change).
-    covered = dict(TalkTally.objects.filter(year=year, branch_id__in=orgs_on_board)
-                   .values_list("branch_id", "covered"))
-    return {b: TalkCoverage(min(covered.get(b, 0), n), n) for b, n in members.items()} | {
-        b: TalkCoverage(c, max(c, members.get(b, 0))) for b, c in covered.items() if b not in members}
+
+def _count(qs: QuerySet[Any, Any], key: str) -> Coalesce:
+    """The rows of a correlated queryset counted, as an expression (0 without rows)."""
+    return Coalesce(Subquery(qs.order_by().values(key).annotate(n=Count("pk")).values("n")), 0)
+
+
+def _talk(members: int, covered: int) -> TalkCoverage:
+    """谈心谈话 in a year: members (the branch's and its groups', on the last day of the year or today) who had
+    a talk with a member of the branch committee that day, of the members; the covered are read from the
+    maintained TalkTally. A branch without members counts those covered as its members."""
+    return TalkCoverage(min(covered, members), members) if members else TalkCoverage(covered, covered)
 
 
 def _child_area(branch: PartyOrganization, area: Area, children: dict[str, Area]) -> Area | None:
@@ -402,20 +431,22 @@ def _child_area_of(path: str | None, area: Area, children: dict[str, Area]) -> A
     return children.get(PATH_SEP.join(path.rstrip(PATH_SEP).split(PATH_SEP)[: area.depth + 2]) + PATH_SEP)
 
 
-def _cells(requirement: MeetingRequirement, periods: list[_Period], branch_id: int, group_ids: list[int],
-           counts: dict[tuple[int, str], tuple[int, ...]], zero: tuple[int, ...]) -> list[PeriodCell]:
+def _cells(requirement: MeetingRequirement, periods: list[_Period], branch_id: int, n_groups: int,
+           counts: dict[tuple[int, str], tuple[int, ...]], groups_met: dict[tuple[int, str], tuple[int, ...]],
+           zero: tuple[int, ...]) -> list[PeriodCell]:
+    """A branch's cells for one requirement; for 党小组会, of each period the groups that met, of its groups."""
     kind, minimum = requirement.kind, requirement.minimum
     if kind == Meeting.Kind.GROUP:
-        if not group_ids:
+        if not n_groups:
             return [PeriodCell(p.label, 0, 0, "none") for p in periods]
-        held_by = [counts.get((g, kind), zero) for g in group_ids]
-        needed = len(group_ids)
+        held = groups_met.get((branch_id, kind), zero)
+        needed = n_groups
     else:
-        own = counts.get((branch_id, kind), zero)
+        held = counts.get((branch_id, kind), zero)
         needed = minimum
     cells = []
     for p in periods:
-        count = sum(h[p.column] >= minimum for h in held_by) if kind == Meeting.Kind.GROUP else own[p.column]
+        count = held[p.column]
         status = "met" if count >= needed else "open" if p.still_open else "missing"
         cells.append(PeriodCell(p.label, count, needed, status))
     return cells
