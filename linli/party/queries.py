@@ -255,9 +255,10 @@ def compliance_board(user: Any, area: Area, year: int, today: datetime.date | No
     the branches' ids and places with, per branch, its number of groups and
     its 谈心谈话 members and covered (correlated counts), the page's (and the
     excluded) branches, the maintained monthly tallies of the branches' own
-    meetings (a column per period summed in the database), those of their
-    groups' 党小组会 joined to the branch (per period, the groups that met),
-    and the areas of the roll-up. Only the page's branches get their period
+    meetings (one row per branch: of each requirement the periods over and not
+    met, counted in the database; and the page's branches' counts per period),
+    those of their groups' 党小组会 joined to the branch (per period, the
+    groups that met), and the areas of the roll-up. Only the page's branches get their period
     cells built; the roll-up counts the periods over and not met for every
     branch from the same tallies.
     """
@@ -313,21 +314,30 @@ def compliance_board(user: Any, area: Area, year: int, today: datetime.date | No
     if windows and requirements:
         columns = {f"w{n}": sum((F(f"m{m}") for m in range(first + 1, last + 1)), F(f"m{first}"))
                    for (first, last), n in windows.items()}
-        # And, for the roll-up, the periods over and not met of the row's requirement, counted in the database.
-        missed_when = [When(kind=r.kind, then=sum(
-            (Case(When(LessThan(columns[f"w{p.column}"], r.minimum), then=1), default=0)
-             for p in periods[r.pk] if not p.still_open), Value(0)))
-            for r in requirements if r.kind != Meeting.Kind.GROUP]
-        own_kinds = [r.kind for r in requirements if r.kind != Meeting.Kind.GROUP]
-        if own_kinds:
-            grouped = (MeetingTally.objects.filter(year=year, kind__in=own_kinds)
-                       .filter(party_organization_id__in=on_board)
-                       .annotate(**columns, missed=Case(*missed_when, default=Value(0))).order_by()
-                       .values_list("party_organization_id", "kind", "missed", *columns))
+        own = [r for r in requirements if r.kind != Meeting.Kind.GROUP]
+        if own:
+            # For the roll-up, one row per branch: of each requirement, the periods over and not met, counted
+            # in the database (NULL without a tally row of the kind).
+            missed_by = {f"x{i}": Sum(Case(When(kind=r.kind, then=sum(
+                (Case(When(LessThan(columns[f"w{p.column}"], r.minimum), then=1), default=0)
+                 for p in periods[r.pk] if not p.still_open), Value(0)))))
+                for i, r in enumerate(own)}
+            per_branch = (MeetingTally.objects.filter(year=year, kind__in=[r.kind for r in own])
+                          .filter(party_organization_id__in=on_board).order_by()
+                          .values("party_organization_id").annotate(**missed_by)
+                          .values_list("party_organization_id", *missed_by))
             # Thousands of rows of plain integers: read from the cursor, without the ORM's row converters.
-            for org_id, kind, n_missed, *held in _rows(grouped):
-                counts[org_id, kind] = tuple(held)
-                missed[org_id, kind] = n_missed
+            for org_id, *n_missed in _rows(per_branch):
+                for r, n in zip(own, n_missed, strict=True):
+                    if n is not None:
+                        missed[org_id, r.kind] = n
+            # The page's cells: its branches' counts per period.
+            if page_ids:
+                on_page = (MeetingTally.objects.filter(year=year, kind__in=[r.kind for r in own],
+                                                       party_organization_id__in=page_ids)
+                           .annotate(**columns).order_by().values_list("party_organization_id", "kind", *columns))
+                for org_id, kind, *held in _rows(on_page):
+                    counts[org_id, kind] = tuple(held)
         # 党小组会: every group of a branch must meet. Per branch (its groups' tallies joined to it), per period,
         # the number of its groups that held at least the minimum; a group without a tally held none.
         for r in requirements:
@@ -335,11 +345,11 @@ def compliance_board(user: Any, area: Area, year: int, today: datetime.date | No
                 continue
             met = {f"w{n}": Sum(Case(When(GreaterThanOrEqual(expression, r.minimum), then=1), default=0))
                    for n, expression in enumerate(columns.values())}
-            per_branch = (MeetingTally.objects.filter(year=year, kind=r.kind, party_organization__level=GROUP,
-                                                     party_organization__parent_id__in=on_board)
-                          .order_by().values("party_organization__parent_id").annotate(**met)
-                          .values_list("party_organization__parent_id", *met))
-            for branch_id, *held in _rows(per_branch):
+            groups_qs = (MeetingTally.objects.filter(year=year, kind=r.kind, party_organization__level=GROUP,
+                                                    party_organization__parent_id__in=on_board)
+                         .order_by().values("party_organization__parent_id").annotate(**met)
+                         .values_list("party_organization__parent_id", *met))
+            for branch_id, *held in _rows(groups_qs):
                 groups_met[branch_id, r.kind] = tuple(held)
     children = {a.path: a for a in Area.objects.filter(parent=area)}
 
