@@ -3,6 +3,8 @@ tap submit again — one inspection, not two."""
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 from playwright.sync_api import Page, Route, expect
 
@@ -17,6 +19,17 @@ from linli.core.tests.test_browser import (  # noqa: F401  # the shared browser 
 from linli.inspections.models import Finding, Inspection
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+
+@pytest.fixture(autouse=True)
+def shipped_checklist() -> None:
+    """The restaurant gas-safety checklist that migration 0002 ships: a transactional test runs after
+    others that flushed the database, so the migration's rows may be gone — put them back the same way."""
+    from django.apps import apps
+
+    importlib.import_module("linli.inspections.migrations.0002_default_restaurant_gas_checklist").install(apps, None)
+
 
 NUMBERS = {"hose_length_m": "1.5", "cylinder_count": "8", "cylinder_stored_kg": "30",
            "cylinder_stove_distance_m": "1"}
