@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from linli.core import queries
@@ -15,6 +16,19 @@ from linli.core.scoping import Perm, grants_for, scope_queryset
 
 _YES_NO = [("", _("All")), ("1", _("Yes")), ("0", _("No"))]
 
+
+def add_refusal(form: forms.BaseForm, error: ValidationError | PermissionDenied,
+                aliases: dict[str, str] | None = None) -> None:
+    """Put an action's refusal on the form: each message on its field (renamed through `aliases` where the
+    form calls it otherwise), on the form as a whole when no field matches or the refusal is a permission."""
+    if isinstance(error, PermissionDenied):
+        form.add_error(None, str(error))
+        return
+    errors = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
+    for field, msgs in errors.items():
+        name = (aliases or {}).get(str(field), field)
+        for msg in msgs:
+            form.add_error(name if name in form.fields else None, msg)
 
 def _model_choice_field(form: forms.BaseForm, name: str) -> forms.ModelChoiceField:
     """A ForeignKey's form field, typed as such (Form.fields holds plain Fields)."""

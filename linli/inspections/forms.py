@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from linli.core.forms import StyledFormMixin, area_filter_field
+from linli.core.forms import StyledFormMixin, add_refusal, area_filter_field
 from linli.core.models import Area, Organization, User
 from linli.core.spreadsheets import MAX_UPLOAD_BYTES
 from linli.inspections.models import (
@@ -34,15 +34,6 @@ from linli.inspections.models import (
 )
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # <input type=date> wants ISO dates
-
-
-def add_refusal(form: forms.Form, error: ValidationError, aliases: dict[str, str] | None = None) -> None:
-    """Put an action's refusal on the form's fields (or on the form when no field matches)."""
-    errors = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
-    for field, msgs in errors.items():
-        name = (aliases or {}).get(str(field), field)
-        for msg in msgs:
-            form.add_error(name if name in form.fields else None, msg)
 
 
 def style(form: Any) -> None:

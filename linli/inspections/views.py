@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from linli.core.documents import pdf_response, read_verification_token
+from linli.core.forms import add_refusal
 from linli.core.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from linli.core.models import Area
 from linli.core.scoping import Perm, can, get_in_scope_or_404, scope_queryset, under_area
@@ -35,7 +36,6 @@ from linli.inspections.forms import (
     ReinspectionForm,
     SeizureForm,
     StartInspectionForm,
-    add_refusal,
 )
 from linli.inspections.models import (
     AnswerPhoto,

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from linli.core import audit
 from linli.core.documents import pdf_response, render_pdf
+from linli.core.forms import add_refusal
 from linli.core.http import AuthenticatedHttpRequest
 from linli.core.models import Organization, PartyOrganization, Person
 from linli.core.scoping import Perm, can, scope_queryset
@@ -207,9 +208,7 @@ def add_decision(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Decision recorded."))
             return redirect(meeting.get_absolute_url())
         except ValidationError as error:
-            for field, msgs in (error.message_dict if hasattr(error, "error_dict") else {None: error.messages}).items():
-                for msg in msgs:
-                    form.add_error(field if field in form.fields else None, msg)
+            add_refusal(form, error)
     return render(request, "party/meeting_detail.html", _detail_context(request, meeting, decision_form=form),
                   status=422)
 
@@ -281,17 +280,6 @@ def board_exclusion(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 # Campaigns ---------------------------------------------------------------------------
 
-def _place(form: Any, error: ValidationError | PermissionDenied) -> None:
-    """A refusal's messages on the form's fields (or above the form, for a field it does not show)."""
-    if isinstance(error, PermissionDenied):
-        form.add_error(None, str(error))
-        return
-    fields = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
-    for name, msgs in fields.items():
-        for msg in msgs:
-            form.add_error(name if name in form.fields else None, msg)
-
-
 @login_required
 def campaign_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not can(request.user, Perm.VIEW):
@@ -318,7 +306,7 @@ def campaign_form(request: AuthenticatedHttpRequest) -> HttpResponse:
             messages.success(request, _("Saved."))
             return redirect(campaign.get_absolute_url())
         except (ValidationError, PermissionDenied) as error:
-            _place(form, error)
+            add_refusal(form, error)
     return render(request, "party/campaign_form.html", {"form": form}, status=422 if form.errors else 200)
 
 
@@ -359,7 +347,7 @@ def campaign_cover(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("%(n)s organizations added.") % {"n": len(new)})
             return redirect(campaign.get_absolute_url())
         except (ValidationError, PermissionDenied) as error:
-            _place(form, error)
+            add_refusal(form, error)
     return campaign_detail(request, pk, cover_form=form)
 
 
@@ -375,7 +363,7 @@ def campaign_task(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Saved."))
             return redirect(campaign.get_absolute_url())
         except (ValidationError, PermissionDenied) as error:
-            _place(form, error)
+            add_refusal(form, error)
     return campaign_detail(request, pk, task_form=form)
 
 
@@ -395,7 +383,7 @@ def campaign_lectures(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
             messages.success(request, _("Lecture logged."))
             return redirect("party:campaign_lectures", pk=campaign.pk)
         except (ValidationError, PermissionDenied) as error:
-            _place(form, error)
+            add_refusal(form, error)
     page = _page(request, queries.lectures_visible_to(request.user, campaign))
     return render(request, "party/campaign_lectures.html", {
         "campaign": campaign, "form": form, "page": page, "query": _query_without_page(request),
@@ -428,7 +416,7 @@ def campaign_organization(request: AuthenticatedHttpRequest, pk: int, org: int) 
                 messages.success(request, _("Saved."))
                 return redirect(entry.get_absolute_url())
         except (ValidationError, PermissionDenied) as error:
-            _place(problem_form if problem_form.is_bound else done_form, error)
+            add_refusal(problem_form if problem_form.is_bound else done_form, error)
     context = {"campaign": campaign, "entry": entry, "porg": porg,
                "detail": queries.campaign_entry_detail(request.user, entry),
                "can_change": can(request.user, Perm.CHANGE, porg), "problem_form": problem_form,
@@ -464,7 +452,7 @@ def course_form(request: AuthenticatedHttpRequest) -> HttpResponse:
             messages.success(request, _("Saved."))
             return redirect("party:course_detail", pk=course.pk)
         except (ValidationError, PermissionDenied) as error:
-            _place(form, error)
+            add_refusal(form, error)
     return render(request, "party/course_form.html", {"form": form}, status=422 if form.errors else 200)
 
 
@@ -490,7 +478,7 @@ def course_session(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Session added."))
             return redirect("party:course_detail", pk=course.pk)
         except (ValidationError, PermissionDenied) as error:
-            _place(form, error)
+            add_refusal(form, error)
     return course_detail(request, pk, session_form=form)
 
 
@@ -507,7 +495,7 @@ def course_enrol(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("%(n)s people enrolled.") % {"n": len(new)})
             return redirect("party:course_detail", pk=course.pk)
         except (ValidationError, PermissionDenied) as error:
-            _place(form, error)
+            add_refusal(form, error)
     return course_detail(request, pk, enrol_form=form)
 
 
@@ -569,7 +557,7 @@ def committee_seat(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Saved."))
             return redirect("party:branch_meetings", pk=porg.pk)
         except (ValidationError, PermissionDenied) as error:
-            _place(form, error)
+            add_refusal(form, error)
     return branch_meetings(request, porg.pk, seat_form=form)
 
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from linli.core import audit
+from linli.core.forms import add_refusal
 from linli.core.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from linli.core.scoping import Perm, can
 from linli.core.views import _page, _query_without_page
@@ -73,10 +74,7 @@ def problem_new(request: AuthenticatedHttpRequest) -> HttpResponse:
             messages.success(request, _("Saved."))
             return redirect(problem.get_absolute_url())
         except ValidationError as error:
-            fields = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
-            for field, msgs in fields.items():
-                for msg in msgs:
-                    form.add_error(field if field in form.fields else None, msg)
+            add_refusal(form, error)
         except PermissionDenied as error:
             form.add_error("area", str(error))
     return render(request, "problems/form.html", {"form": form})

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from linli.core import queries as core_queries
 from linli.core.documents import pdf_response, qr_data_uri, read_verification_token, render_pdf, verification_token
+from linli.core.forms import add_refusal
 from linli.core.http import AuthenticatedHttpRequest
 from linli.core.models import Area
 from linli.core.scoping import Perm, can, get_in_scope_or_404
@@ -110,20 +111,10 @@ def register(request: AuthenticatedHttpRequest) -> HttpResponse:
             messages.success(request, _("%(name)s is registered as a volunteer.") % {"name": person.name})
             return redirect(volunteer.get_absolute_url())
         except (ValidationError, PermissionDenied) as error:
-            _place(form, error)
+            add_refusal(form, error)
     return render(request, "volunteers/register.html",
                   {"form": form, "q": q, "candidates": candidates.order_by("name_pinyin", "id")[:20]},
                   status=422 if form.errors else 200)
-
-
-def _place(form: Any, error: ValidationError | PermissionDenied) -> None:
-    if isinstance(error, PermissionDenied):
-        form.add_error(None, str(error))
-        return
-    fields = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
-    for field, msgs in fields.items():
-        for msg in msgs:
-            form.add_error(field if field in form.fields else None, msg)
 
 
 @login_required
@@ -155,7 +146,7 @@ def record_hours(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Hours recorded."))
             return redirect(volunteer.get_absolute_url())
         except ValidationError as error:
-            _place(form, error)
+            add_refusal(form, error)
     return render(request, "volunteers/volunteer_detail.html",
                   _volunteer_context(request, volunteer, hours_form=form), status=422)
 
@@ -248,7 +239,7 @@ def team_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             team = actions.create_team(actor=request.user, **form.cleaned_data)
             return redirect(team.get_absolute_url())
         except (ValidationError, PermissionDenied) as error:
-            _place(form, error)
+            add_refusal(form, error)
     year = _year(request)
     return render(request, "volunteers/team_list.html", {
         "teams": queries.team_totals(request.user, year), "year": year, "form": form,
@@ -287,7 +278,7 @@ def team_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Saved."))
             return redirect(team.get_absolute_url())
         except (ValidationError, PermissionDenied) as error:
-            _place(form, error)
+            add_refusal(form, error)
     return render(request, "volunteers/team_form.html", {"form": form, "team": team},
                   status=422 if form.errors else 200)
 
@@ -342,7 +333,7 @@ def activity_form(request: AuthenticatedHttpRequest, pk: int | None = None) -> H
             messages.success(request, _("Saved."))
             return redirect(activity.get_absolute_url())
         except (ValidationError, PermissionDenied) as error:
-            _place(form, error)
+            add_refusal(form, error)
     return render(request, "volunteers/activity_form.html", {"form": form, "activity": activity},
                   status=422 if form.errors else 200)
 
@@ -533,7 +524,7 @@ def post_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Shift added."))
             return redirect(post.get_absolute_url())
         except (ValidationError, PermissionDenied) as error:
-            _place(form, error)
+            add_refusal(form, error)
     start, end = _week(request)
     shifts = list(queries.shifts_of([post], start=start, end=end + datetime.timedelta(days=21)))
     return render(request, "volunteers/post_detail.html", {
