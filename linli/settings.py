@@ -133,6 +133,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Prepared statements on, for the statements that ask for one (psycopg's
+    # `prepare=True`: the claim, needs.actions). Django's own cursors bind on
+    # the client and never prepare; the threshold is high so that nothing is
+    # prepared without asking (Django's default, None, refuses even the asking).
+    DATABASES["default"]["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}), "prepare_threshold": 1_000_000}
 DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME") or None}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

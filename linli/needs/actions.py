@@ -34,6 +34,7 @@ import contextvars
 import datetime
 import functools
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -384,8 +385,8 @@ def _scopes_reaching(claimant_area: Area | None, need_area: Area) -> list[str]:
     return scopes
 
 
-def claim_need(*, actor: Any, need: Need, organization: Organization | None = None) -> Claim:
-    """Claim a published need, as a resident or in an organization's name.
+def claim_need(*, actor: Any, need: Need | int, organization: Organization | None = None) -> Claim:
+    """Claim a published need (a Need, or only its id), as a resident or in an organization's name.
 
     However many claim at once, exactly one succeeds. The claim is one
     conditional UPDATE (state still published, the scope reaches the
@@ -397,37 +398,38 @@ def claim_need(*, actor: Any, need: Need, organization: Organization | None = No
     own guarantee behind that. Only a refused claim reads the row to say why.
 
     It is the step many press at once, so it is lean: on PostgreSQL the
-    UPDATE, the claim's INSERT and its audit event's INSERT are one statement
-    (data-modifying CTEs), which is one transaction and one round trip when
-    called outside a transaction (in one, under a savepoint); elsewhere three
-    statements in a transaction. The need's neighborhood is read from `need`
-    (it is fixed once a need leaves the draft state); fetch it with
-    select_related("neighborhood").
+    UPDATE (which tests the publication scope and works out whether the claim
+    crosses regions from the need's own neighborhood), the claim's INSERT and
+    its audit event's INSERT are one prepared statement, so one round trip and
+    one commit when called outside a transaction (in one, under a savepoint),
+    and the need need not be read first: given an id, nothing else is read.
+    Elsewhere three statements in a transaction. A Need passed in has its
+    state updated in memory.
     """
     if actor is None or not actor.is_authenticated:
         raise PermissionDenied(_("Log in to claim a need."))
     claimant_area = _claimant_area(actor, organization)
-    need_area = need.neighborhood
-    claim = Claim(need=need, claimant=actor, organization=organization, claimant_area=claimant_area,
-                  need_area=need_area, cross_region=_is_cross_region(claimant_area, need_area),
-                  created_at=timezone.now())
-    scopes = _scopes_reaching(claimant_area, need_area)
+    claim = Claim(need_id=need.pk if isinstance(need, Need) else need, claimant=actor, organization=organization,
+                  claimant_area=claimant_area, created_at=timezone.now())
+    if isinstance(need, Need):
+        claim.need = need
     connection = transaction.get_connection()
     try:
         if connection.vendor == "postgresql":
             if connection.in_atomic_block:
                 with transaction.atomic():  # a savepoint: a refusal leaves the caller's transaction usable
-                    claimed = _claim_in_one_statement(connection, claim, scopes)
+                    claimed = _claim_in_one_statement(connection, claim)
             else:
-                claimed = _claim_in_one_statement(connection, claim, scopes)
+                claimed = _claim_in_one_statement(connection, claim)
         else:
-            claimed = _claim_in_statements(claim, scopes)
+            claimed = _claim_in_statements(claim)
     except IntegrityError:
         # Unreachable while the UPDATE holds the row; the constraint's word if it ever is not.
         raise AlreadyClaimed(_("This need has already been claimed."), code="already_claimed") from None
     if not claimed:
-        _refuse_claim(actor, need, organization, claimant_area)
-    need.state, need.claimed_at, need.updated_at = Need.State.CLAIMED, claim.created_at, claim.created_at
+        _refuse_claim(actor, claim.need_id, organization, claimant_area)
+    if isinstance(need, Need):
+        need.state, need.claimed_at, need.updated_at = Need.State.CLAIMED, claim.created_at, claim.created_at
     return claim
 
 
@@ -445,75 +447,121 @@ def _claim_audit_data(claim: Claim) -> dict[str, Any]:
 
 
 @transaction.atomic
-def _claim_in_statements(claim: Claim, scopes: list[str]) -> bool:
+def _claim_in_statements(claim: Claim) -> bool:
     """The claim as an UPDATE, the claim's INSERT and the audit event's, in one transaction."""
+    need = claim.need if "need" in claim._state.fields_cache else None
+    if need is None or "neighborhood" not in need._state.fields_cache:
+        need = Need.objects.select_related("neighborhood").filter(pk=claim.need_id).first()
+        if need is None:
+            return False
+    claim.need, claim.need_area = need, need.neighborhood
+    claim.cross_region = _is_cross_region(claim.claimant_area, need.neighborhood)
     now = claim.created_at
+    scopes = _scopes_reaching(claim.claimant_area, need.neighborhood)
     if not _claimable(claim, scopes).update(state=Need.State.CLAIMED, claimed_at=now, updated_at=now):
         return False
     claim.save(force_insert=True)
-    claim.need.state = Need.State.CLAIMED
-    _record(claim.claimant, "needs.claimed", claim.need, Need.State.PUBLISHED, data=_claim_audit_data(claim))
+    need.state = Need.State.CLAIMED
+    _record(claim.claimant, "needs.claimed", need, Need.State.PUBLISHED, data=_claim_audit_data(claim))
     return True
 
 
-def _claim_in_one_statement(connection: Any, claim: Claim, scopes: list[str]) -> bool:
+_CLAIM_CHANGES = json.dumps({"state": [Need.State.PUBLISHED.value, Need.State.CLAIMED.value]})
+
+
+@functools.cache
+def _claim_sql(connection_alias: str) -> str:
+    """The claim as one statement (see _claim_in_one_statement); built once per database."""
+    from django.db import connections
+
+    qn = connections[connection_alias].ops.quote_name
+    need_table, claim_table = qn(Need._meta.db_table), qn(Claim._meta.db_table)
+    audit_table, area_table = qn(AuditEvent._meta.db_table), qn(Area._meta.db_table)
+    # The scope test is Need.covers() on the row: city-wide; the claimant's own neighborhood; or the
+    # claimant's subdistrict (a need's neighborhood path starts with the claimant's subdistrict path
+    # exactly when the claimant lies in the need's subdistrict). Cross-region is _is_cross_region().
+    return f"""
+        WITH claimed AS (
+            UPDATE {need_table} AS n SET state = %(claimed)s, claimed_at = %(now)s, updated_at = %(now)s
+            FROM {area_table} AS na
+            WHERE n.id = %(need)s AND na.id = n.neighborhood_id AND n.state = %(published)s
+              AND (n.publication_scope = %(city)s
+                   OR (n.publication_scope = %(neighborhood)s AND n.neighborhood_id = %(claimant_area)s::bigint)
+                   OR (n.publication_scope = %(subdistrict)s AND starts_with(na.path, %(claimant_sub)s::text)))
+              AND n.created_by_id IS DISTINCT FROM %(actor)s::bigint
+              AND (%(organization)s::bigint IS NULL OR n.organization_id IS DISTINCT FROM %(organization)s::bigint)
+            RETURNING n.id, n.title, n.neighborhood_id,
+                      (%(claimant_area)s::bigint IS NOT NULL
+                       AND NOT coalesce(starts_with(na.path, %(claimant_sub)s::text), false)) AS cross_region
+        ), new_claim AS (
+            INSERT INTO {claim_table} (need_id, claimant_id, organization_id, claimant_area_id, need_area_id,
+                                       cross_region, status, created_at, cancel_reason)
+            SELECT id, %(actor)s::bigint, %(organization)s::bigint, %(claimant_area)s::bigint, neighborhood_id,
+                   cross_region, %(active)s, %(now)s, '' FROM claimed
+            RETURNING id, need_area_id, cross_region
+        ), event AS (
+            INSERT INTO {audit_table} (created_at, actor_id, actor_name, action, target_type_id, target_id,
+                                       target_repr, changes, data)
+            SELECT %(now)s, %(actor)s::bigint, %(actor_name)s::text, 'needs.claimed', %(need_type)s::integer,
+                   claimed.id::text, left(claimed.title, 200), %(changes)s::jsonb,
+                   jsonb_build_object('claim', new_claim.id, 'organization', %(organization_name)s::text,
+                                      'cross_region', new_claim.cross_region)
+            FROM claimed, new_claim
+        )
+        SELECT id, need_area_id, cross_region FROM new_claim
+    """
+
+
+def _claim_in_one_statement(connection: Any, claim: Claim) -> bool:
     """PostgreSQL: the same three writes as _claim_in_statements, and the same rows, as one statement.
 
     The UPDATE's conditions are all on the need's own row, so a claimant who
     waited for another's lock re-checks them on the row that one committed.
     The audit event is what audit.record writes for needs.claimed; core's
     audit tests read events by action and data, as they do here.
+
+    Prepared (server-side binding, `prepare=True`): parsed and planned once per
+    connection, not on every claim. Django's cursors bind on the client, so the
+    statement goes through a psycopg cursor of its own, entered in Django's
+    query log like any other when queries are logged (tests count it).
     """
-    qn = connection.ops.quote_name
-    need_table, claim_table = qn(Need._meta.db_table), qn(Claim._meta.db_table)
-    audit_table = qn(AuditEvent._meta.db_table)
+    import psycopg
+
     actor = claim.claimant
-    sql = f"""
-        WITH claimed AS (
-            UPDATE {need_table} SET state = %(claimed)s, claimed_at = %(now)s, updated_at = %(now)s
-            WHERE id = %(need)s AND state = %(published)s AND publication_scope = ANY(%(scopes)s)
-              AND created_by_id IS DISTINCT FROM %(actor)s
-              AND (%(organization)s::bigint IS NULL OR organization_id IS DISTINCT FROM %(organization)s)
-            RETURNING id, title
-        ), new_claim AS (
-            INSERT INTO {claim_table} (need_id, claimant_id, organization_id, claimant_area_id, need_area_id,
-                                       cross_region, status, created_at, cancel_reason)
-            SELECT id, %(actor)s, %(organization)s::bigint, %(claimant_area)s::bigint, %(need_area)s,
-                   %(cross_region)s, %(active)s, %(now)s, '' FROM claimed
-            RETURNING id
-        ), event AS (
-            INSERT INTO {audit_table} (created_at, actor_id, actor_name, action, target_type_id, target_id,
-                                       target_repr, changes, data)
-            SELECT %(now)s, %(actor)s, %(actor_name)s::text, 'needs.claimed', %(need_type)s, claimed.id::text,
-                   left(claimed.title, 200), %(changes)s::jsonb,
-                   jsonb_build_object('claim', new_claim.id, 'organization', %(organization_name)s::text,
-                                      'cross_region', %(cross_region)s)
-            FROM claimed, new_claim
-        )
-        SELECT id FROM new_claim
-    """
+    area = claim.claimant_area
+    scope = Need.Scope
     params = {
         "claimed": Need.State.CLAIMED.value, "published": Need.State.PUBLISHED.value,
-        "active": Claim.Status.ACTIVE.value, "now": claim.created_at, "need": claim.need_id, "scopes": scopes,
+        "city": scope.CITY.value, "neighborhood": scope.NEIGHBORHOOD.value, "subdistrict": scope.SUBDISTRICT.value,
+        "active": Claim.Status.ACTIVE.value, "now": claim.created_at, "need": claim.need_id,
         "actor": actor.pk, "actor_name": str(actor), "organization": claim.organization_id,
-        "organization_name": str(claim.organization or ""), "claimant_area": claim.claimant_area_id,
-        "need_area": claim.need_area_id, "cross_region": claim.cross_region,
-        "need_type": ContentType.objects.get_for_model(Need).pk,
-        "changes": json.dumps({"state": [Need.State.PUBLISHED.value, Need.State.CLAIMED.value]}),
+        "organization_name": str(claim.organization or ""),
+        "claimant_area": area.pk if area is not None else None,
+        "claimant_sub": subdistrict_path(area) if area is not None else None,
+        "need_type": ContentType.objects.get_for_model(Need).pk, "changes": _CLAIM_CHANGES,
     }
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    sql = _claim_sql(connection.alias)
+    connection.ensure_connection()
+    started = time.monotonic()
+    # wrap_database_errors: psycopg's errors as Django's (IntegrityError), as Django's own cursors raise them.
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, params, prepare=True)
         row = cursor.fetchone()
+    if connection.queries_logged:
+        connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
     if row is None:
         return False
-    claim.pk = row[0]
+    claim.pk, claim.need_area_id, claim.cross_region = row
     claim._state.adding = False
     return True
 
 
-def _refuse_claim(actor: Any, need: Need, organization: Organization | None, claimant_area: Area | None) -> None:
-    """Say why the claim's UPDATE changed nothing: the state, one's own need, or the publication scope."""
-    current = Need.objects.select_related("neighborhood").get(pk=need.pk)
+def _refuse_claim(actor: Any, need_id: int, organization: Organization | None, claimant_area: Area | None) -> None:
+    """Say why the claim's UPDATE changed nothing: the state, one's own need, or the publication scope.
+
+    (Need.DoesNotExist for an id of no need: callers look the need up, scoped, before claiming.)
+    """
+    current = Need.objects.select_related("neighborhood").get(pk=need_id)
     if current.state != Need.State.PUBLISHED:
         raise _refusal("claim", current.state)
     if current.created_by_id == actor.pk or (organization is not None and current.organization_id == organization.pk):

@@ -119,9 +119,11 @@ class Need(models.Model):
     description = models.TextField(_("description"), blank=True)
     category = models.CharField(_("category"), max_length=16, choices=Category.choices, default=Category.OTHER)
     value_band = models.CharField(_("value band"), max_length=16, choices=ValueBand.choices, blank=True)
+    # No index of its own: needs_need_nbhd_state (neighborhood, state) serves every lookup by neighborhood,
+    # and each index is one more write on every claim.
     neighborhood = models.ForeignKey(
         Area, verbose_name=_("neighborhood"), on_delete=models.PROTECT, related_name="needs",
-        limit_choices_to={"level": Area.Level.NEIGHBORHOOD},
+        limit_choices_to={"level": Area.Level.NEIGHBORHOOD}, db_index=False,
     )
     organization = models.ForeignKey(
         Organization, verbose_name=_("owner organization"), null=True, blank=True, on_delete=models.PROTECT,
@@ -328,8 +330,10 @@ class Claim(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
 
     need = models.ForeignKey(Need, verbose_name=_("need"), on_delete=models.PROTECT, related_name="claims")
+    # Indexed by needs_claim_claimant (claimant, -created_at), not on its own: one index write fewer a claim.
     claimant = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("claimant"), on_delete=models.PROTECT, related_name="need_claims"
+        settings.AUTH_USER_MODEL, verbose_name=_("claimant"), on_delete=models.PROTECT, related_name="need_claims",
+        db_index=False,
     )
     organization = models.ForeignKey(
         Organization, verbose_name=_("claiming organization"), null=True, blank=True, on_delete=models.PROTECT,
@@ -344,9 +348,10 @@ class Claim(models.Model):
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
     created_at = models.DateTimeField(_("claimed at"), default=timezone.now)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    # Never looked up by; accounts are deactivated, not deleted (a claimant's is protected): no index.
     cancelled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("cancelled by"), null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+",
+        related_name="+", db_index=False,
     )
     cancel_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
 

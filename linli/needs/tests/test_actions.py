@@ -260,26 +260,36 @@ def test_subdistrict_staff_review_every_neighborhood_below(tree, huamu_staff):
     (Need.Scope.SUBDISTRICT, {"zhangsan", "lisi"}),
     (Need.Scope.CITY, {"zhangsan", "lisi", "wangwu"}),
 ])
-def test_publication_scope_decides_who_may_claim(tree, ly2_claimant, ph1_claimant, beicai_claimant, scope, allowed):
+@pytest.mark.parametrize("by_id", [False, True], ids=["need", "id only"])
+def test_publication_scope_decides_who_may_claim(tree, ly2_claimant, ph1_claimant, beicai_claimant, scope, allowed,
+                                                 by_id):
+    # Given only the id, nothing about the need is read first: the scope is tested on its row.
     for claimant in (ly2_claimant, ph1_claimant, beicai_claimant):
         need = make_need(tree.lianyang2, S.PUBLISHED, scope=scope)
         if claimant.username in allowed:
-            actions.claim_need(actor=claimant, need=need)
+            actions.claim_need(actor=claimant, need=need.pk if by_id else need)
+            need.refresh_from_db()
             assert need.state == S.CLAIMED
         else:
             with pytest.raises(PermissionDenied, match="cannot be claimed from where you are"):
-                actions.claim_need(actor=claimant, need=need)
+                actions.claim_need(actor=claimant, need=need.pk if by_id else need)
             need.refresh_from_db()
             assert need.state == S.PUBLISHED
             assert not need.claims.exists()
 
 
-def test_a_claim_records_both_regions_and_whether_it_crosses_them(tree, ly2_claimant, beicai_liaison, beicai_center):
-    local = actions.claim_need(actor=ly2_claimant, need=make_need(tree.lianyang2))
+@pytest.mark.parametrize("by_id", [False, True], ids=["need", "id only"])
+def test_a_claim_records_both_regions_and_whether_it_crosses_them(tree, ly2_claimant, beicai_liaison, beicai_center,
+                                                                  by_id):
+    wish = make_need(tree.lianyang2)
+    local = actions.claim_need(actor=ly2_claimant, need=wish.pk if by_id else wish)
     assert (local.claimant_area, local.need_area, local.cross_region) == (tree.lianyang2, tree.lianyang2, False)
+    assert Claim.objects.get(pk=local.pk).cross_region is False
 
     project = make_need(tree.lianyang2, kind=Need.Kind.PROJECT, title="圆梦项目")
-    remote = actions.claim_need(actor=beicai_liaison, need=project, organization=beicai_center)
+    remote = actions.claim_need(actor=beicai_liaison, need=project.pk if by_id else project,
+                                organization=beicai_center)
+    assert Claim.objects.get(pk=remote.pk).cross_region is True
     assert remote.organization == beicai_center
     assert (remote.claimant_area, remote.need_area, remote.cross_region) == (tree.beicai, tree.lianyang2, True)
     # On PostgreSQL the claim and its audit event are one SQL statement: the event is the ORM path's all the same.
@@ -360,6 +370,22 @@ def test_a_claim_is_one_update_one_claim_and_one_audit_row(tree, ly2_claimant, p
     with CaptureQueriesContext(connection) as refused, pytest.raises(AlreadyClaimed):
         actions.claim_need(actor=actor, need=stale)
     assert _statements(refused) == (["SELECT", "WITH", "SELECT"] if one_statement else ["SELECT", "UPDATE", "SELECT"])
+
+
+def test_given_only_the_id_a_claim_reads_nothing_of_the_need_first(tree, ph1_claimant):
+    need = make_need(tree.lianyang2, scope=Need.Scope.SUBDISTRICT)
+    actor = User.objects.get(pk=ph1_claimant.pk)
+    with CaptureQueriesContext(connection) as ctx:
+        claim = actions.claim_need(actor=actor, need=need.pk)
+    # The claimant's neighborhood, then the claim (on SQLite the need and its neighborhood are read first).
+    assert _statements(ctx) == (["SELECT", "WITH"] if connection.vendor == "postgresql"
+                                else ["SELECT", "SELECT", "UPDATE", "INSERT", "INSERT"])
+    stored = Claim.objects.get(need=need)
+    assert (stored.pk, stored.need_area, stored.claimant_area) == (claim.pk, tree.lianyang2, tree.peihua1)
+    assert events(need, "needs.claimed")
+
+    with pytest.raises(Need.DoesNotExist):
+        actions.claim_need(actor=actor, need=need.pk + 1000)
 
 
 def test_a_claim_the_database_refuses_leaves_the_callers_transaction_usable_and_changes_nothing(
