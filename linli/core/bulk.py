@@ -94,7 +94,14 @@ class AnyOf(models.Lookup):
 
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        return f"{lhs} = ANY(%s)", [*lhs_params, list(self.rhs)]
+        # The array typed as the column: psycopg sends small integers as smallint[], and bigint = smallint
+        # cannot be hashed, so PostgreSQL compared each row with the whole array (3,000 ids: 97 ms vs 29 ms).
+        db_type = self.lhs.output_field.cast_db_type(connection)
+        return f"{lhs} = ANY(%s::{db_type}[])", [*lhs_params, list(self.rhs)]
+
+
+# Foreign keys keep lookups of their own (related lookups); ids given as plain values.
+models.ForeignObject.register_lookup(AnyOf)
 
 
 # SQLite caps the parameters of one statement (999 in older builds).
@@ -117,3 +124,17 @@ def matching(queryset: models.QuerySet[M], field: str, values: Iterable[Any]) ->
         return
     for start in range(0, len(values), IN_CHUNK):
         yield queryset.filter(**{f"{field}__in": values[start:start + IN_CHUNK]})
+
+
+def sql_matching(column: str, ids: Iterable[int], using: str = "default") -> Iterator[tuple[str, list[Any]]]:
+    """`matching` for hand-written SQL: (condition, its parameters) that keep rows whose integer `column`
+    (an id) is one of `ids` — one array parameter on PostgreSQL, IN lists in slices elsewhere."""
+    ids = list(ids)
+    if not ids:
+        return
+    if connections[using].vendor == "postgresql":
+        yield f"{column} = ANY(%s::bigint[])", [ids]
+        return
+    for start in range(0, len(ids), IN_CHUNK):
+        chunk = ids[start:start + IN_CHUNK]
+        yield f"{column} IN ({', '.join(['%s'] * len(chunk))})", chunk

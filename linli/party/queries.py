@@ -11,13 +11,13 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Case, Count, F, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.db.models.lookups import GreaterThanOrEqual, LessThan
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from linli.core.bulk import sql_matching
 from linli.core.models import PATH_SEP, Area, PartyMembership, PartyOrganization, Person, Role, RoleAssignment
 from linli.core.scoping import Perm, get_in_scope_or_404, grants_for, scope_queryset
 from linli.party.models import (
@@ -294,8 +294,6 @@ def compliance_board(user: Any, area: Area, year: int, today: datetime.date | No
     excluded_ids = [row[0] for row in listing if row[3] is not None]
     shown = PartyOrganization.objects.select_related("area", "organization__area", "board_exclusion").in_bulk(
         page_ids + excluded_ids)
-    # The branches on the board as a subquery, not a list of thousands of ids.
-    on_board = branches_qs.filter(board_exclusion__isnull=True).values("pk")
     n_groups = {row[0]: row[4] for row in listing}
     talks = {row[0]: _talk(row[5], row[6]) for row in listing} if talk_required else {}
 
@@ -314,23 +312,31 @@ def compliance_board(user: Any, area: Area, year: int, today: datetime.date | No
     if windows and requirements:
         columns = {f"w{n}": sum((F(f"m{m}") for m in range(first + 1, last + 1)), F(f"m{first}"))
                    for (first, last), n in windows.items()}
+        # The same sums as SQL text, for the two roll-up queries below: they are written by hand because
+        # Django's building of their CASE per period and requirement took ≈ 40 ms a board, longer than
+        # PostgreSQL took to run them. Only column names and numbers of the code's own go into the text;
+        # values are parameters.
+        sums = {n: " + ".join(f"t.m{m}" for m in range(first, last + 1)) for (first, last), n in windows.items()}
         own = [r for r in requirements if r.kind != Meeting.Kind.GROUP]
         if own:
             # For the roll-up, one row per branch: of each requirement, the periods over and not met, counted
-            # in the database (NULL without a tally row of the kind).
-            missed_by = {f"x{i}": Sum(Case(When(kind=r.kind, then=sum(
-                (Case(When(LessThan(columns[f"w{p.column}"], r.minimum), then=1), default=0)
-                 for p in periods[r.pk] if not p.still_open), Value(0)))))
-                for i, r in enumerate(own)}
-            per_branch = (MeetingTally.objects.filter(year=year, kind__in=[r.kind for r in own])
-                          .filter(party_organization_id__in=on_board).order_by()
-                          .values("party_organization_id").annotate(**missed_by)
-                          .values_list("party_organization_id", *missed_by))
-            # Thousands of rows of plain integers: read from the cursor, without the ORM's row converters.
-            for org_id, *n_missed in _rows(per_branch):
-                for r, n in zip(own, n_missed, strict=True):
-                    if n is not None:
-                        missed[org_id, r.kind] = n
+            # in the database (NULL without a tally row of the kind). The branches on the board go by their
+            # ids, found once by the listing (one array parameter on PostgreSQL): as a subquery re-run in each
+            # tally query, they were estimated at one row and the tallies read by a nested loop.
+            # One tally row per branch, kind and year: each row's missed periods are its own kind's, so no
+            # grouping, and each row evaluates only its kind's periods (CASE on the kind).
+            whens, params = [], []
+            for r in own:
+                closed_sums = [sums[p.column] for p in periods[r.pk] if not p.still_open]
+                whens.append("WHEN %s THEN 0" + "".join(
+                    f" + CASE WHEN {expression} < %s THEN 1 ELSE 0 END" for expression in closed_sums))
+                params += [r.kind, *[r.minimum] * len(closed_sums)]
+            for where, id_params in sql_matching("t.party_organization_id", branch_ids):
+                sql = (f"SELECT t.party_organization_id, t.kind, CASE t.kind {' '.join(whens)} END"
+                       f" FROM {MeetingTally._meta.db_table} t"
+                       f" WHERE t.year = %s AND t.kind IN ({', '.join(['%s'] * len(own))}) AND {where}")
+                for org_id, kind, n in _raw_rows(sql, [*params, year, *[r.kind for r in own], *id_params]):
+                    missed[org_id, kind] = n
             # The page's cells: its branches' counts per period.
             if page_ids:
                 on_page = (MeetingTally.objects.filter(year=year, kind__in=[r.kind for r in own],
@@ -343,14 +349,14 @@ def compliance_board(user: Any, area: Area, year: int, today: datetime.date | No
         for r in requirements:
             if r.kind != Meeting.Kind.GROUP:
                 continue
-            met = {f"w{n}": Sum(Case(When(GreaterThanOrEqual(expression, r.minimum), then=1), default=0))
-                   for n, expression in enumerate(columns.values())}
-            groups_qs = (MeetingTally.objects.filter(year=year, kind=r.kind, party_organization__level=GROUP,
-                                                    party_organization__parent_id__in=on_board)
-                         .order_by().values("party_organization__parent_id").annotate(**met)
-                         .values_list("party_organization__parent_id", *met))
-            for branch_id, *held in _rows(groups_qs):
-                groups_met[branch_id, r.kind] = tuple(held)
+            met_sql = ", ".join(f"SUM(CASE WHEN {sums[n]} >= %s THEN 1 ELSE 0 END)" for n in range(len(windows)))
+            for where, id_params in sql_matching("o.parent_id", branch_ids):
+                sql = (f"SELECT o.parent_id, {met_sql} FROM {MeetingTally._meta.db_table} t"
+                       f" JOIN {PartyOrganization._meta.db_table} o ON o.id = t.party_organization_id"
+                       f" WHERE t.year = %s AND t.kind = %s AND o.level = %s AND {where} GROUP BY o.parent_id")
+                for branch_id, *held in _raw_rows(sql, [*[r.minimum] * len(windows), year, r.kind, GROUP,
+                                                        *id_params]):
+                    groups_met[branch_id, r.kind] = tuple(held)
     children = {a.path: a for a in Area.objects.filter(parent=area)}
 
     # The roll-up: every branch's missing periods (over and not met), by kind.
@@ -411,7 +417,10 @@ def compliance_board(user: Any, area: Area, year: int, today: datetime.date | No
 
 def _rows(qs: QuerySet[Any, Any]) -> list[tuple[Any, ...]]:
     """A values_list's rows read from the cursor, without the ORM's row converters (plain integers)."""
-    sql, params = qs.query.sql_with_params()
+    return _raw_rows(*qs.query.sql_with_params())
+
+
+def _raw_rows(sql: str, params: Any) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
