@@ -286,7 +286,7 @@ def compliance_board(user: Any, area: Area, year: int, today: datetime.date | No
         # Covered: kept per branch and year by actions.py (TalkTally, recounted with every talk and seat change).
         extra["talk_covered"] = Coalesce(Subquery(TalkTally.objects.filter(branch_id=OuterRef("pk"), year=year)
                                              .values("covered")[:1]), 0)
-    listing = list(branches_qs.order_by("name", "id").annotate(**extra).values_list(
+    listing = _rows(branches_qs.order_by("name", "id").annotate(**extra).values_list(
         "pk", "area__path", "organization__area__path", "board_exclusion__id", *extra))
     branch_ids = [row[0] for row in listing if row[3] is None]
     pager = Paginator(branch_ids, per_page).get_page(page)
@@ -359,49 +359,68 @@ def compliance_board(user: Any, area: Area, year: int, today: datetime.date | No
                     groups_met[branch_id, r.kind] = tuple(held)
     children = {a.path: a for a in Area.objects.filter(parent=area)}
 
-    # The roll-up: every branch's missing periods (over and not met), by kind.
+    # The roll-up: every branch's missing periods (over and not met), by kind — the hot loop of a big
+    # board (3,000 branches), so plain lists and ints per child area, made into Rollups at the end.
     zero = (0,) * len(windows)
     closed = {r.pk: [p.column for p in periods[r.pk] if not p.still_open] for r in requirements}
     none_held = {r.pk: len(closed[r.pk]) if r.minimum > 0 else 0 for r in requirements}
-    rollups: dict[int | None, Rollup] = {}
-    total = Rollup(area)
+    kinds = [r.kind for r in requirements]
     # Per requirement, in the board's order: (kind, its closed periods' columns for 党小组会, or None and
     # the periods missed by a branch without a tally row).
-    rules = [(r.kind, closed[r.pk] if r.kind == Meeting.Kind.GROUP else None, none_held[r.pk])
-             for r in requirements]
-    no_talks = TalkCoverage(0, 0)
-    child_of: dict[str | None, Area | None] = {}
-    for pk, area_path, organization_path, excluded, branch_groups, *_talks in listing:
+    rules = [(i, r.kind, closed[r.pk] if r.kind == Meeting.Kind.GROUP else None, none_held[r.pk])
+             for i, r in enumerate(requirements)]
+    # Per child area (None: a branch placed nowhere under `area`): [branches, complete, covered, members,
+    # then the periods missing of each requirement].
+    per_child: dict[str | None, list[int]] = {}
+    child_of: dict[str | None, str | None] = {}
+    for pk, area_path, organization_path, excluded, branch_groups, *_talk_counts in listing:
         if excluded is not None:
             continue
         path = area_path or organization_path
         if path in child_of:
-            group_area = child_of[path]
+            child = child_of[path]
         else:
-            group_area = child_of[path] = _child_area_of(path, area, children)
-        key = group_area.pk if group_area else None
-        rollup = rollups.get(key)
-        if rollup is None:
-            rollup = rollups[key] = Rollup(group_area)
-        missing: dict[str, int] = {}
-        for kind, columns_closed, none in rules:
+            found = _child_area_of(path, area, children)
+            child = child_of[path] = found.path if found else None
+        acc = per_child.get(child)
+        if acc is None:
+            acc = per_child[child] = [0] * (4 + len(rules))
+        complete = True
+        for i, kind, columns_closed, none in rules:
             if columns_closed is None:  # counted with the tallies; without a row, every period over is missed
                 n = missed.get((pk, kind), none)
             elif branch_groups:  # every group of the branch met; a branch without groups has none to miss
                 ok = groups_met.get((pk, kind), zero)
-                n = sum(ok[c] < branch_groups for c in columns_closed)
+                n = 0
+                for c in columns_closed:
+                    if ok[c] < branch_groups:
+                        n += 1
             else:
                 continue
             if n:
-                missing[kind] = n
-        coverage = talks.get(pk, no_talks) if talk_required else no_talks
-        for roll in (rollup, total):
-            roll.branches += 1
-            roll.complete += not missing
-            for kind, n in missing.items():
-                roll.missing_by_kind[kind] = roll.missing_by_kind.get(kind, 0) + n
-            roll.talk_covered += coverage.covered
-            roll.talk_members += coverage.members
+                acc[4 + i] += n
+                complete = False
+        acc[0] += 1
+        acc[1] += complete
+        if talk_required:
+            coverage = talks[pk]
+            acc[2] += coverage.covered
+            acc[3] += coverage.members
+
+    total = Rollup(area)
+    rollups = []
+    for child, acc in per_child.items():
+        missing_by_kind: dict[str, int] = {}
+        for kind, n in zip(kinds, acc[4:], strict=True):
+            if n:
+                missing_by_kind[kind] = missing_by_kind.get(kind, 0) + n
+        rollups.append(Rollup(children[child] if child else None, acc[0], acc[1], missing_by_kind, acc[2], acc[3]))
+        total.branches += acc[0]
+        total.complete += acc[1]
+        total.talk_covered += acc[2]
+        total.talk_members += acc[3]
+        for kind, n in missing_by_kind.items():
+            total.missing_by_kind[kind] = total.missing_by_kind.get(kind, 0) + n
 
     rows = []
     for pk in page_ids:
@@ -411,7 +430,7 @@ def compliance_board(user: Any, area: Area, year: int, today: datetime.date | No
         rows.append(BranchRow(branch, _child_area(branch, area, children), cells,
                               talks.get(pk, TalkCoverage(0, 0)) if talk_required else None))
     excluded_branches = [shown[pk] for pk in excluded_ids]
-    ordered = sorted(rollups.values(), key=lambda r: (r.area is None, r.area.path if r.area else ""))
+    ordered = sorted(rollups, key=lambda r: (r.area is None, r.area.path if r.area else ""))
     return Board(area, year, requirements, rows, excluded_branches, ordered, total, talk_required, pager)
 
 
