@@ -29,12 +29,15 @@ import argparse
 import datetime
 import json
 import os
+import queue
 import statistics
 import sys
 import threading
 import time
+import traceback
 import warnings
 from pathlib import Path
+from typing import NoReturn
 
 from _common import ensure_database, percentile, subdistrict_neighborhoods
 
@@ -44,6 +47,9 @@ COMMUNITIES = 6
 NEIGHBORHOODS_PER_COMMUNITY = 8
 CLIENTS = 8
 TARGET_WALL_MEDIAN_MS = 100.0
+# How long the parent waits for the clients to start, and to report once told to stop, before giving up.
+START_TIMEOUT_S = 60
+REPORT_TIMEOUT_S = 60
 TITLES = ("一套水彩笔", "一双跑步鞋", "一个书包", "一套绘本", "一个篮球", "一件羽绒服", "一盏台灯", "一本词典")
 NAMES = ("小雨", "乐乐", "小杰", "晨晨", "果果", "阳阳", "妞妞", "豆豆", "小宇", "贝贝")
 
@@ -132,6 +138,9 @@ def _run_clients(seconds: float, work) -> tuple[int, int, float, list[float]]:
 
     Processes, not threads: like the web server's workers, each client has its own interpreter
     (and GIL) and its own database connection, so the 2 cores are both used.
+
+    A client that raises reports its traceback, and one that dies reports nothing: either way the
+    bench stops the others and exits saying which client failed and why, rather than waiting forever.
     """
     import multiprocessing
 
@@ -139,31 +148,84 @@ def _run_clients(seconds: float, work) -> tuple[int, int, float, list[float]]:
 
     context = multiprocessing.get_context("fork")
     stop = context.Event()
-    barrier = context.Barrier(CLIENTS + 1)
+    barrier = context.Barrier(CLIENTS + 1, timeout=START_TIMEOUT_S)
     results = context.Queue()
     # The children must not share the parent's connection: close it before forking.
     connections.close_all()
 
     def client(index: int) -> None:
-        barrier.wait()
         try:
-            results.put((index, work(index, stop)))
+            barrier.wait()
+            results.put((index, "ok", work(index, stop)))
+        except BaseException:
+            results.put((index, "error", traceback.format_exc()))
         finally:
             connections.close_all()
 
     processes = [context.Process(target=client, args=(i,)) for i in range(CLIENTS)]
     for p in processes:
         p.start()
-    barrier.wait()
+    try:
+        barrier.wait()
+    except threading.BrokenBarrierError:
+        # A client that raised before the start broke the barrier too: its report says why.
+        _abort(processes, stop, _first_error(results) or f"the {CLIENTS} clients did not all start "
+                                                         f"within {START_TIMEOUT_S} s")
     started = time.perf_counter()
     time.sleep(seconds)
     stop.set()
-    totals = [results.get() for _ in processes]
+    totals = _collect(processes, results, stop, deadline=time.monotonic() + REPORT_TIMEOUT_S)
     elapsed = time.perf_counter() - started
     for p in processes:
         p.join()
-    return (sum(t[1][0] for t in totals), sum(t[1][1] for t in totals), elapsed,
-            sorted(ms for t in totals for ms in t[1][2]))
+    return (sum(t[0] for t in totals), sum(t[1] for t in totals), elapsed,
+            sorted(ms for t in totals for ms in t[2]))
+
+
+def _collect(processes: list, results, stop, *, deadline: float) -> list:
+    """Each client's figures, in client order; exits the bench if a client raised, died or went silent."""
+    reported: dict[int, tuple] = {}
+    while len(reported) < len(processes):
+        try:
+            index, status, payload = results.get(timeout=1.0)
+        except queue.Empty:
+            # A client that reported has exit code 0 (or is still flushing its report); a crash has another.
+            dead = [(i, p.exitcode) for i, p in enumerate(processes)
+                    if i not in reported and p.exitcode not in (None, 0)]
+            if dead:
+                _abort(processes, stop, "; ".join(f"client {i} died (exit code {code}) without reporting"
+                                                  for i, code in dead))
+            if time.monotonic() > deadline:
+                silent = ", ".join(str(i) for i in range(len(processes)) if i not in reported)
+                _abort(processes, stop, f"client(s) {silent} did not report within {REPORT_TIMEOUT_S} s "
+                                        "after being told to stop")
+            continue
+        if status == "error":
+            _abort(processes, stop, f"client {index} raised:\n{payload}")
+        reported[index] = payload
+    return [reported[i] for i in sorted(reported)]
+
+
+def _first_error(results) -> str | None:
+    """The first error a client reported, if one is already on the queue."""
+    try:
+        while True:
+            index, status, payload = results.get(timeout=1.0)
+            if status == "error":
+                return f"client {index} raised:\n{payload}"
+    except queue.Empty:
+        return None
+
+
+def _abort(processes: list, stop, message: str) -> NoReturn:
+    """Stop every client (asked first, then terminated) and exit the bench with `message`."""
+    stop.set()
+    for p in processes:
+        p.join(timeout=5)
+        if p.is_alive():
+            p.terminate()
+            p.join()
+    sys.exit(f"needs_wall: the claim clients failed, no figures: {message}")
 
 
 def measure_claims(claimants: list, seconds: float) -> dict:

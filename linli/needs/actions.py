@@ -30,7 +30,6 @@ conditional UPDATE instead (see claim_need): the same row lock, fewer trips.
 
 from __future__ import annotations
 
-import contextvars
 import datetime
 import functools
 import json
@@ -53,6 +52,7 @@ from linli.core.models import Area, AuditEvent, Organization, Person, Role
 from linli.core.scoping import Perm, can, grants_for
 from linli.core.uploads import check_upload
 from linli.core.validators import validate_not_future
+from linli.needs import files
 from linli.needs.models import (
     Claim,
     Dispatch,
@@ -777,37 +777,11 @@ def rate_service(*, actor: Any, need: Need, rating: Any, comment: str = "") -> F
 
 HANDOVER_STATES = frozenset({Need.State.FULFILLED, Need.State.CLOSED})
 
-# The files an action wrote to storage so far (see _removes_stored_files_on_failure).
-_STORED_FILES: contextvars.ContextVar[list[tuple[Any, str]]] = contextvars.ContextVar("needs_stored_files")
-
-
-def _removes_stored_files_on_failure(action: Callable[..., Any]) -> Callable[..., Any]:
-    """Delete the files `action` stored if its transaction fails (placed outside @transaction.atomic).
-
-    Storage is not transactional: a scan saved before a later step refused, or before a failed COMMIT,
-    would stay on disk with no record pointing at it. Django has on_commit but no on_rollback, so the
-    action's files are collected (_store) and deleted when the atomic block raises. (Inside a caller's
-    own transaction that rolls back later, after the action returned, the caller must clean up.)
-    """
-    @functools.wraps(action)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        stored: list[tuple[Any, str]] = []
-        token = _STORED_FILES.set(stored)
-        try:
-            return action(*args, **kwargs)
-        except BaseException:
-            for storage, name in stored:
-                storage.delete(name)
-            raise
-        finally:
-            _STORED_FILES.reset(token)
-    return wrapper
-
-
 def _store(field_file: Any, upload: Any) -> None:
-    """Save an upload into a FileField (without saving the record), to be deleted if the action fails."""
+    """Save an upload into a FileField (without saving the record); the file is deleted unless the
+    transaction recording it commits — this action's, or a caller's around it (see linli.needs.files)."""
     field_file.save(upload.name, upload, save=False)
-    _STORED_FILES.get().append((field_file.storage, field_file.name))
+    files.delete_unless_committed(field_file.storage, field_file.name)
 
 
 def _handover_need(actor: Any, need: Need, step: str) -> Need:
@@ -816,7 +790,6 @@ def _handover_need(actor: Any, need: Need, step: str) -> Need:
     return _lock(need, step, HANDOVER_STATES)
 
 
-@_removes_stored_files_on_failure
 @transaction.atomic
 def record_thanks(*, actor: Any, need: Need, text: str = "", scan: Any = None) -> ThankYouLetter:
     """Record the thank-you letter: its text, the scan of the handwritten letter, or both (a new scan replaces
@@ -843,7 +816,6 @@ def record_thanks(*, actor: Any, need: Need, text: str = "", scan: Any = None) -
     return letter
 
 
-@_removes_stored_files_on_failure
 @transaction.atomic
 def add_handover_photo(*, actor: Any, need: Need, file: Any, no_faces_or_consent: bool,
                        caption: str = "") -> HandoverPhoto:

@@ -3,7 +3,8 @@ fulfilled: a PDF with a QR code that opens its public verification page.
 
 Whoever is shown the paper (the unit's own office, a volunteer association,
 a reporter) can check it is genuine. The page is public, so it shows only
-what the public wish wall may show: the unit, the need's title, the child's
+what the public wish wall may show: the unit, the need's title (for a
+service order, its kind and category instead: see public_title), the child's
 given name or alias (never the full name, school, class, address or
 guardian), the community and the date of the hand-over. The link carries a
 signed token naming the claim (core.documents), not its id.
@@ -46,6 +47,16 @@ def public_name(need: Need) -> str:
         return ""
     details = getattr(need, "wish_details", None)
     return details.public_name if details is not None else ""
+
+
+def public_title(need: Need) -> str:
+    """What the public page calls the need. A wish's or a project's title is public already (the wall shows
+    wishes); a service order's is not: it is free text written from a resident's order, which can name the
+    resident, their address or their illness. An order is shown by its kind and category (上门助浴 → "Service
+    order · Care and company"); the paper itself, which the team keeps, still names it in full."""
+    if need.is_service:
+        return f"{need.get_kind_display()} · {need.get_category_display()}"
+    return need.title
 
 
 def acknowledgement_context(claim: Claim, base_url: str = "") -> dict[str, Any]:

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from django import forms
 from django.db.models import Case, When
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from linli.core import queries as core_queries
@@ -45,7 +46,7 @@ class WallFilterForm(StyledFormMixin, forms.Form):
 
 
 class ClaimFilterForm(StyledFormMixin, forms.Form):
-    """The staff claims list's filters; an invalid period is said on the form and not applied."""
+    """The staff claims list's filters: applied all together, or, if one is wrong, none (see not_applied)."""
 
     claimant = forms.CharField(label=_("Claimant"), required=False, max_length=50,
                                help_text=_("Part of a person's or an organization's name."))
@@ -67,6 +68,17 @@ class ClaimFilterForm(StyledFormMixin, forms.Form):
         if data.get("start") and data.get("end") and data["end"] < data["start"]:
             self.add_error("end", _("The period ends before it starts."))
         return data
+
+    def not_applied(self) -> list[str]:
+        """What the list says when a filter is wrong: each wrong field by its label, with the form's own errors,
+        then that no filter was applied (to_filter drops them all). Empty when the filters are valid."""
+        if not self.errors:
+            return []
+        lines = [gettext("Check “%(field)s”: %(errors)s") % {"field": self.fields[name].label,
+                                                               "errors": " ".join(map(str, errors))}
+                 for name, errors in self.errors.items() if name in self.fields]
+        lines += map(str, self.non_field_errors())
+        return [*lines, gettext("No filter was applied: all claims are listed.")]
 
     def to_filter(self) -> ClaimFilter:
         if not self.is_bound or not self.is_valid():

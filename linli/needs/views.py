@@ -481,7 +481,8 @@ def acknowledgement_verify(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404
     context = documents.acknowledgement_context(claim_)
     return render(request, "needs/acknowledgement_verify.html", {
-        "claim": claim_, "need": claim_.need, "public_name": context["public_name"],
+        "claim": claim_, "need": claim_.need, "title": documents.public_title(claim_.need),
+        "public_name": context["public_name"],
         "community": context["community"], "subdistrict": context["subdistrict"],
         "valid": claim_.is_active and claim_.need.state in documents.ACKNOWLEDGED_STATES,
     })

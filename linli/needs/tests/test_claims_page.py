@@ -69,6 +69,20 @@ def test_a_fulfilled_claim_and_a_period_that_ends_before_it_starts(login, claims
     assert titles(page) == {"一双跑步鞋", "一套绘本", "一盏台灯"}  # not applied, not "nothing"
 
 
+@pytest.mark.parametrize(("params", "said"), [
+    ({"start": "2026-02-31"}, "Check “Claimed from”: Enter a valid date."),
+    ({"end": "yesterday"}, "Check “Claimed until”: Enter a valid date."),
+    ({"start": "2026-03-01", "end": "2026-02-01"}, "Check “Claimed until”: The period ends before it starts."),
+    ({"state": "lost"}, "Check “State”: Select a valid choice. lost is not one of the available choices."),
+], ids=["from", "until", "period", "state"])
+def test_a_wrong_filter_is_named_and_no_filter_is_applied(login, claims, lianyang2_secretary, params, said):
+    page = login(lianyang2_secretary).get(URL, {"claimant": "分中心", **params}).content.decode()
+    errors = page.split('data-testid="filter-errors">', 1)[1].split("</div>", 1)[0]
+    assert said in errors and "No filter was applied: all claims are listed." in errors
+    assert "period" not in errors.replace("The period ends before it starts.", "")  # not "the period" for all
+    assert titles(page) == {"一双跑步鞋", "一套绘本", "一盏台灯"}
+
+
 def test_residents_get_404_and_the_htmx_answer_is_the_table(login, claims, ly2_claimant, lianyang2_secretary):
     assert login(ly2_claimant).get(URL).status_code == 404
     fragment = login(lianyang2_secretary).get(URL, {"state": "cancelled"}, HTTP_HX_REQUEST="true",

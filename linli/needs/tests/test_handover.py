@@ -3,6 +3,8 @@ items, and the unit's printable acknowledgement."""
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -112,6 +114,40 @@ def test_a_stored_file_is_deleted_when_its_transaction_fails(fulfilled, huamu_st
         actions.record_thanks(actor=huamu_staff, need=fulfilled, scan=upload("letter.pdf", PDF))
     assert not HandoverPhoto.objects.exists() and not ThankYouLetter.objects.exists()
     assert _files_on_disk(settings.MEDIA_ROOT) == []  # nothing left behind without a record
+
+
+def test_a_stored_file_is_deleted_when_a_callers_savepoint_around_the_action_rolls_back(fulfilled, huamu_staff,
+                                                                                           settings):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        actions.add_handover_photo(actor=huamu_staff, need=fulfilled, file=upload("a.png", PNG),
+                                   no_faces_or_consent=True)
+        actions.record_thanks(actor=huamu_staff, need=fulfilled, scan=upload("letter.pdf", PDF))
+        assert len(_files_on_disk(settings.MEDIA_ROOT)) == 2
+        raise RuntimeError("the caller fails after the actions returned")
+    assert not HandoverPhoto.objects.exists() and not ThankYouLetter.objects.exists()
+    assert _files_on_disk(settings.MEDIA_ROOT) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_stored_file_goes_with_a_callers_rolled_back_transaction_and_stays_with_a_committed_one(
+        fulfilled, huamu_staff, settings):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        actions.add_handover_photo(actor=huamu_staff, need=fulfilled, file=upload("a.png", PNG),
+                                   no_faces_or_consent=True)
+        raise RuntimeError("the caller fails after the action returned")
+    assert _files_on_disk(settings.MEDIA_ROOT) == []
+
+    with transaction.atomic():
+        photo = actions.add_handover_photo(actor=huamu_staff, need=fulfilled, file=upload("b.png", PNG),
+                                           no_faces_or_consent=True)
+    # Django skips the on-commit callbacks after one that raises; the committed photo keeps its file all the same.
+    with pytest.raises(ZeroDivisionError), transaction.atomic():
+        transaction.on_commit(lambda: 1 / 0)
+        letter = actions.record_thanks(actor=huamu_staff, need=fulfilled, scan=upload("letter.pdf", PDF))
+    gc.collect()
+    assert HandoverPhoto.objects.get().pk == photo.pk and ThankYouLetter.objects.get().pk == letter.pk
+    assert _files_on_disk(settings.MEDIA_ROOT) == sorted(
+        name.rsplit("/", 1)[-1] for name in (photo.file.name, letter.scan.name))
 
 
 def test_a_replaced_scan_is_deleted_once_the_new_one_is_committed(fulfilled, huamu_staff, settings,

@@ -166,6 +166,22 @@ def test_the_teams_volunteer_accepts_as_a_claim_in_the_teams_name(order, huamu_s
     assert event.actor == team_volunteer and event.data["dispatch"] == dispatch.pk
 
 
+def test_the_public_verification_of_an_orders_acknowledgement_shows_its_category_not_its_title(
+        client, tree, ly2_resident, huamu_staff, volunteer_team, team_volunteer):
+    """The QR on the team's paper opens a public page; an order's title is free text that can name the resident."""
+    from linli.core.documents import verification_token
+
+    order = make_order(tree.lianyang2, requester=ly2_resident, title="张阿姨（12号楼301）上门助浴")
+    served(order, huamu_staff, volunteer_team, team_volunteer)
+    claim = Claim.objects.get(need=order)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    body = client.get(reverse("needs:acknowledgement_verify",
+                              args=[verification_token("handover", claim.pk)])).content.decode()
+    assert "Service order · Care and company" in body and "联洋社区" in body and volunteer_team.name in body
+    assert "Valid" in body
+    assert "张阿姨" not in body and "12号楼" not in body and "上门助浴" not in body
+
+
 def test_someone_outside_the_team_cannot_accept(order, huamu_staff, volunteer_team, org_liaison):
     dispatch = actions.dispatch_need(actor=huamu_staff, need=order, organization=volunteer_team, deadline=later())
     with pytest.raises(PermissionDenied) as err:
