@@ -94,10 +94,18 @@ class AnyOf(models.Lookup):
 
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        # The array typed as the column: psycopg sends small integers as smallint[], and bigint = smallint
-        # cannot be hashed, so PostgreSQL compared each row with the whole array (3,000 ids: 97 ms vs 29 ms).
-        db_type = self.lhs.output_field.cast_db_type(connection)
-        return f"{lhs} = ANY(%s::{db_type}[])", [*lhs_params, list(self.rhs)]
+        # Integers (ids above all) as bigint[]: psycopg sends small numbers as smallint[], and bigint =
+        # smallint cannot be hashed, so PostgreSQL compared each row with the whole array (3,000 ids: 97 ms
+        # vs 29 ms). Other types stay as psycopg sends them: a cast to the column's type would cut text to a
+        # varchar's length, and a cut value can equal a stored one.
+        field = self.lhs.output_field
+        target = getattr(field, "target_field", field)
+        cast = "::bigint[]" if target.get_internal_type() in _INTEGER_TYPES else ""
+        return f"{lhs} = ANY(%s{cast})", [*lhs_params, list(self.rhs)]
+
+
+_INTEGER_TYPES = {"AutoField", "BigAutoField", "SmallAutoField", "IntegerField", "BigIntegerField",
+                  "SmallIntegerField", "PositiveIntegerField", "PositiveBigIntegerField", "PositiveSmallIntegerField"}
 
 
 # Foreign keys keep lookups of their own (related lookups); ids given as plain values.

@@ -413,6 +413,8 @@ def claim_need(*, actor: Any, need: Need | int, organization: Organization | Non
                   claimant_area=claimant_area, created_at=timezone.now())
     if isinstance(need, Need):
         claim.need = need
+        if "neighborhood" in need._state.fields_cache:
+            claim.need_area = need.neighborhood  # in memory for the caller (the API's answer names it)
     connection = transaction.get_connection()
     try:
         if connection.vendor == "postgresql":
@@ -427,6 +429,17 @@ def claim_need(*, actor: Any, need: Need | int, organization: Organization | Non
         # Unreachable while the UPDATE holds the row; the constraint's word if it ever is not.
         raise AlreadyClaimed(_("This need has already been claimed."), code="already_claimed") from None
     if not claimed:
+        if not isinstance(need, Need):
+            # Given only an id, the claimant learns why only about a need they may see or claim; any other
+            # id is answered as one of no need.
+            from django.http import Http404
+
+            from linli.needs.queries import need_to_claim
+
+            try:
+                need_to_claim(actor, need)
+            except Http404:
+                raise Need.DoesNotExist(f"No need {need} for this claimant.") from None
         _refuse_claim(actor, claim.need_id, organization, claimant_area)
     if isinstance(need, Need):
         need.state, need.claimed_at, need.updated_at = Need.State.CLAIMED, claim.created_at, claim.created_at
@@ -450,11 +463,11 @@ def _claim_audit_data(claim: Claim) -> dict[str, Any]:
 def _claim_in_statements(claim: Claim) -> bool:
     """The claim as an UPDATE, the claim's INSERT and the audit event's, in one transaction."""
     need = claim.need if "need" in claim._state.fields_cache else None
-    if need is None or "neighborhood" not in need._state.fields_cache:
+    if need is None:  # given only the id
         need = Need.objects.select_related("neighborhood").filter(pk=claim.need_id).first()
         if need is None:
             return False
-    claim.need, claim.need_area = need, need.neighborhood
+    claim.need, claim.need_area = need, need.neighborhood  # the caller's Need stays the claim's
     claim.cross_region = _is_cross_region(claim.claimant_area, need.neighborhood)
     now = claim.created_at
     scopes = _scopes_reaching(claim.claimant_area, need.neighborhood)
@@ -551,7 +564,9 @@ def _claim_in_one_statement(connection: Any, claim: Claim) -> bool:
         connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
     if row is None:
         return False
-    claim.pk, claim.need_area_id, claim.cross_region = row
+    claim.pk, need_area_id, claim.cross_region = row
+    if claim.need_area_id != need_area_id:  # not already in memory from the Need passed in
+        claim.need_area_id = need_area_id
     claim._state.adding = False
     return True
 
