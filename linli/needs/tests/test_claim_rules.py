@@ -109,7 +109,7 @@ def test_the_prepared_claim_survives_schema_changes_and_rollbacks_in_the_session
     (as the test suite's transactions do) must not leave psycopg pointing at a stale or missing statement."""
     first = actions.claim_need(actor=ly2_claimant, need=make_need(tree.lianyang2).pk)
     assert first.pk
-    extra = models.IntegerField(null=True)
+    extra: models.IntegerField = models.IntegerField(null=True)
     extra.set_attributes_from_name("review_extra")
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending foreign-key checks: DDL may run

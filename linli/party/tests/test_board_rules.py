@@ -77,7 +77,7 @@ def _tally(org: PartyOrganization, kind: str, months: list[int], year: int = YEA
 
 
 def _missing_cells(row: queries.BranchRow) -> dict[str, int]:
-    out = {}
+    out: dict[str, int] = {}
     for cells in row.cells:
         n = sum(1 for p in cells.periods if p.status == "missing")
         if n:
