@@ -304,10 +304,13 @@ def compliance_board(user: Any, area: Area, year: int, today: datetime.date | No
         periods[r.pk] = [
             _Period(label, windows.setdefault((first, last), len(windows)), _month_end(year, last) >= today)
             for label, first, last in _periods(r.period, year) if datetime.date(year, first, 1) <= today]
+    # Of each requirement, its periods over (their columns), and the periods a branch without a tally missed.
+    closed = {r.pk: [p.column for p in periods[r.pk] if not p.still_open] for r in requirements}
+    none_held = {r.pk: len(closed[r.pk]) if r.minimum > 0 else 0 for r in requirements}
     # Meetings held per organization and kind: one row each, a count per period (month, quarter, year),
     # summed from the maintained monthly tallies (actions.py keeps them with every meeting recorded or moved).
     counts: dict[tuple[int, str], tuple[int, ...]] = {}
-    missed: dict[tuple[int, str], int] = {}
+    missed: dict[int, list[int]] = {}  # per branch: of each own requirement (not 党小组会), the periods missed
     groups_met: dict[tuple[int, str], tuple[int, ...]] = {}  # per branch: its groups that met the minimum
     if windows and requirements:
         columns = {f"w{n}": sum((F(f"m{m}") for m in range(first + 1, last + 1)), F(f"m{first}"))
@@ -320,23 +323,27 @@ def compliance_board(user: Any, area: Area, year: int, today: datetime.date | No
         own = [r for r in requirements if r.kind != Meeting.Kind.GROUP]
         if own:
             # For the roll-up, one row per branch: of each requirement, the periods over and not met, counted
-            # in the database (NULL without a tally row of the kind). The branches on the board go by their
-            # ids, found once by the listing (one array parameter on PostgreSQL): as a subquery re-run in each
-            # tally query, they were estimated at one row and the tallies read by a nested loop.
-            # One tally row per branch, kind and year: each row's missed periods are its own kind's, so no
-            # grouping, and each row evaluates only its kind's periods (CASE on the kind).
+            # in the database (every period over, without a tally row of the kind). The branches on the board
+            # go by their ids, found once by the listing (one array parameter on PostgreSQL): as a subquery
+            # re-run in each tally query, they were estimated at one row and the tallies read by a nested loop.
+            # Inside, one tally row per branch, kind and year evaluates only its own kind's periods (CASE on
+            # the kind); outside, one row per branch.
             whens, params = [], []
             for r in own:
                 closed_sums = [sums[p.column] for p in periods[r.pk] if not p.still_open]
                 whens.append("WHEN %s THEN 0" + "".join(
                     f" + CASE WHEN {expression} < %s THEN 1 ELSE 0 END" for expression in closed_sums))
                 params += [r.kind, *[r.minimum] * len(closed_sums)]
+            per_kind = ", ".join("COALESCE(SUM(x.n) FILTER (WHERE x.kind = %s), %s)" for _ in own)
+            per_kind_params = [value for r in own for value in (r.kind, none_held[r.pk])]
             for where, id_params in sql_matching("t.party_organization_id", branch_ids):
-                sql = (f"SELECT t.party_organization_id, t.kind, CASE t.kind {' '.join(whens)} END"
-                       f" FROM {MeetingTally._meta.db_table} t"
-                       f" WHERE t.year = %s AND t.kind IN ({', '.join(['%s'] * len(own))}) AND {where}")
-                for org_id, kind, n in _raw_rows(sql, [*params, year, *[r.kind for r in own], *id_params]):
-                    missed[org_id, kind] = n
+                sql = (f"SELECT x.org, {per_kind} FROM (SELECT t.party_organization_id AS org, t.kind,"
+                       f" CASE t.kind {' '.join(whens)} END AS n FROM {MeetingTally._meta.db_table} t"
+                       f" WHERE t.year = %s AND t.kind IN ({', '.join(['%s'] * len(own))}) AND {where}) x"
+                       " GROUP BY x.org")
+                for org_id, *n_missed in _raw_rows(sql, [*per_kind_params, *params, year, *[r.kind for r in own],
+                                                         *id_params]):
+                    missed[org_id] = n_missed
             # The page's cells: its branches' counts per period.
             if page_ids:
                 on_page = (MeetingTally.objects.filter(year=year, kind__in=[r.kind for r in own],
@@ -362,13 +369,13 @@ def compliance_board(user: Any, area: Area, year: int, today: datetime.date | No
     # The roll-up: every branch's missing periods (over and not met), by kind — the hot loop of a big
     # board (3,000 branches), so plain lists and ints per child area, made into Rollups at the end.
     zero = (0,) * len(windows)
-    closed = {r.pk: [p.column for p in periods[r.pk] if not p.still_open] for r in requirements}
-    none_held = {r.pk: len(closed[r.pk]) if r.minimum > 0 else 0 for r in requirements}
     kinds = [r.kind for r in requirements]
     # Per requirement, in the board's order: (kind, its closed periods' columns for 党小组会, or None and
     # the periods missed by a branch without a tally row).
-    rules = [(i, r.kind, closed[r.pk] if r.kind == Meeting.Kind.GROUP else None, none_held[r.pk])
-             for i, r in enumerate(requirements)]
+    own_order = [r.pk for r in requirements if r.kind != Meeting.Kind.GROUP]
+    rules = [(i, r.kind, closed[r.pk] if r.kind == Meeting.Kind.GROUP else None,
+              own_order.index(r.pk) if r.kind != Meeting.Kind.GROUP else -1) for i, r in enumerate(requirements)]
+    none_missed = [none_held[pk] for pk in own_order]  # a branch without any tally row
     # Per child area (None: a branch placed nowhere under `area`): [branches, complete, covered, members,
     # then the periods missing of each requirement].
     per_child: dict[str | None, list[int]] = {}
@@ -386,9 +393,10 @@ def compliance_board(user: Any, area: Area, year: int, today: datetime.date | No
         if acc is None:
             acc = per_child[child] = [0] * (4 + len(rules))
         complete = True
-        for i, kind, columns_closed, none in rules:
+        own_missed = missed.get(pk, none_missed)
+        for i, kind, columns_closed, own_index in rules:
             if columns_closed is None:  # counted with the tallies; without a row, every period over is missed
-                n = missed.get((pk, kind), none)
+                n = own_missed[own_index]
             elif branch_groups:  # every group of the branch met; a branch without groups has none to miss
                 ok = groups_met.get((pk, kind), zero)
                 n = 0
