@@ -40,7 +40,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connections, models, transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -64,6 +65,7 @@ from linli.needs.models import (
     WishDetails,
     subdistrict_path,
 )
+from linli.needs.queries import need_to_claim
 
 
 class IllegalTransition(Conflict):
@@ -432,10 +434,6 @@ def claim_need(*, actor: Any, need: Need | int, organization: Organization | Non
         if not isinstance(need, Need):
             # Given only an id, the claimant learns why only about a need they may see or claim; any other
             # id is answered as one of no need.
-            from django.http import Http404
-
-            from linli.needs.queries import need_to_claim
-
             try:
                 need_to_claim(actor, need)
             except Http404:
@@ -485,8 +483,6 @@ _CLAIM_CHANGES = json.dumps({"state": [Need.State.PUBLISHED.value, Need.State.CL
 @functools.cache
 def _claim_sql(connection_alias: str) -> str:
     """The claim as one statement (see _claim_in_one_statement); built once per database."""
-    from django.db import connections
-
     qn = connections[connection_alias].ops.quote_name
     need_table, claim_table = qn(Need._meta.db_table), qn(Claim._meta.db_table)
     audit_table, area_table = qn(AuditEvent._meta.db_table), qn(Area._meta.db_table)

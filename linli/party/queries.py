@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -313,14 +313,15 @@ def compliance_board(user: Any, area: Area, year: int, today: datetime.date | No
     missed: dict[int, list[int]] = {}  # per branch: of each own requirement (not 党小组会), the periods missed
     groups_met: dict[tuple[int, str], tuple[int, ...]] = {}  # per branch: its groups that met the minimum
     if windows and requirements:
-        columns = {f"w{n}": sum((F(f"m{m}") for m in range(first + 1, last + 1)), F(f"m{first}"))
-                   for (first, last), n in windows.items()}
-        # The same sums as SQL text, for the two roll-up queries below: they are written by hand because
+        # Each period's sum of monthly counts as SQL text. The tally queries are written by hand because
         # Django's building of their CASE per period and requirement took ≈ 40 ms a board, longer than
         # PostgreSQL took to run them. Only column names and numbers of the code's own go into the text;
         # values are parameters.
         sums = {n: " + ".join(f"t.m{m}" for m in range(first, last + 1)) for (first, last), n in windows.items()}
+        tally_table = MeetingTally._meta.db_table
         own = [r for r in requirements if r.kind != Meeting.Kind.GROUP]
+        own_kinds = [r.kind for r in own]
+        kinds_in = f"t.kind IN ({', '.join(['%s'] * len(own))})"
         if own:
             # For the roll-up, one row per branch: of each requirement, the periods over and not met, counted
             # in the database (every period over, without a tally row of the kind). The branches on the board
@@ -338,18 +339,16 @@ def compliance_board(user: Any, area: Area, year: int, today: datetime.date | No
             per_kind_params = [value for r in own for value in (r.kind, none_held[r.pk])]
             for where, id_params in sql_matching("t.party_organization_id", branch_ids):
                 sql = (f"SELECT x.org, {per_kind} FROM (SELECT t.party_organization_id AS org, t.kind,"
-                       f" CASE t.kind {' '.join(whens)} END AS n FROM {MeetingTally._meta.db_table} t"
-                       f" WHERE t.year = %s AND t.kind IN ({', '.join(['%s'] * len(own))}) AND {where}) x"
-                       " GROUP BY x.org")
-                for org_id, *n_missed in _raw_rows(sql, [*per_kind_params, *params, year, *[r.kind for r in own],
-                                                         *id_params]):
+                       f" CASE t.kind {' '.join(whens)} END AS n FROM {tally_table} t"
+                       f" WHERE t.year = %s AND {kinds_in} AND {where}) x GROUP BY x.org")
+                for org_id, *n_missed in _raw_rows(sql, [*per_kind_params, *params, year, *own_kinds, *id_params]):
                     missed[org_id] = n_missed
             # The page's cells: its branches' counts per period.
-            if page_ids:
-                on_page = (MeetingTally.objects.filter(year=year, kind__in=[r.kind for r in own],
-                                                       party_organization_id__in=page_ids)
-                           .annotate(**columns).order_by().values_list("party_organization_id", "kind", *columns))
-                for org_id, kind, *held in _rows(on_page):
+            periods_sql = ", ".join(sums[n] for n in range(len(windows)))
+            for where, id_params in sql_matching("t.party_organization_id", page_ids):
+                sql = (f"SELECT t.party_organization_id, t.kind, {periods_sql} FROM {tally_table} t"
+                       f" WHERE t.year = %s AND {kinds_in} AND {where}")
+                for org_id, kind, *held in _raw_rows(sql, [year, *own_kinds, *id_params]):
                     counts[org_id, kind] = tuple(held)
         # 党小组会: every group of a branch must meet. Per branch (its groups' tallies joined to it), per period,
         # the number of its groups that held at least the minimum; a group without a tally held none.
@@ -358,7 +357,7 @@ def compliance_board(user: Any, area: Area, year: int, today: datetime.date | No
                 continue
             met_sql = ", ".join(f"SUM(CASE WHEN {sums[n]} >= %s THEN 1 ELSE 0 END)" for n in range(len(windows)))
             for where, id_params in sql_matching("o.parent_id", branch_ids):
-                sql = (f"SELECT o.parent_id, {met_sql} FROM {MeetingTally._meta.db_table} t"
+                sql = (f"SELECT o.parent_id, {met_sql} FROM {tally_table} t"
                        f" JOIN {PartyOrganization._meta.db_table} o ON o.id = t.party_organization_id"
                        f" WHERE t.year = %s AND t.kind = %s AND o.level = %s AND {where} GROUP BY o.parent_id")
                 for branch_id, *held in _raw_rows(sql, [*[r.minimum] * len(windows), year, r.kind, GROUP,
