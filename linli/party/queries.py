@@ -295,7 +295,6 @@ def compliance_board(user: Any, area: Area, year: int, today: datetime.date | No
     shown = PartyOrganization.objects.select_related("area", "organization__area", "board_exclusion").in_bulk(
         page_ids + excluded_ids)
     n_groups = {row[0]: row[4] for row in listing}
-    talks = {row[0]: _talk(row[5], row[6]) for row in listing} if talk_required else {}
 
     # Each requirement's periods begun by today, once for the whole board, each a column of the count below.
     windows: dict[tuple[int, int], int] = {}
@@ -352,17 +351,22 @@ def compliance_board(user: Any, area: Area, year: int, today: datetime.date | No
                     counts[org_id, kind] = tuple(held)
         # 党小组会: every group of a branch must meet. Per branch (its groups' tallies joined to it), per period,
         # the number of its groups that held at least the minimum; a group without a tally held none.
+        # Only the requirement's own periods are summed (the others' columns stay 0).
         for r in requirements:
             if r.kind != Meeting.Kind.GROUP:
                 continue
-            met_sql = ", ".join(f"SUM(CASE WHEN {sums[n]} >= %s THEN 1 ELSE 0 END)" for n in range(len(windows)))
+            columns = [p.column for p in periods[r.pk]]
+            met_sql = ", ".join(f"SUM(CASE WHEN {sums[n]} >= %s THEN 1 ELSE 0 END)" for n in columns)
             for where, id_params in sql_matching("o.parent_id", branch_ids):
                 sql = (f"SELECT o.parent_id, {met_sql} FROM {tally_table} t"
                        f" JOIN {PartyOrganization._meta.db_table} o ON o.id = t.party_organization_id"
                        f" WHERE t.year = %s AND t.kind = %s AND o.level = %s AND {where} GROUP BY o.parent_id")
-                for branch_id, *held in _raw_rows(sql, [*[r.minimum] * len(windows), year, r.kind, GROUP,
+                for branch_id, *held in _raw_rows(sql, [*[r.minimum] * len(columns), year, r.kind, GROUP,
                                                         *id_params]):
-                    groups_met[branch_id, r.kind] = tuple(held)
+                    met = [0] * len(windows)
+                    for column, n in zip(columns, held, strict=True):
+                        met[column] = n
+                    groups_met[branch_id, r.kind] = tuple(met)
     children = {a.path: a for a in Area.objects.filter(parent=area)}
 
     # The roll-up: every branch's missing periods (over and not met), by kind — the hot loop of a big
@@ -379,7 +383,7 @@ def compliance_board(user: Any, area: Area, year: int, today: datetime.date | No
     # then the periods missing of each requirement].
     per_child: dict[str | None, list[int]] = {}
     child_of: dict[str | None, str | None] = {}
-    for pk, area_path, organization_path, excluded, branch_groups, *_talk_counts in listing:
+    for pk, area_path, organization_path, excluded, branch_groups, *talk_counts in listing:
         if excluded is not None:
             continue
         path = area_path or organization_path
@@ -409,10 +413,10 @@ def compliance_board(user: Any, area: Area, year: int, today: datetime.date | No
                 complete = False
         acc[0] += 1
         acc[1] += complete
-        if talk_required:
-            coverage = talks[pk]
-            acc[2] += coverage.covered
-            acc[3] += coverage.members
+        if talk_required:  # plain ints: no TalkCoverage per branch of a big board
+            covered, members = _talk_counts(*talk_counts)
+            acc[2] += covered
+            acc[3] += members
 
     total = Rollup(area)
     rollups = []
@@ -429,6 +433,7 @@ def compliance_board(user: Any, area: Area, year: int, today: datetime.date | No
         for kind, n in missing_by_kind.items():
             total.missing_by_kind[kind] = total.missing_by_kind.get(kind, 0) + n
 
+    talks = {row[0]: _talk(row[5], row[6]) for row in listing if row[0] in shown} if talk_required else {}
     rows = []
     for pk in page_ids:
         branch = shown[pk]
@@ -458,10 +463,14 @@ def _count(qs: QuerySet[Any, Any], key: str) -> Coalesce:
 
 
 def _talk(members: int, covered: int) -> TalkCoverage:
-    """谈心谈话 in a year: members (the branch's and its groups', on the last day of the year or today) who had
-    a talk with a member of the branch committee that day, of the members; the covered are read from the
-    maintained TalkTally. A branch without members counts those covered as its members."""
-    return TalkCoverage(min(covered, members), members) if members else TalkCoverage(covered, covered)
+    return TalkCoverage(*_talk_counts(members, covered))
+
+
+def _talk_counts(members: int, covered: int) -> tuple[int, int]:
+    """谈心谈话 in a year, (covered, members): members (the branch's and its groups', on the last day of the year
+    or today) who had a talk with a member of the branch committee that day, of the members; the covered are
+    read from the maintained TalkTally. A branch without members counts those covered as its members."""
+    return (min(covered, members), members) if members else (covered, covered)
 
 
 def _child_area(branch: PartyOrganization, area: Area, children: dict[str, Area]) -> Area | None:
