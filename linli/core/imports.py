@@ -20,6 +20,8 @@ can call these same functions unchanged.
 
 from __future__ import annotations
 
+import datetime
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -108,6 +110,9 @@ def confirm_import(*, actor: Any, job: ImportJob) -> int:
                 raise PermissionDenied(_("Only the person who uploaded a file can import it."))
             if locked.status == ImportJob.Status.IMPORTED:
                 raise ValidationError(_("This file has already been imported."), code="already_imported")
+            if locked.status == ImportJob.Status.EXPIRED:
+                raise ValidationError(_("This upload was not confirmed in time and has been erased. Upload the "
+                                        "file again."), code="expired")
             if locked.status != ImportJob.Status.PREVIEWED:
                 raise ValidationError(_("This file has errors. Correct them in Excel and upload the file again."),
                                       code="has_errors")
@@ -157,3 +162,28 @@ def _insert(*, actor: Any, job: ImportJob, checked: Checked) -> int:
     audit.record(actor=actor, action="core.import_confirmed", target=job,
                  data={"kind": job.kind, "filename": job.filename, "count": len(records)})
     return len(records)
+
+
+# Other apps keep uploads of their own between preview and confirmation (the establishments' import);
+# `linli purge_uploads` calls each of these with `before=` too. Each returns how many uploads it erased.
+PURGE_HOOKS: list[Callable[..., int]] = []
+
+
+def purge_stale_imports(*, before: datetime.datetime) -> int:
+    """Erase the files (and the records built from them) of imports uploaded before `before` and never
+    imported; return how many. An upload holds residents' ID and phone numbers in full and is needed only
+    until it is confirmed; the job itself stays, marked expired, with its row count and list of errors.
+
+    Run by `linli purge_uploads` (a system job, not a user's action: audited with no actor).
+    """
+    with transaction.atomic():
+        stale = list(ImportJob.objects.filter(created_at__lt=before)
+                     .exclude(status__in=[ImportJob.Status.IMPORTED, ImportJob.Status.EXPIRED])
+                     .select_for_update().only("pk", "kind", "filename", "status"))
+        if stale:
+            ImportJob.objects.filter(pk__in=[job.pk for job in stale]).update(
+                status=ImportJob.Status.EXPIRED, content=b"", checked={})
+            audit.record_many(audit.event(actor=None, action="core.import_expired", target=job,
+                                          changes={"status": [job.status, ImportJob.Status.EXPIRED]},
+                                          data={"kind": job.kind, "filename": job.filename}) for job in stale)
+    return len(stale)

@@ -650,6 +650,7 @@ AUDIT_ACTION_LABELS = {
     "core.import_previewed": _("uploaded a file to import"),
     "core.import_confirmed": _("imported a file"),
     "core.import_rejected": _("import refused"),
+    "core.import_expired": _("erased an upload never confirmed"),
     "core.demo_seeded": _("demo data"),
     "core.api_token_created": _("created an API token"),
     "core.api_token_revoked": _("revoked an API token"),
@@ -658,6 +659,7 @@ AUDIT_DATA_LABELS = {
     "field": _("field"), "count": _("rows"), "filters": _("filters"), "unmasked": _("full numbers"),
     "import": _("import"), "row": _("row"), "role": _("role"), "scope": _("scope"), "kind": _("kind"),
     "filename": _("file name"), "rows": _("rows"), "errors": _("errors"), "name": _("name"),
+    "files": _("files"), "uploaded_before": _("uploaded before"),
 }
 
 
@@ -695,6 +697,8 @@ class ImportJob(models.Model):
         PREVIEWED = "previewed", _("Previewed")
         IMPORTED = "imported", _("Imported")
         REJECTED = "rejected", _("Has errors")
+        # Not confirmed in time: the file and the records it built were erased (`linli purge_uploads`).
+        EXPIRED = "expired", _("Expired")
 
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices)

@@ -23,6 +23,7 @@ not a new unit: a typo must not create a second "联洋物业".
 from __future__ import annotations
 
 import contextlib
+import datetime
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -248,6 +249,26 @@ def kept_upload(token: str) -> bytes | None:
 def forget_upload(token: str) -> None:
     with contextlib.suppress(ValueError):
         default_storage.delete(f"{_DIRECTORY}/{uuid.UUID(token).hex}.xlsx")
+
+
+def purge_stale_uploads(*, before: datetime.datetime) -> int:
+    """Erase the kept uploads (owners' phones in full) stored before `before` and never confirmed; return how
+    many. Called by `linli purge_uploads` (core.imports.PURGE_HOOKS); audited as one system event."""
+    try:
+        _dirs, files = default_storage.listdir(_DIRECTORY)
+    except FileNotFoundError:
+        return 0
+    erased = []
+    for name in files:
+        path = f"{_DIRECTORY}/{name}"
+        with contextlib.suppress(FileNotFoundError):  # confirmed (and forgotten) meanwhile
+            if default_storage.get_modified_time(path) < before:
+                default_storage.delete(path)
+                erased.append(name)
+    if erased:
+        audit.record(actor=None, action="inspections.uploads_expired",
+                     data={"files": len(erased), "uploaded_before": before.isoformat()})
+    return len(erased)
 
 
 @transaction.atomic

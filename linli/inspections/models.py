@@ -643,6 +643,7 @@ class SupervisionNotice(models.Model):
 
 AUDIT_ACTION_LABELS = {
     "inspections.establishment_registered": _("registered an establishment"),
+    "inspections.uploads_expired": _("erased establishment uploads never confirmed"),
     "inspections.establishment_updated": _("changed an establishment"),
     "inspections.campaign_created": _("created a campaign"),
     "inspections.targets_added": _("added target establishments"),

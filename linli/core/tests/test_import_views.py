@@ -4,13 +4,16 @@ that hold exactly what the list shows, masked unless revealed (audited)."""
 
 from __future__ import annotations
 
+import datetime
 import io
 from urllib.parse import quote
 
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import timezone
 from python_calamine import load_workbook
 
 from linli.core.models import AuditEvent, ImportJob, Organization, Person
@@ -220,3 +223,63 @@ def test_organizations_export_shows_contact_phones_only_when_asked_by_who_may_re
     events = AuditEvent.objects.filter(action="core.organizations_exported").order_by("pk")
     assert [e.data["unmasked"] for e in events] == [False, True]
 
+
+# Uploads never confirmed: `linli purge_uploads` ---------------------------------------
+
+def _age(job: ImportJob, hours: int) -> None:
+    ImportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - datetime.timedelta(hours=hours))
+
+
+def _purge(**options) -> str:
+    out = io.StringIO()
+    call_command("purge_uploads", stdout=out, **options)
+    return out.getvalue()
+
+
+def test_a_day_old_upload_never_confirmed_is_erased_and_cannot_be_imported(as_user, lianyang2_secretary, tree):
+    c = as_user(lianyang2_secretary)
+    upload(c, xlsx(residents(3)))
+    stale = ImportJob.objects.get()
+    _age(stale, 25)
+    upload(c, xlsx([resident(10), resident(11)]))
+    fresh = ImportJob.objects.latest("pk")
+
+    assert "1 uploads older than 24 hours erased" in _purge()
+
+    stale.refresh_from_db()
+    assert stale.status == ImportJob.Status.EXPIRED and bytes(stale.content) == b"" and stale.checked == {}
+    assert stale.row_count == 3  # what the user saw of it stays
+    fresh.refresh_from_db()
+    assert fresh.status == ImportJob.Status.PREVIEWED and bytes(fresh.content)
+    page = c.post(reverse("import_confirm", args=[stale.pk]), follow=True).content.decode()
+    assert "not confirmed in time and has been erased" in page and 'data-testid="confirm"' not in page
+    assert not Person.objects.exists()
+    event = AuditEvent.objects.get(action="core.import_expired")
+    assert event.actor is None and event.target_id == str(stale.pk)
+    assert event.changes == {"status": ["previewed", "expired"]}
+
+
+def test_imported_and_rejected_uploads(as_user, lianyang2_secretary, tree):
+    c = as_user(lianyang2_secretary)
+    upload(c, xlsx(residents(2)))
+    imported = ImportJob.objects.get()
+    c.post(reverse("import_confirm", args=[imported.pk]))
+    upload(c, xlsx([resident(20, name="")]))  # a row without a name: rejected, kept to show the errors
+    rejected = ImportJob.objects.latest("pk")
+    assert rejected.status == ImportJob.Status.REJECTED
+    _age(imported, 48)
+    _age(rejected, 48)
+
+    assert "1 uploads" in _purge(hours=24)
+
+    imported.refresh_from_db()
+    rejected.refresh_from_db()
+    assert imported.status == ImportJob.Status.IMPORTED and imported.imported_count == 2
+    assert rejected.status == ImportJob.Status.EXPIRED and bytes(rejected.content) == b""
+    assert rejected.errors  # the list of problems stays readable
+    assert "0 uploads" in _purge(hours=24)  # nothing twice
+
+
+def test_hours_must_be_positive():
+    with pytest.raises(CommandError, match="--hours"):
+        _purge(hours=0)

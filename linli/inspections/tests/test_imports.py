@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import io
+import os
 import re
+import time
 
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
@@ -123,6 +126,26 @@ def test_someone_elses_upload_cannot_be_seen_or_confirmed(client, login, huamu_s
     assert client.get(confirm.removesuffix("confirm/")).status_code == 404
     assert client.post(confirm).status_code == 404
     assert not Establishment.objects.exists()
+
+
+def test_an_upload_never_confirmed_is_erased_by_the_daily_purge(login, huamu_staff, media_root):
+    client = login(huamu_staff)
+    old_confirm = _confirm_url(_upload(client, _row()).content.decode())
+    kept = list((media_root / "imports" / "establishments").iterdir())
+    a_day_ago = time.time() - 25 * 3600
+    os.utime(kept[0], (a_day_ago, a_day_ago))
+    new_confirm = _confirm_url(_upload(client, _row(name="新上传")).content.decode())
+
+    out = io.StringIO()
+    call_command("purge_uploads", stdout=out)
+
+    assert "1 uploads older than 24 hours erased" in out.getvalue()
+    assert not kept[0].exists()  # the owners' phones are gone from the disk
+    assert client.get(old_confirm.removesuffix("confirm/")).status_code == 404
+    assert client.post(old_confirm).status_code == 404 and not Establishment.objects.exists()
+    assert "All 1 row passed" in client.get(new_confirm.removesuffix("confirm/")).content.decode()
+    event = AuditEvent.objects.get(action="inspections.uploads_expired")
+    assert event.actor is None and event.data["files"] == 1
 
 
 def test_the_export_lists_what_is_in_scope_with_the_phone_masked_and_is_audited(login, lianyang2_secretary,
