@@ -230,10 +230,11 @@ def set_party_membership(
 
 
 @transaction.atomic
-def reveal_sensitive(*, actor: Any, record: Person | Organization, field: str) -> str:
+def reveal_sensitive(*, actor: Any, record: models.Model, field: str) -> str:
     """Return the unmasked value of a sensitive field (a person's phone or ID
-    number, a unit's contact phone), and audit the read."""
-    if field not in record.sensitive_fields:
+    number, a unit's or an establishment's contact phone: a model's
+    `sensitive_fields`), and audit the read."""
+    if field not in getattr(record, "sensitive_fields", {}):
         raise ValidationError({"field": _("This field is not a sensitive field.")})
     if actor is None or not can(actor, Perm.REVEAL, record):
         raise PermissionDenied(_("You do not have permission to see this number."))

@@ -3,12 +3,13 @@ Every record is fetched through the scoping function; out of scope is 404."""
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -174,23 +175,22 @@ def person_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("people")
 
 
-Revealable = TypeVar("Revealable", Person, Organization)
-
-
-def _reveal(request: HttpRequest, model: type[Revealable], pk: int, field: str) -> HttpResponse:
-    """Show one unmasked number, in place (an htmx fragment); audited. Without
-    the permission to reveal, the action refuses (403)."""
-    record = get_in_scope_or_404(model.objects.all(), request.user, pk=pk)
-    if field not in model.sensitive_fields:
+def reveal(request: HttpRequest, records: QuerySet[Any], pk: int, field: str) -> HttpResponse:
+    """Show one unmasked number of a record in scope, in place (an htmx fragment); audited. Without the
+    permission to reveal, the action refuses (403). Other apps' reveal views call this too."""
+    record = get_in_scope_or_404(records, request.user, pk=pk)
+    if field not in getattr(records.model, "sensitive_fields", {}):
         raise Http404
     value = actions.reveal_sensitive(actor=request.user, record=record, field=field)
-    return render(request, "core/_revealed.html", {"value": value})
+    response = render(request, "core/_revealed.html", {"value": value})
+    response["Cache-Control"] = "no-store"  # an unmasked number must not linger in a cache
+    return response
 
 
 @login_required
 @require_POST
 def person_reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
-    return _reveal(request, Person, pk, field)
+    return reveal(request, Person.objects.all(), pk, field)
 
 
 # Organizations ---------------------------------------------------------------
@@ -232,7 +232,7 @@ def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def organization_reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
-    return _reveal(request, Organization, pk, field)
+    return reveal(request, Organization.objects.all(), pk, field)
 
 
 @login_required

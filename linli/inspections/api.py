@@ -18,7 +18,7 @@ and recorded one by one (POST /inspections/reinspections/{id}).
 
 import datetime
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -28,8 +28,9 @@ from django.utils.translation import gettext as _
 from ninja import Field, Form, Router, Schema, Status
 from ninja.pagination import paginate
 
+from linli.core import actions as core_actions
 from linli.core import queries as core_queries
-from linli.core.api import AreaRef, OrganizationRef, Pagination, organization_in_scope
+from linli.core.api import AreaRef, OrganizationRef, Pagination, RevealOut, organization_in_scope
 from linli.core.models import Organization, User
 from linli.inspections import actions, queries
 from linli.inspections.models import (
@@ -296,6 +297,20 @@ def register_establishment(request: HttpRequest, payload: EstablishmentIn) -> St
 @router.get("/establishments/{establishment_id}", response=EstablishmentOut)
 def get_establishment(request: HttpRequest, establishment_id: int) -> Establishment:
     return queries.establishment_for(_actor(request), establishment_id)
+
+
+class EstablishmentRevealIn(Schema):
+    field: Literal["contact_phone"] = "contact_phone"
+
+
+@router.post("/establishments/{establishment_id}/reveal", response=RevealOut)
+def reveal_establishment_phone(request: HttpRequest, response: HttpResponse, establishment_id: int,
+                               payload: EstablishmentRevealIn) -> RevealOut:
+    """The owner's contact phone in full. Audited; needs the reveal permission in the establishment's area."""
+    establishment = queries.establishment_for(_actor(request), establishment_id)
+    value = core_actions.reveal_sensitive(actor=_actor(request), record=establishment, field=payload.field)
+    response["Cache-Control"] = "no-store"  # an unmasked number must not linger in a cache
+    return RevealOut(field=payload.field, value=value)
 
 
 @router.get("/establishments/{establishment_id}/inspections", response=list[InspectionOut])

@@ -9,6 +9,7 @@ urlpatterns = [
     path("establishments/new/", views.establishment_new, name="establishment_new"),
     path("establishments/<int:pk>/", views.establishment_detail, name="establishment_detail"),
     path("establishments/<int:pk>/edit/", views.establishment_edit, name="establishment_edit"),
+    path("establishments/<int:pk>/reveal/<str:field>/", views.establishment_reveal, name="establishment_reveal"),
     path("establishments/template.xlsx", views.establishment_template, name="establishment_template"),
     path("establishments/export.xlsx", views.establishment_export, name="establishment_export"),
     path("establishments/import/", views.establishment_import, name="establishment_import"),

@@ -24,7 +24,7 @@ from linli.core.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from linli.core.models import Area
 from linli.core.scoping import Perm, can, get_in_scope_or_404, scope_queryset, under_area
 from linli.core.spreadsheets import XLSX_CONTENT_TYPE
-from linli.core.views import _page, _query_without_page
+from linli.core.views import _page, _query_without_page, reveal
 from linli.inspections import actions, documents, exports, imports, queries
 from linli.inspections.forms import (
     CampaignForm,
@@ -100,8 +100,16 @@ def establishment_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
         "seizures": queries.seizures_visible_to(user).filter(establishment=establishment)[:100],
         "campaigns": scope_queryset(establishment.campaigns.all(), user, Perm.VIEW),
         "can_inspect": can(user, Perm.CHANGE, establishment),
+        "can_reveal": can(user, Perm.REVEAL, establishment),
     }
     return render(request, "inspections/establishment_detail.html", context)
+
+
+@login_required
+@require_POST
+def establishment_reveal(request: AuthenticatedHttpRequest, pk: int, field: str) -> HttpResponse:
+    """The owner's phone in full, for whoever may reveal numbers in the establishment's area; audited."""
+    return reveal(request, Establishment.objects.all(), pk, field)
 
 
 @login_required

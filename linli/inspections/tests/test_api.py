@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from linli.core.models import AuditEvent
 from linli.inspections.models import Inspection, RectificationNotice
 from linli.inspections.tests.factories import default_version
 from linli.problems.models import Problem
@@ -46,6 +47,19 @@ def test_establishments_are_scoped_and_their_contact_masked(tree, login, lianyan
     assert [e["name"] for e in body["items"]] == ["联洋面馆"]
     assert body["items"][0]["contact_phone"] == "137****1234"
     assert client.get(f"{API}/establishments/{snack_shop.pk}").status_code == 404
+
+
+def test_the_owners_phone_is_revealed_to_who_may_and_audited(tree, login, lianyang2_secretary, lianyang2_staff,
+                                                             snack_shop, ly2_restaurant):
+    url = f"{API}/establishments/{ly2_restaurant.pk}/reveal"
+    response = post(login(lianyang2_secretary), url, {})
+    assert response.status_code == 200 and response.json() == {"field": "contact_phone", "value": "13700001234"}
+    assert response["Cache-Control"] == "no-store"
+    assert AuditEvent.objects.filter(action="core.sensitive_revealed", target_id=str(ly2_restaurant.pk)).count() == 1
+    assert post(login(lianyang2_secretary), url, {"field": "name"}).status_code == 422
+    assert post(login(lianyang2_secretary), f"{API}/establishments/{snack_shop.pk}/reveal", {}).status_code == 404
+    assert post(login(lianyang2_staff), url, {}).status_code == 403  # sees it masked, may not reveal
+    assert AuditEvent.objects.filter(action="core.sensitive_revealed").count() == 1
 
 
 def test_the_phone_reads_the_current_checklist(tree, login, officer):

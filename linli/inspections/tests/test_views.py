@@ -69,6 +69,28 @@ def test_the_establishment_page_is_its_file_with_history_hazards_and_notices(log
     assert notice.number in page
 
 
+def test_the_owners_phone_is_revealed_in_place_for_who_may_and_audited(login, peihua1_secretary, lianyang2_staff,
+                                                                       lianyang2_secretary, ly2_restaurant,
+                                                                       snack_shop):
+    url = reverse("inspections:establishment_reveal", args=[snack_shop.pk, "contact_phone"])
+    client = login(peihua1_secretary)
+    page = client.get(reverse("inspections:establishment_detail", args=[snack_shop.pk])).content.decode()
+    assert url in page and "13700001234" not in page
+    assert "13700001234" in client.post(url, **HTMX).content.decode()
+    [event] = AuditEvent.objects.filter(action="core.sensitive_revealed")
+    assert (event.actor, event.target_id, event.target_type.model, event.data) == (
+        peihua1_secretary, str(snack_shop.pk), "establishment", {"field": "contact_phone"})
+    assert client.post(reverse("inspections:establishment_reveal", args=[snack_shop.pk, "name"])).status_code == 404
+    assert client.get(url).status_code == 405  # a read that is audited is a POST (CSRF-protected)
+
+    staff = login(lianyang2_staff)  # neighborhood staff see their shops, masked, and may not reveal
+    own = reverse("inspections:establishment_reveal", args=[ly2_restaurant.pk, "contact_phone"])
+    page = staff.get(reverse("inspections:establishment_detail", args=[ly2_restaurant.pk])).content.decode()
+    assert "137****" in page and own not in page and staff.post(own).status_code == 403
+    assert login(lianyang2_secretary).post(url).status_code == 404  # another neighborhood's shop
+    assert AuditEvent.objects.filter(action="core.sensitive_revealed").count() == 1
+
+
 def test_the_establishment_page_is_constant_in_queries(login, officer, gas_office, snack_shop):
     client = login(officer)
     inspect_with_hazard(officer, snack_shop, [gas_office])
