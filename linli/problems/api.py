@@ -143,8 +143,11 @@ def list_problems(request: HttpRequest, filters: Query[ProblemFilterIn]) -> Quer
 
 @router.get("/board", response=list[BoardRowOut])
 def problem_board(request: HttpRequest, filters: Query[ProblemFilterIn],
-                  by: Literal["area", "organization", "source"] = "area") -> list[queries.BoardRow]:
-    """Counts per area, owner organization or source: total, verified, awaiting verification, long-term, overdue."""
+                  by: Literal["area", "community", "neighborhood", "organization", "source"] = "area"
+                  ) -> list[queries.BoardRow]:
+    """Counts per area, owner organization or source: total, verified, awaiting verification, long-term, overdue.
+    `community` and `neighborhood` roll each problem up to the area of that level holding it (a problem placed
+    above the level keeps a row of its own area)."""
     return queries.board(_actor(request), by, filters.to_filter())
 
 

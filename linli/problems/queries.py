@@ -118,6 +118,9 @@ BOARD_GROUPS: dict[str, tuple[str, ...]] = {
     "organization": ("owner_id", "owner__name"),
     "source": ("source",),
 }
+# Boards rolled up to the areas of a level (board_by_level): the street's meeting reads them per community.
+BOARD_LEVELS: dict[str, str] = {"community": Area.Level.COMMUNITY, "neighborhood": Area.Level.NEIGHBORHOOD}
+BOARDS = (*BOARD_GROUPS, *BOARD_LEVELS)
 
 
 @dataclass(frozen=True)
@@ -141,11 +144,14 @@ class BoardRow:
 
 def board(user: Any, by: str, filters: ProblemFilter | None = None, on: datetime.date | None = None
           ) -> list[BoardRow]:
-    """Problem counts grouped by the problem's area, owner organization or source; one query.
+    """Problem counts grouped by the problem's area, owner organization or source; one query. Or rolled
+    up to the communities or neighborhoods (`by` in BOARD_LEVELS; two queries).
 
     Completion is verified / total: a problem the owner reports fixed counts
     as fixed only once someone with the right to verify has checked it.
     """
+    if by in BOARD_LEVELS:
+        return board_by_level(user, BOARD_LEVELS[by], filters, on)
     if by not in BOARD_GROUPS:
         raise ValueError(f"unknown board: {by}")
     on = on or timezone.localdate()

@@ -28,7 +28,8 @@ STEP_LABELS = {
     "start": _lazy("Start rectifying"), "rectify": _lazy("Report rectified"), "verify": _lazy("Verify and close"),
     "reopen": _lazy("Reopen"),
 }
-BOARD_LABELS = {"area": _lazy("By area"), "organization": _lazy("By owner organization"),
+BOARD_LABELS = {"area": _lazy("By area"), "community": _lazy("By community"),
+                "neighborhood": _lazy("By neighborhood"), "organization": _lazy("By owner organization"),
                 "source": _lazy("By source")}
 
 
@@ -53,7 +54,7 @@ def problem_board(request: HtmxHttpRequest) -> HttpResponse:
     if not can(request.user, Perm.VIEW):
         raise Http404
     by = request.GET.get("by") or "area"
-    if by not in queries.BOARD_GROUPS:
+    if by not in queries.BOARDS:
         by = "area"
     form = ProblemFilterForm(request.GET or None, user=request.user)
     rows = queries.board(request.user, by, form.to_filter())

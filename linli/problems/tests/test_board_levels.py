@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from linli.core.scoping import grants_for
 from linli.problems import queries
@@ -36,3 +38,22 @@ def test_the_roll_up_counts_only_what_is_in_scope(tree, lianyang2_secretary, res
         ("花木街道", 1)]
     with pytest.raises(ValueError):
         queries.board_by_level(lianyang2_secretary, "galaxy")
+
+
+def test_the_board_page_and_the_api_roll_up_by_community(tree, login, huamu_staff, resident_unit, ph1_unit):
+    make_problem(tree.lianyang2, resident_unit, Problem.State.VERIFIED, evidence=True)
+    make_problem(tree.lianyang1, resident_unit)
+    make_problem(tree.peihua1, ph1_unit)
+    client = login(huamu_staff)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(reverse("problems:board"), {"by": "community"}).content.decode()
+    assert 'href="?by=community"' in page and "By community" in page
+    board = page.split('data-testid="board"')[1]
+    assert "联洋社区" in board and "培花社区" in board and "联洋二" not in board
+    assert "3 problems, 1 fixed" in page
+    rows = client.get("/api/v1/problems/board", {"by": "community"}).json()
+    assert [(r["label"], r["total"], r["verified"], r["completion_rate"]) for r in rows] == [
+        ("联洋社区", 2, 1, 50.0), ("培花社区", 1, 0, 0.0)]
+    by_neighborhood = client.get("/api/v1/problems/board", {"by": "neighborhood"}).json()
+    assert sorted(r["label"] for r in by_neighborhood) == ["培花一", "联洋一", "联洋二"]
+    assert client.get("/api/v1/problems/board", {"by": "galaxy"}).status_code == 422
