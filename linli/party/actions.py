@@ -13,7 +13,9 @@ Who may do what:
   the organization's committee seats;
 - REVIEW over the *upper* organization: accept a submitted record or return
   it with a comment;
-- REVIEW over a branch: leave it out of the compliance board, with a reason;
+- REVIEW over a branch's *upper* organization: leave the branch out of the
+  compliance board, with a reason, or put it back (a branch does not exempt
+  itself from the board its upper organization reads);
 - CHANGE over a training course's area: the course, its sessions, enrolment
   and attendance.
 """
@@ -474,10 +476,21 @@ def end_committee_seat(*, actor: Any, seat: CommitteeMember, ended_on: Any) -> C
 
 # The compliance board ------------------------------------------------------------------
 
+def _require_board_reviewer(actor: Any, party_organization: PartyOrganization) -> None:
+    """REVIEW over the organization above the branch, as for its meeting records: the branch's own secretary
+    holds REVIEW over their neighborhood, and must not be able to take their branch off the board."""
+    upper = party_organization.parent
+    if upper is None:  # nobody above: whoever reviews the branch itself
+        _require(actor, Perm.REVIEW, party_organization)
+    elif actor is not None and not can(actor, Perm.REVIEW, upper):
+        raise PermissionDenied(_("Only the upper organization (%(upper)s) leaves a branch out of the board "
+                                 "or puts it back.") % {"upper": upper})
+
+
 @transaction.atomic
 def exclude_from_board(*, actor: Any, party_organization: PartyOrganization, reason: str) -> BoardExclusion:
     """Leave a branch off the compliance board (newly founded, being merged), saying why."""
-    _require(actor, Perm.REVIEW, party_organization)
+    _require_board_reviewer(actor, party_organization)
     if not reason.strip():
         raise ValidationError({"reason": _("Say why this branch is left out of the board.")})
     exclusion, _created = BoardExclusion.objects.update_or_create(
@@ -489,7 +502,7 @@ def exclude_from_board(*, actor: Any, party_organization: PartyOrganization, rea
 
 @transaction.atomic
 def include_in_board(*, actor: Any, party_organization: PartyOrganization) -> None:
-    _require(actor, Perm.REVIEW, party_organization)
+    _require_board_reviewer(actor, party_organization)
     if BoardExclusion.objects.filter(party_organization=party_organization).delete()[0]:
         audit.record(actor=actor, action="party.board_included", target=party_organization)
 

@@ -159,8 +159,29 @@ class MeetingIn(Schema):
     guests: list[GuestIn] = Field(default_factory=list, description="Anyone else who attended.")
 
 
+class MeetingChangeIn(Schema):
+    """Only the fields sent change. With `present`, the attendance is recorded afresh (`absent` and `guests`
+    as sent); without it, the attendance on record stays and is re-checked against a new date."""
+
+    held_on: datetime.date | None = None
+    topic: str | None = None
+    place: str | None = None
+    agenda: str | None = None
+    campaign: int | None = None
+    chair: int | None = None
+    recorder: int | None = None
+    minutes: str | None = None
+    present: list[int] | None = None
+    absent: list[AbsenceIn] = Field(default_factory=list)
+    guests: list[GuestIn] = Field(default_factory=list)
+
+
 class ReviewIn(Schema):
     comment: str = ""
+
+
+class ExclusionIn(Schema):
+    reason: str = Field(description="Why the branch is left out of the board (newly founded, being merged).")
 
 
 class DecisionIn(Schema):
@@ -313,12 +334,7 @@ def record_meeting(request: HttpRequest, payload: MeetingIn) -> Status[Meeting]:
         **_people(request, [p for p in (payload.chair, payload.recorder) if p is not None], "chair", members_of),
     }
     guests: list[actions.Guest] = [people[g.person] if g.person is not None else g.name for g in payload.guests]
-    campaign = None
-    if payload.campaign is not None:
-        campaign = queries.campaigns_for_meeting(porg).filter(pk=payload.campaign).first()
-        if campaign is None:
-            raise ValidationError({"campaign": _("There is no campaign with id %(id)s covering %(org)s.")
-                                   % {"id": payload.campaign, "org": porg}})
+    campaign = _campaign(porg, payload.campaign)
     meeting = actions.record_meeting(
         actor=actor, party_organization=porg, kind=payload.kind, held_on=payload.held_on, topic=payload.topic,
         place=payload.place, agenda=payload.agenda, campaign=campaign, minutes=payload.minutes,
@@ -328,6 +344,51 @@ def record_meeting(request: HttpRequest, payload: MeetingIn) -> Status[Meeting]:
         guests=guests,
     )
     return Status(201, queries.meeting_for(actor, meeting.pk))
+
+
+def _campaign(porg: PartyOrganization, campaign_id: int | None) -> Campaign | None:
+    """The campaign (by id) a meeting of `porg` may belong to, or 422 naming the field."""
+    if campaign_id is None:
+        return None
+    campaign = queries.campaigns_for_meeting(porg).filter(pk=campaign_id).first()
+    if campaign is None:
+        raise ValidationError({"campaign": _("There is no campaign with id %(id)s covering %(org)s.")
+                               % {"id": campaign_id, "org": porg}})
+    return campaign
+
+
+@router.patch("/meetings/{meeting_id}", response=MeetingDetailOut)
+def update_meeting(request: HttpRequest, meeting_id: int, payload: MeetingChangeIn) -> Meeting:
+    """Change a recorded or returned meeting (409 once it is submitted or accepted): a returned record is put
+    right here and submitted again."""
+    actor = _actor(request)
+    meeting = queries.meeting_for(actor, meeting_id)
+    sent = payload.dict(exclude_unset=True)
+    porg = meeting.party_organization
+    members_of = {porg.pk, *porg.descendant_ids()}
+    fields: dict[str, Any] = {name: sent[name] for name in ("held_on", "topic", "place", "agenda", "minutes")
+                              if name in sent}
+    if any(fields.get(name) is None for name in fields):
+        raise ValidationError({name: _("This field cannot be empty.") for name in fields if fields[name] is None})
+    people = {
+        **_people(request, [p for p in (payload.chair, payload.recorder) if p is not None], "chair", members_of),
+        **_people(request, payload.present or [], "present", members_of),
+        **_people(request, [a.person for a in payload.absent], "absent", members_of),
+        **_people(request, [g.person for g in payload.guests if g.person is not None], "guests", members_of),
+    }
+    for name in ("chair", "recorder"):
+        if name in sent:
+            fields[name] = people[sent[name]] if sent[name] is not None else None
+    if "campaign" in sent:
+        fields["campaign"] = _campaign(porg, payload.campaign)
+    attendance: dict[str, Any] = {}
+    if payload.present is not None:
+        attendance = {
+            "present": [people[i] for i in payload.present],
+            "absent": {people[a.person]: a.reason for a in payload.absent},
+            "guests": [people[g.person] if g.person is not None else g.name for g in payload.guests]}
+    actions.update_meeting(actor=actor, meeting=meeting, **attendance, **fields)
+    return queries.meeting_for(actor, meeting_id)
 
 
 @router.post("/meetings/{meeting_id}/submit", response=MeetingDetailOut)
@@ -370,6 +431,22 @@ def expected_attendees(request: HttpRequest, party_organization_id: int, kind: M
     """Who is expected at a meeting of `kind` on `on` (today by default): the members, or the committee."""
     porg = queries.party_organization_for(_actor(request), party_organization_id)
     return queries.expected_attendees(porg, kind, on or timezone.localdate())
+
+
+@router.put("/organizations/{party_organization_id}/board-exclusion", response=ExcludedOut)
+def exclude_from_board(request: HttpRequest, party_organization_id: int, payload: ExclusionIn) -> dict[str, Any]:
+    """Leave a branch out of the compliance board, saying why (REVIEW over its upper organization)."""
+    porg = queries.party_organization_for(_actor(request), party_organization_id)
+    exclusion = actions.exclude_from_board(actor=_actor(request), party_organization=porg, reason=payload.reason)
+    return {"branch": porg, "reason": exclusion.reason}
+
+
+@router.delete("/organizations/{party_organization_id}/board-exclusion", response={204: None})
+def include_in_board(request: HttpRequest, party_organization_id: int) -> Status[None]:
+    """Put a branch back on the compliance board."""
+    porg = queries.party_organization_for(_actor(request), party_organization_id)
+    actions.include_in_board(actor=_actor(request), party_organization=porg)
+    return Status(204, None)
 
 
 @router.get("/board", response=BoardOut)

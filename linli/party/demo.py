@@ -2,7 +2,7 @@
 through actions.py like any other record: `linli seed_party_demo`.
 
 - every neighborhood branch gets a committee (its secretary and two members);
-- this year's 三会一课 for every other such branch up to last month, with a few
+- the last twelve months' 三会一课 (up to last month) for every other such branch, with a few
   deterministic gaps so the compliance board has something to show, some
   absentees with reasons, and the early records submitted and accepted;
 - Huamu's 2020 training of its secretaries: one day, six sessions (from the
@@ -148,22 +148,25 @@ def _committee(branch: PartyOrganization, result: PartyDemoResult) -> None:
 
 def _year_of_meetings(branch: PartyOrganization, today: datetime.date, rng: random.Random, *, gaps: int,
                       result: PartyDemoResult) -> None:
-    """This year up to last month: 支委会 and 主题党日 monthly, 党员大会 quarterly, a 党课 in spring.
+    """The twelve months before this one: 支委会 and 主题党日 monthly, 党员大会 quarterly, a 党课 in spring.
 
-    `gaps` months of 支委会 are left out (0–2), and every third branch skips a
-    quarter's 党员大会, so that the board shows what a real year looks like.
+    A year's records whatever the month the demo is seeded in (in January
+    "this year up to last month" would be nothing). `gaps` months of 支委会
+    are left out (0–2), and every third branch skips a quarter's 党员大会, so
+    that the board shows what a real year looks like.
     """
-    months = list(range(1, today.month))
+    this_month = today.year * 12 + today.month - 1
+    months = [(n // 12, n % 12 + 1) for n in range(this_month - 12, this_month)]  # (year, month), oldest first
     skipped = set(rng.sample(months, min(gaps, len(months))))
     plan: list[tuple[Meeting.Kind, datetime.date]] = []
-    for m in months:
-        if m not in skipped:
-            plan.append((K.COMMITTEE, datetime.date(today.year, m, 8)))
-        plan.append((K.THEME_DAY, datetime.date(today.year, m, 15)))
+    for y, m in months:
+        if (y, m) not in skipped:
+            plan.append((K.COMMITTEE, datetime.date(y, m, 8)))
+        plan.append((K.THEME_DAY, datetime.date(y, m, 15)))
         if m % 3 == 0 and not (gaps == 2 and m == 6):
-            plan.append((K.GENERAL_ASSEMBLY, datetime.date(today.year, m, 20)))
+            plan.append((K.GENERAL_ASSEMBLY, datetime.date(y, m, 20)))
         if m == 4:
-            plan.append((K.LECTURE, datetime.date(today.year, m, 22)))
+            plan.append((K.LECTURE, datetime.date(y, m, 22)))
     for kind, day in plan:
         expected = [e.person for e in queries.expected_attendees(branch, kind, day)]
         if not expected:
@@ -177,7 +180,7 @@ def _year_of_meetings(branch: PartyOrganization, today: datetime.date, rng: rand
             present=present, absent=away, minutes="会议按议程进行,记录见附件签到表。",
             guests=["顾燕峰(区委党校)"] if kind == K.LECTURE else [])
         result.created["meetings"] += 1
-        if day.month <= today.month - 3 and branch.parent_id:
+        if this_month - (day.year * 12 + day.month - 1) >= 3 and branch.parent_id:  # reviewed by now
             actions.submit_meeting(actor=None, meeting=meeting)
             actions.accept_meeting(actor=None, meeting=meeting, comment="记录完整")
 

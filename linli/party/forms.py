@@ -65,7 +65,7 @@ class MeetingForm(StyledFormMixin, forms.Form):
             rows.append({"expected": e, "status": status, "reason": reason})
         return rows
 
-    def attendance(self) -> tuple[list[Person], dict[Person, str], list[str]]:
+    def attendance(self) -> tuple[list[Person], dict[Person, str], list[Person | str]]:
         """(present, absent with reasons, guest names) from what the page sent."""
         present, absent = [], {}
         for e in self.expected:
@@ -73,7 +73,11 @@ class MeetingForm(StyledFormMixin, forms.Form):
                 absent[e.person] = self.data.get(f"reason_{e.person.pk}", "")
             else:
                 present.append(e.person)
-        guests = [line.strip() for line in self.cleaned_data.get("guests", "").splitlines() if line.strip()]
+        # A guest on record as a person (recorded through the API: a chair from the upper organization, say)
+        # stays that person when the form sends their name back, instead of becoming a name only.
+        known: dict[str, Person] = self.initial.get("guest_people", {})
+        guests = [known.get(line.strip(), line.strip())
+                  for line in self.cleaned_data.get("guests", "").splitlines() if line.strip()]
         return present, absent, guests
 
     def meeting_fields(self) -> dict[str, Any]:
@@ -84,12 +88,13 @@ class MeetingForm(StyledFormMixin, forms.Form):
 def meeting_initial(meeting: Meeting | None, kind: str, held_on: datetime.date | None) -> dict[str, Any]:
     if meeting is None:
         return {"kind": kind, "held_on": held_on or timezone.localdate()}
-    rows = list(meeting.attendances.all())
+    rows = list(meeting.attendances.select_related("person"))
     return {
         "kind": meeting.kind, "held_on": meeting.held_on, "topic": meeting.topic, "place": meeting.place,
         "campaign": meeting.campaign_id, "agenda": meeting.agenda, "chair": meeting.chair_id,
         "recorder": meeting.recorder_id, "minutes": meeting.minutes,
         "guests": "\n".join(a.name for a in rows if a.role == "guest"),
+        "guest_people": {a.name: a.person for a in rows if a.role == "guest" and a.person is not None},
         "attendance": {a.person_id: (PRESENT if a.present else ABSENT, a.absence_reason)
                        for a in rows if a.role == "member"},
     }

@@ -232,6 +232,13 @@ def default_board_area(user: Any) -> Area | None:
     return board_areas_for(user).order_by("depth", "path").first()
 
 
+def reviews_upper_organizations(user: Any) -> bool:
+    """Does the user review a party organization above the branches (a general branch, a committee)? Only
+    they may leave a branch out of a board (linli.party.actions.exclude_from_board)."""
+    return scope_queryset(PartyOrganization.objects.exclude(
+        level__in=[PartyOrganization.Level.BRANCH, PartyOrganization.Level.GROUP]), user, Perm.REVIEW).exists()
+
+
 @dataclass(frozen=True)
 class _Period:
     label: str

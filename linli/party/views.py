@@ -20,6 +20,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -256,7 +257,9 @@ def board(request: AuthenticatedHttpRequest) -> HttpResponse:
     form.initial.update(area=area.code, year=year)
     result = queries.compliance_board(request.user, area, year, page=request.GET.get("page") or 1)
     context = {"form": form, "board": result, "kind_labels": dict(Meeting.Kind.choices),
-               "can_review": can(request.user, Perm.REVIEW), "page": result.page,
+               # Leaving a branch out is for its upper organization: offered to those who review one.
+               "can_review": can(request.user, Perm.REVIEW) and queries.reviews_upper_organizations(request.user),
+               "page": result.page,
                "query": urlencode({"area": area.code, "year": year})}
     return render(request, "party/board.html", context)
 
@@ -275,7 +278,11 @@ def board_exclusion(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Saved."))
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, _refusal_text(error))
-    return redirect(request.POST.get("next") or "party:board")
+    target = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        target = "party:board"  # a crafted next=https://elsewhere does not bounce the user off the site
+    return redirect(target)
 
 
 # Campaigns ---------------------------------------------------------------------------

@@ -685,13 +685,19 @@ def correct_record(
 @transaction.atomic
 def create_post(*, actor: Any, name: str, area: Area, team: Team | None = None, place: str = "",
                 people_needed: int = 1) -> Post:
-    post = Post(name=(name or "").strip(), area=area, team=team, place=place, people_needed=people_needed)
-    post.full_clean()
-    if people_needed < 1:
+    """A place that needs people on duty (a garbage collection point): CHANGE over its area; its team, if
+    any, one the actor can see."""
+    post = Post(name=(name or "").strip(), area=area, team=team, place=(place or "").strip(),
+                people_needed=people_needed)
+    if people_needed is None or people_needed < 1:
         raise ValidationError({"people_needed": _("A post needs at least one person per shift.")})
+    post.full_clean()
     _require(actor, Perm.CHANGE, area)
+    if team is not None and actor is not None and not can(actor, Perm.VIEW, team):
+        raise ValidationError({"team": _("Choose a team in your area.")})
     _save(post)
-    audit.record(actor=actor, action="volunteers.post_created", target=post)
+    audit.record(actor=actor, action="volunteers.post_created", target=post,
+                 changes=audit.diff({}, audit.snapshot(post)))
     return post
 
 

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,9 +26,11 @@ from linli.core.scoping import Perm, can, get_in_scope_or_404
 from linli.volunteers import actions, calendar, queries
 from linli.volunteers.models import (
     Activity,
+    Certificate,
     Consent,
     DutyAssignment,
     DutyShift,
+    Post,
     ServiceRecord,
     SignUp,
     Team,
@@ -93,6 +95,30 @@ class VolunteerDetailOut(VolunteerOut):
         return [{"year": y, "hours": h} for y, h in queries.totals_of(obj).by_year]
 
 
+class CertificateOut(Schema):
+    id: int
+    period_start: datetime.date
+    period_end: datetime.date
+    hours: Decimal = Field(description="As the ledger had them on the day of issue.")
+    issuer: str
+    issued_at: datetime.datetime
+    pdf: str = Field(description="The printable PDF (a signed-in request).")
+    verify: str = Field(description="The public page the certificate's QR code opens.")
+
+    @staticmethod
+    def resolve_pdf(obj: Certificate) -> str:
+        return obj.get_absolute_url()
+
+    @staticmethod
+    def resolve_verify(obj: Certificate) -> str:
+        return obj.verification_path()
+
+
+class PeriodIn(Schema):
+    period_start: datetime.date
+    period_end: datetime.date
+
+
 class RegisterIn(Schema):
     person: int = Field(description="The person's record id; staff must record their consent.")
     consent_by: str = ""
@@ -153,6 +179,16 @@ class ActivityOut(Schema):
     signed: int = Field(0, description="Live sign-ups.")
 
 
+class MyActivityOut(Schema):
+    """One of my sign-ups, with its activity."""
+
+    id: int
+    activity: ActivityOut
+    state: SignUp.State
+    checked_in_at: datetime.datetime | None
+    checked_out_at: datetime.datetime | None
+
+
 class ActivityIn(Schema):
     title: str
     kind: Activity.Kind
@@ -198,6 +234,30 @@ class CheckIn(Schema):
 class CheckOutOut(Schema):
     signup: SignUpOut
     record: ServiceRecordOut | None
+
+
+class PostOut(Schema):
+    id: int
+    name: str
+    area: AreaRef
+    team_id: int | None
+    place: str
+    people_needed: int
+
+
+class PostIn(Schema):
+    name: str
+    area: str = Field(description="The area's code.")
+    team: int | None = None
+    place: str = ""
+    people_needed: int = Field(1, ge=1, le=50, description="People needed on each shift.")
+
+
+class ShiftIn(Schema):
+    day: datetime.date
+    starts_at: datetime.time
+    ends_at: datetime.time
+    people_needed: int | None = Field(None, ge=1, le=50, description="Default: the post's.")
 
 
 class ShiftOut(Schema):
@@ -259,6 +319,27 @@ def list_volunteers(request: HttpRequest, q: str = "") -> QuerySet[Volunteer]:
     return queries.volunteers_visible_to(_actor(request), q=q)
 
 
+def _own(request: HttpRequest) -> Volunteer:
+    own = queries.own_volunteer(_actor(request))
+    if own is None:
+        raise Http404(_("Your account is not registered as a volunteer."))
+    return own
+
+
+@router.get("/volunteers/me", response=VolunteerDetailOut)
+def my_volunteer(request: HttpRequest) -> Volunteer:
+    """My volunteer record, with my consent periods and my hours (404 while I am not registered). My ledger
+    entries are at /volunteers/{id}/hours, my certificates at /volunteers/{id}/certificates."""
+    return _own(request)
+
+
+@router.get("/volunteers/me/activities", response=list[MyActivityOut])
+@paginate(Pagination)
+def my_activities(request: HttpRequest) -> QuerySet[SignUp]:
+    """The activities I signed up for (or was signed up for with my consent), newest first."""
+    return queries.activities_of(_own(request)).select_related("activity__area")
+
+
 @router.get("/volunteers/{volunteer_id}", response=VolunteerDetailOut)
 def get_volunteer(request: HttpRequest, volunteer_id: int) -> Volunteer:
     return queries.volunteer_for(_actor(request), volunteer_id)
@@ -296,6 +377,19 @@ def reverse_hours(request: HttpRequest, record_id: int, payload: ReverseIn) -> S
         return Status(201, list(actions.correct_record(actor=_actor(request), record=record, hours=payload.hours,
                                                        reason=payload.reason)))
     return Status(201, [actions.reverse_record(actor=_actor(request), record=record, reason=payload.reason)])
+
+
+@router.get("/volunteers/{volunteer_id}/certificates", response=list[CertificateOut])
+def list_certificates(request: HttpRequest, volunteer_id: int) -> QuerySet[Certificate]:
+    return queries.certificates_of(queries.volunteer_for(_actor(request), volunteer_id))
+
+
+@router.post("/volunteers/{volunteer_id}/certificates", response={201: CertificateOut})
+def issue_certificate(request: HttpRequest, volunteer_id: int, payload: PeriodIn) -> Status[Certificate]:
+    """A certificate of the hours in a period: for the volunteer themself, or staff over them."""
+    volunteer = queries.volunteer_for(_actor(request), volunteer_id)
+    return Status(201, actions.issue_certificate(actor=_actor(request), volunteer=volunteer,
+                                                 period_start=payload.period_start, period_end=payload.period_end))
 
 
 @router.get("/hours/neighborhoods", response=list[NeighborhoodHours])
@@ -340,15 +434,21 @@ def get_activity(request: HttpRequest, activity_id: int) -> Activity:
     return queries.activity_for(_actor(request), activity_id)
 
 
+def _area_and_team(actor: Any, area_code: str, team_id: int | None) -> tuple[Area, Team | None]:
+    """An area (by its code) and a team (by its id, optional) of the actor's, or 422 naming the field."""
+    area = core_queries.area_choices_for(actor).filter(code=area_code).first()
+    if area is None:
+        raise ValidationError({"area": _("There is no area with code %(code)s in your area.") % {"code": area_code}})
+    team = queries.teams_visible_to(actor).filter(pk=team_id).first() if team_id else None
+    if team_id and team is None:
+        raise ValidationError({"team": _("Choose a team in your area.")})
+    return area, team
+
+
 @router.post("/activities", response={201: ActivityOut})
 def create_activity(request: HttpRequest, payload: ActivityIn) -> Status[Activity]:
     actor = _actor(request)
-    area = core_queries.area_choices_for(actor).filter(code=payload.area).first()
-    if area is None:
-        raise ValidationError({"area": _("There is no area with code %(code)s in your area.") % {"code": payload.area}})
-    team = queries.teams_visible_to(actor).filter(pk=payload.team).first() if payload.team else None
-    if payload.team and team is None:
-        raise ValidationError({"team": _("Choose a team in your area.")})
+    area, team = _area_and_team(actor, payload.area, payload.team)
     activity = actions.create_activity(
         actor=actor, title=payload.title, kind=payload.kind, area=area, place=payload.place,
         starts_at=payload.starts_at, ends_at=payload.ends_at, capacity=payload.capacity, hours=payload.hours,
@@ -405,6 +505,29 @@ def area_calendar(request: HttpRequest, code: str) -> HttpResponse:
 
 
 # Rosters -----------------------------------------------------------------------------
+
+@router.get("/rosters/posts", response=list[PostOut])
+@paginate(Pagination)
+def list_posts(request: HttpRequest) -> QuerySet[Post]:
+    return queries.posts_visible_to(_actor(request))
+
+
+@router.post("/rosters/posts", response={201: PostOut})
+def create_post(request: HttpRequest, payload: PostIn) -> Status[Post]:
+    actor = _actor(request)
+    area, team = _area_and_team(actor, payload.area, payload.team)
+    return Status(201, actions.create_post(actor=actor, name=payload.name, area=area, team=team, place=payload.place,
+                                           people_needed=payload.people_needed))
+
+
+@router.post("/rosters/posts/{post_id}/shifts", response={201: ShiftOut})
+def create_shift(request: HttpRequest, post_id: int, payload: ShiftIn) -> Status[DutyShift]:
+    actor = _actor(request)
+    post = queries.post_for(actor, post_id)
+    shift = actions.create_shift(actor=actor, post=post, day=payload.day, starts_at=payload.starts_at,
+                                 ends_at=payload.ends_at, people_needed=payload.people_needed)
+    return Status(201, queries.shifts_of([post], start=shift.day, end=shift.day).get(pk=shift.pk))
+
 
 @router.get("/rosters/shifts", response=list[ShiftOut])
 def list_shifts(request: HttpRequest, start: datetime.date | None = None, end: datetime.date | None = None,

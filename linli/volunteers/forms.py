@@ -9,7 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from linli.volunteers.models import Activity, Team, Volunteer
+from linli.volunteers.models import Activity, Post, Team, Volunteer
 
 _DT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -117,4 +117,20 @@ class ShiftForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        bootstrap(self)
+
+
+class PostForm(forms.ModelForm):
+    """A duty post: a place that needs people on duty, e.g. garbage collection point 3 of 联洋二."""
+
+    people_needed = forms.IntegerField(label=_("People needed per shift"), min_value=1, max_value=50, initial=1)
+
+    class Meta:
+        model = Post
+        fields = ("name", "area", "team", "place", "people_needed")
+
+    def __init__(self, *args: Any, areas: Any, teams: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["area"].queryset = areas  # type: ignore[attr-defined]  # a ModelChoiceField
+        self.fields["team"].queryset = teams  # type: ignore[attr-defined]
         bootstrap(self)

@@ -553,6 +553,18 @@ class Certificate(models.Model):
     def __str__(self) -> str:
         return f"{self.volunteer} {self.period_start}–{self.period_end} {self.hours}h"
 
+    # What the signed token of the verification QR code names (linli.core.documents).
+    TOKEN_KIND: ClassVar[str] = "service_certificate"
+
+    def get_absolute_url(self) -> str:
+        return reverse("volunteers:certificate_pdf", args=[self.pk])
+
+    def verification_path(self) -> str:
+        """The public page the certificate's QR code opens: is this paper genuine?"""
+        from linli.core.documents import verification_token
+
+        return reverse("volunteers:verify", args=[verification_token(self.TOKEN_KIND, self.pk)])
+
 
 AUDIT_ACTION_LABELS = {
     "volunteers.volunteer_registered": _("registered a volunteer"),

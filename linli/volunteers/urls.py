@@ -33,6 +33,7 @@ urlpatterns = [
     path("ledger/", views.ledger, name="ledger"),
     path("roster/", views.roster, name="roster"),
     path("roster/swap/", views.swap, name="swap"),
+    path("posts/new/", views.post_new, name="post_new"),
     path("posts/<int:pk>/", views.post_detail, name="post_detail"),
     path("shifts/<int:pk>/assign/", views.shift_assign, name="shift_assign"),
     path("assignments/<int:pk>/attended/", views.duty_attended, name="duty_attended"),

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from linli.core import queries as core_queries
-from linli.core.documents import pdf_response, qr_data_uri, read_verification_token, render_pdf, verification_token
+from linli.core.documents import pdf_response, qr_data_uri, read_verification_token, render_pdf
 from linli.core.forms import add_refusal
 from linli.core.http import AuthenticatedHttpRequest
 from linli.core.models import Area
@@ -37,6 +37,7 @@ from linli.volunteers.forms import (
     CorrectionForm,
     HoursForm,
     PeriodForm,
+    PostForm,
     RegisterForm,
     ShiftForm,
     SignUpForm,
@@ -44,7 +45,7 @@ from linli.volunteers.forms import (
 )
 from linli.volunteers.models import Activity, ActivityPhoto, Certificate, DutyAssignment, ServiceRecord, Team, Volunteer
 
-CERTIFICATE_KIND = "service_certificate"
+CERTIFICATE_KIND = Certificate.TOKEN_KIND
 
 
 def _refusal(request: HttpRequest, error: ValidationError | PermissionDenied) -> None:
@@ -207,8 +208,7 @@ def issue_certificate(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
 @login_required
 def certificate_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     certificate = get_in_scope_or_404(Certificate.objects.select_related("volunteer__person"), request.user, pk=pk)
-    token = verification_token(CERTIFICATE_KIND, certificate.pk)
-    url = request.build_absolute_uri(reverse("volunteers:verify", args=[token]))
+    url = request.build_absolute_uri(certificate.verification_path())
     pdf = render_pdf("volunteers/pdf/certificate.html", {
         "certificate": certificate, "person": certificate.volunteer.person, "verify_url": url,
         "qr": qr_data_uri(url), "serial": f"ZY{certificate.issued_at:%Y}{certificate.pk:06d}"})
@@ -509,8 +509,28 @@ def roster(request: AuthenticatedHttpRequest) -> HttpResponse:
     shifts = list(queries.shifts_of(posts, start=start, end=end, gaps_only=gaps_only))
     return render(request, "volunteers/roster.html", {
         "posts": posts, "shifts": shifts, "assignments": queries.assignments_of(shifts), "start": start, "end": end,
+        "can_add": can(request.user, Perm.CHANGE),
         "gaps_only": gaps_only, "previous": start - datetime.timedelta(days=7),
         "next": end + datetime.timedelta(days=1)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def post_new(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Staff add a duty post (a garbage collection point) in their area; its shifts are added on its page."""
+    if not can(request.user, Perm.CHANGE):
+        raise Http404
+    form = PostForm(request.POST or None, areas=core_queries.area_choices_for(request.user),
+                    teams=queries.teams_visible_to(request.user))
+    if request.method == "POST" and form.is_valid():
+        try:
+            post = actions.create_post(actor=request.user, **{name: form.cleaned_data[name]
+                                                               for name in PostForm.Meta.fields})
+            messages.success(request, _("Post added: now add its shifts."))
+            return redirect(post.get_absolute_url())
+        except (ValidationError, PermissionDenied) as error:
+            add_refusal(form, error)
+    return render(request, "volunteers/post_form.html", {"form": form}, status=422 if form.errors else 200)
 
 
 @login_required

@@ -12,7 +12,7 @@ from django.utils import timezone
 from linli.core.models import AuditEvent
 from linli.party import actions
 from linli.party.actions import IllegalTransition
-from linli.party.models import Attachment, Attendance, Decision, Meeting
+from linli.party.models import Attachment, Attendance, BoardExclusion, Decision, Meeting
 from linli.party.tests.conftest import member
 from linli.party.tests.factories import campaign, hold
 
@@ -313,6 +313,17 @@ def test_excluding_a_branch_needs_a_reason_and_is_audited(party, lianyang_staff)
     actions.include_in_board(actor=lianyang_staff, party_organization=party.ly2)
     assert list(AuditEvent.objects.filter(action__startswith="party.board").values_list("action", flat=True)
                 .order_by("id")) == ["party.board_excluded", "party.board_included"]
+
+
+def test_a_branch_secretary_cannot_take_their_own_branch_off_the_board(party, lianyang2_secretary, lianyang_staff):
+    with pytest.raises(PermissionDenied) as refused:
+        actions.exclude_from_board(actor=lianyang2_secretary, party_organization=party.ly2, reason="太忙")
+    assert "联洋社区党委" in str(refused.value)
+    assert not BoardExclusion.objects.exists() and not AuditEvent.objects.filter(action="party.board_excluded")
+    actions.exclude_from_board(actor=lianyang_staff, party_organization=party.ly2, reason="新成立")
+    with pytest.raises(PermissionDenied):
+        actions.include_in_board(actor=lianyang2_secretary, party_organization=party.ly2)
+    assert BoardExclusion.objects.filter(party_organization=party.ly2).exists()
 
 
 def test_group_meetings_are_held_by_party_groups_and_assemblies_by_branches(party):

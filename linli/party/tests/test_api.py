@@ -8,7 +8,8 @@ import json
 import pytest
 from django.test import Client
 
-from linli.party.models import Meeting
+from linli.core.models import AuditEvent
+from linli.party.models import BoardExclusion, Meeting
 from linli.party.tests.factories import hold
 
 pytestmark = pytest.mark.django_db
@@ -157,3 +158,59 @@ def test_attaching_a_file_checks_its_type(party, login, lianyang2_secretary, set
     assert ok.status_code == 201 and ok.json()["name"] == "签到表.png"
     refused = client.post(url, {"file": SimpleUploadedFile("x.png", b"GIF89a")}, HTTP_ACCEPT_LANGUAGE="en")
     assert refused.status_code == 422 and "file" in refused.json()["errors"]
+
+
+def patch(client: Client, url: str, data: dict):
+    return client.patch(url, json.dumps(data), content_type="application/json", HTTP_ACCEPT_LANGUAGE="en")
+
+
+def test_a_returned_record_is_put_right_through_the_api_and_submitted_again(
+        party, login, lianyang2_secretary, lianyang_staff):
+    meeting = hold(party.ly2, minutes="记录")
+    branch = login(lianyang2_secretary)
+    post(branch, f"{API}/meetings/{meeting.pk}/submit")
+    post(login(lianyang_staff), f"{API}/meetings/{meeting.pk}/return", {"comment": "赵一缺席,请补记原因"})
+    branch = login(lianyang2_secretary)
+    refused = patch(branch, f"{API}/meetings/{meeting.pk}", {
+        "present": [p.pk for p in party.everyone[1:]], "absent": [{"person": party.everyone[0].pk, "reason": ""}]})
+    assert refused.status_code == 422 and "absent" in refused.json()["errors"]
+    assert Meeting.objects.get(pk=meeting.pk).attendances.filter(present=False).count() == 0  # nothing half-saved
+    fixed = patch(branch, f"{API}/meetings/{meeting.pk}", {
+        "minutes": "记录(已补签到表)", "present": [p.pk for p in party.everyone[1:]],
+        "absent": [{"person": party.everyone[0].pk, "reason": "出差"}]})
+    assert fixed.status_code == 200, fixed.json()
+    body = fixed.json()
+    assert body["minutes"] == "记录(已补签到表)" and body["quorum"]["present"] == 6
+    assert [(a["name"], a["absence_reason"]) for a in body["attendances"] if not a["present"]] == [("赵一", "出差")]
+    assert AuditEvent.objects.filter(action="party.meeting_updated", target_id=str(meeting.pk)).exists()
+    assert post(branch, f"{API}/meetings/{meeting.pk}/submit").json()["state"] == "submitted"
+    conflict = patch(branch, f"{API}/meetings/{meeting.pk}", {"topic": "改"})
+    assert conflict.status_code == 409
+    assert patch(Client(), f"{API}/meetings/{meeting.pk}", {"topic": "x"}).status_code == 401
+
+
+def test_changing_a_meeting_out_of_scope_is_404_and_a_future_date_422(party, login, lianyang2_secretary,
+                                                                      peihua1_secretary):
+    meeting = hold(party.ly2)
+    assert patch(login(peihua1_secretary), f"{API}/meetings/{meeting.pk}", {"topic": "x"}).status_code == 404
+    future = patch(login(lianyang2_secretary), f"{API}/meetings/{meeting.pk}", {"held_on": "2099-01-01"})
+    assert future.status_code == 422 and "held_on" in future.json()["errors"]
+    assert Meeting.objects.get(pk=meeting.pk).held_on == datetime.date(2026, 3, 10)
+
+
+def test_leaving_a_branch_out_of_the_board_through_the_api(party, login, lianyang_staff, lianyang2_secretary):
+    url = f"{API}/organizations/{party.ly2.pk}/board-exclusion"
+    reviewer = login(lianyang_staff)
+    assert client_put(reviewer, url, {"reason": " "}).status_code == 422
+    excluded = client_put(reviewer, url, {"reason": "新成立"})
+    assert excluded.status_code == 200 and excluded.json()["reason"] == "新成立"
+    assert BoardExclusion.objects.filter(party_organization=party.ly2).exists()
+    assert login(lianyang2_secretary).delete(url).status_code == 403  # the branch does not judge itself
+    assert login(lianyang_staff).delete(url).status_code == 204
+    assert not BoardExclusion.objects.exists()
+    assert client_put(login(lianyang_staff), f"{API}/organizations/{party.ph1.pk}/board-exclusion",
+                      {"reason": "x"}).status_code == 404
+
+
+def client_put(client: Client, url: str, data: dict):
+    return client.put(url, json.dumps(data), content_type="application/json", HTTP_ACCEPT_LANGUAGE="en")

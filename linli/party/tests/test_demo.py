@@ -54,3 +54,11 @@ def test_the_demo_campaign_covers_the_branches_with_meetings_lectures_and_a_prob
     assert progress.total.done_by_task[meeting_task.pk] == 3  # the clinic's branch has no members here
     assert progress.total.done_by_task[lecture_task.pk] == 2 and progress.total.done_by_task[problem_task.pk] == 1
     assert Problem.objects.filter(source=Problem.Source.SELF_EXAMINATION).count() == 3
+
+
+def test_seeded_in_january_the_demo_still_holds_a_year_of_meetings(party, tree):
+    seed_party_demo(today=datetime.date(2026, 1, 10))
+    theme_days = Meeting.objects.filter(party_organization=party.ph1, kind=Meeting.Kind.THEME_DAY)
+    assert sorted({(d.year, d.month) for d in theme_days.values_list("held_on", flat=True)}) == [
+        (2025, m) for m in range(1, 13)]
+    assert Meeting.objects.filter(party_organization=party.ph1, kind=Meeting.Kind.GENERAL_ASSEMBLY).count() >= 3

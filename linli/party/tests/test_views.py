@@ -7,6 +7,7 @@ import datetime
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from linli.party import actions
 from linli.party.models import Attachment, Decision, Meeting
 from linli.party.tests.factories import hold
 
@@ -85,6 +86,21 @@ def test_editing_keeps_the_attendance_on_record(party, login, lianyang2_secretar
     client = login(lianyang2_secretary)
     page = client.get(f"/party/meetings/{meeting.pk}/edit/").content.decode()
     assert 'value="出差"' in page
+
+
+def test_editing_keeps_a_guest_on_record_as_that_person_and_as_chair(party, login, lianyang2_secretary,
+                                                                     ly2_resident):
+    lecturer = ly2_resident  # not a member: a guest on record (as the API records one), giving the 党课 and chairing it
+    expected = list(party.everyone)
+    meeting = actions.record_meeting(actor=None, party_organization=party.ly2, kind=Meeting.Kind.LECTURE,
+                                     held_on=DAY, topic="党课", present=expected, guests=[lecturer], chair=lecturer)
+    client = login(lianyang2_secretary)
+    response = client.post(f"/party/meetings/{meeting.pk}/edit/", _form_data(
+        party, kind="lecture", topic="党课(补充记录)", chair=lecturer.pk, guests=lecturer.name))
+    assert response.status_code == 302, response.content.decode()
+    meeting.refresh_from_db()
+    assert meeting.topic == "党课(补充记录)" and meeting.chair == lecturer
+    assert meeting.attendances.get(role="guest").person == lecturer
 
 
 def test_submit_accept_and_return_from_the_detail_page(party, login, lianyang2_secretary, lianyang_staff):
@@ -175,6 +191,20 @@ def test_leaving_a_branch_out_of_the_board(party, login, huamu_staff, tree):
     client.post(f"/party/organizations/{party.ph1.pk}/board-exclusion/", {"reason": "新成立"})
     text = client.get(f"/party/board/?area={tree.huamu.code}&year=2026").content.decode()
     assert "新成立" in text
+
+
+def test_the_branch_secretary_is_not_offered_to_leave_branches_out(party, login, lianyang2_secretary,
+                                                                    lianyang_staff, tree):
+    secretary = login(lianyang2_secretary).get(f"/party/board/?area={tree.lianyang2.code}&year=2026")
+    assert "Leave out" not in secretary.content.decode()
+    staff = login(lianyang_staff).get(f"/party/board/?area={tree.lianyang.code}&year=2026")
+    assert "Leave out" in staff.content.decode()
+
+
+def test_leaving_a_branch_out_sends_back_only_to_a_page_of_this_site(party, login, lianyang_staff):
+    response = login(lianyang_staff).post(f"/party/organizations/{party.ly2.pk}/board-exclusion/",
+                                          {"reason": "新成立", "next": "https://example.com/"})
+    assert response.status_code == 302 and response["Location"] == "/party/board/"
 
 
 def test_the_board_page_takes_a_fixed_number_of_queries(party, login, huamu_staff, tree,

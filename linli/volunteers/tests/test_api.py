@@ -120,7 +120,10 @@ def test_the_endpoints_are_in_the_openapi_schema(client):
     paths = client.get("/api/v1/openapi.json").json()["paths"]
     for path in ("/api/v1/volunteers/volunteers", "/api/v1/volunteers/activities/{activity_id}/check-in",
                  "/api/v1/volunteers/volunteers/{volunteer_id}/hours", "/api/v1/volunteers/rosters/swap",
-                 "/api/v1/volunteers/teams", "/api/v1/volunteers/areas/{code}/calendar.ics"):
+                 "/api/v1/volunteers/teams", "/api/v1/volunteers/areas/{code}/calendar.ics",
+                 "/api/v1/volunteers/volunteers/me", "/api/v1/volunteers/volunteers/me/activities",
+                 "/api/v1/volunteers/volunteers/{volunteer_id}/certificates", "/api/v1/volunteers/rosters/posts",
+                 "/api/v1/volunteers/rosters/posts/{post_id}/shifts"):
         assert path in paths, path
 
 
@@ -133,3 +136,57 @@ def test_the_admin_shows_the_ledger_read_only(client, platform_admin, ly2_volunt
     assert client.get("/admin/volunteers/servicerecord/").status_code == 200
     assert client.get(f"/admin/volunteers/servicerecord/{record.pk}/delete/").status_code == 403
     assert ServiceRecord.objects.filter(pk=record.pk).exists()
+
+
+def test_staff_add_a_post_and_its_shifts_and_out_of_scope_is_404_or_422(login, lianyang2_secretary,
+                                                                        peihua1_secretary, tree, ly2_team):
+    client = login(lianyang2_secretary)
+    created = post(client, f"{API}/rosters/posts", {"name": "联洋二3号垃圾投放点", "area": tree.lianyang2.code,
+                                                    "team": ly2_team.pk, "people_needed": 2})
+    assert created.status_code == 201 and created.json()["team_id"] == ly2_team.pk
+    post_id = created.json()["id"]
+    assert [p["id"] for p in client.get(f"{API}/rosters/posts").json()["items"]] == [post_id]
+    tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
+    shift = post(client, f"{API}/rosters/posts/{post_id}/shifts", {"day": tomorrow, "starts_at": "07:00",
+                                                                   "ends_at": "09:00"})
+    assert shift.status_code == 201 and shift.json()["people_needed"] == 2 and shift.json()["gap"]
+    backwards = post(client, f"{API}/rosters/posts/{post_id}/shifts", {"day": tomorrow, "starts_at": "18:00",
+                                                                       "ends_at": "17:00"})
+    assert backwards.status_code == 422 and "ends_at" in backwards.json()["errors"]
+    elsewhere = post(client, f"{API}/rosters/posts", {"name": "x", "area": tree.peihua1.code})
+    assert elsewhere.status_code == 422 and "area" in elsewhere.json()["errors"]
+    other = login(peihua1_secretary)
+    assert other.get(f"{API}/rosters/posts").json()["items"] == []
+    assert post(other, f"{API}/rosters/posts/{post_id}/shifts", {"day": tomorrow, "starts_at": "18:00",
+                                                                 "ends_at": "20:00"}).status_code == 404
+
+
+def test_my_volunteer_record_activities_and_certificate(client, tree, activity, ly2_volunteer_user, ly2_volunteer,
+                                                        lianyang2_secretary):
+    client.force_login(ly2_volunteer_user)
+    me = client.get(f"{API}/volunteers/me").json()
+    assert me["id"] == ly2_volunteer.pk and me["total_hours"] == "0.00"
+    assert post(client, f"{API}/activities/{activity.pk}/signups").status_code == 201
+    mine = client.get(f"{API}/volunteers/me/activities").json()["items"]
+    assert [(m["activity"]["title"], m["state"]) for m in mine] == [("红色文化参观", "signed_up")]
+    url = f"{API}/volunteers/{ly2_volunteer.pk}/certificates"
+    today = timezone.localdate()
+    empty = post(client, url, {"period_start": f"{today.year}-01-01", "period_end": today.isoformat()})
+    assert empty.status_code == 422 and "period_start" in empty.json()["errors"]
+    actions.record_hours(actor=lianyang2_secretary, volunteer=ly2_volunteer, hours="3", served_on=today,
+                         reason="签到表")
+    issued = post(client, url, {"period_start": f"{today.year}-01-01", "period_end": today.isoformat()})
+    assert issued.status_code == 201 and issued.json()["hours"] == "3.00"
+    assert client.get(issued.json()["pdf"])["Content-Type"] == "application/pdf"
+    assert "3.00" in Client().get(issued.json()["verify"]).content.decode()
+    assert [c["id"] for c in client.get(url).json()] == [issued.json()["id"]]
+
+
+def test_my_record_is_404_for_an_account_not_registered(login, lianyang2_secretary, peihua1_secretary,
+                                                        ly2_volunteer):
+    assert login(lianyang2_secretary).get(f"{API}/volunteers/me").status_code == 404
+    other = login(peihua1_secretary)
+    assert other.get(f"{API}/volunteers/{ly2_volunteer.pk}/certificates").status_code == 404
+    today = timezone.localdate().isoformat()
+    assert post(other, f"{API}/volunteers/{ly2_volunteer.pk}/certificates",
+                {"period_start": today, "period_end": today}).status_code == 404

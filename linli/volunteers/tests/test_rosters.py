@@ -10,8 +10,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from linli.core.models import AuditEvent
 from linli.volunteers import actions, queries
-from linli.volunteers.models import DutyAssignment, ServiceRecord
+from linli.volunteers.models import DutyAssignment, Post, ServiceRecord, Team
 from linli.volunteers.tests.conftest import make_volunteer
 
 pytestmark = pytest.mark.django_db
@@ -105,3 +106,46 @@ def test_the_roster_page_marks_the_gaps(post, login, lianyang2_secretary, peihua
     page = login(lianyang2_secretary).get(reverse("volunteers:roster")).content.decode()
     assert 'data-gap="1"' in page and "联洋二3号垃圾投放点" in page
     assert login(peihua1_secretary).get(reverse("volunteers:post_detail", args=[post.pk])).status_code == 404
+
+
+def test_staff_add_a_post_on_the_page_and_it_is_audited(login, tree, ly2_team, lianyang2_secretary):
+    client = login(lianyang2_secretary)
+    assert 'data-testid="new-post"' in client.get(reverse("volunteers:roster")).content.decode()
+    response = client.post(reverse("volunteers:post_new"), {
+        "name": "联洋二5号垃圾投放点", "area": tree.lianyang2.pk, "team": ly2_team.pk, "place": "5号楼旁",
+        "people_needed": 2})
+    created = Post.objects.get(name="联洋二5号垃圾投放点")
+    assert response.status_code == 302 and response["Location"] == created.get_absolute_url()
+    assert created.team == ly2_team and created.people_needed == 2
+    assert AuditEvent.objects.filter(action="volunteers.post_created", target_id=str(created.pk)).exists()
+
+
+def test_a_post_without_a_name_or_people_or_outside_the_area_is_refused_and_nothing_saved(
+        login, tree, lianyang2_secretary, peihua1_secretary):
+    client = login(lianyang2_secretary)
+    response = client.post(reverse("volunteers:post_new"), {"name": "", "area": tree.lianyang2.pk,
+                                                            "people_needed": 0})
+    page = response.content.decode()
+    assert response.status_code == 422
+    assert 'data-testid="error-name"' in page and 'data-testid="error-people_needed"' in page
+    response = client.post(reverse("volunteers:post_new"), {"name": "培花一3号点", "area": tree.peihua1.pk,
+                                                            "people_needed": 1})
+    assert response.status_code == 422 and 'data-testid="error-area"' in response.content.decode()
+    with pytest.raises(PermissionDenied):
+        actions.create_post(actor=peihua1_secretary, name="x", area=tree.lianyang2)
+    with pytest.raises(ValidationError) as error:
+        actions.create_post(actor=lianyang2_secretary, name="x", area=tree.lianyang2, people_needed=0)
+    assert "people_needed" in error.value.message_dict
+    assert not Post.objects.exists()
+
+
+def test_a_post_cannot_be_given_a_team_out_of_scope(tree, lianyang2_secretary):
+    other = actions.create_team(actor=None, name="培花一垃圾分类志愿者队", kind=Team.Kind.GARBAGE_SORTING,
+                                area=tree.peihua1)
+    with pytest.raises(ValidationError) as error:
+        actions.create_post(actor=lianyang2_secretary, name="3号点", area=tree.lianyang2, team=other)
+    assert "team" in error.value.message_dict and not Post.objects.exists()
+
+
+def test_a_volunteer_cannot_open_the_new_post_page(login, ly2_volunteer_user):
+    assert login(ly2_volunteer_user).get(reverse("volunteers:post_new")).status_code == 404
