@@ -4,7 +4,9 @@ through actions.py like any other record: `linli seed_party_demo`.
 - every neighborhood branch gets a committee (its secretary and two members);
 - the last twelve months' 三会一课 (up to last month) for every other such branch, with a few
   deterministic gaps so the compliance board has something to show, some
-  absentees with reasons, and the early records submitted and accepted;
+  absentees with reasons, and the early records submitted and accepted; the
+  year's 组织生活会 and 民主评议 in January, and 谈心谈话 between the committee
+  and most members;
 - Huamu's 2020 training of its secretaries: one day, six sessions (from the
   street's newsletter), 52 enrolled (the neighborhood branches' secretaries and
   those of the branches the street runs directly), two leaving after lunch;
@@ -41,6 +43,9 @@ TOPICS = {
     K.THEME_DAY: "主题党日:垃圾分类志愿服务",
     K.GENERAL_ASSEMBLY: "学习《中国共产党支部工作条例(试行)》",
     K.LECTURE: "党课:党支部工作可以这样做",
+    K.ORGANIZATIONAL_LIFE: "年度组织生活会:对照检查,开展批评和自我批评",
+    K.EVALUATION: "民主评议党员",
+    K.TALK: "谈心谈话",
 }
 COURSE_TITLE = "花木街道2020年度基层党组织书记培训"
 COURSE_DAY = datetime.date(2020, 11, 20)
@@ -167,6 +172,9 @@ def _year_of_meetings(branch: PartyOrganization, today: datetime.date, rng: rand
             plan.append((K.GENERAL_ASSEMBLY, datetime.date(y, m, 20)))
         if m == 4:
             plan.append((K.LECTURE, datetime.date(y, m, 22)))
+        if m == 1:  # the year's 组织生活会 and 民主评议, as branches hold them after the year's end
+            plan.append((K.ORGANIZATIONAL_LIFE, datetime.date(y, m, 25)))
+            plan.append((K.EVALUATION, datetime.date(y, m, 26)))
     for kind, day in plan:
         expected = [e.person for e in queries.expected_attendees(branch, kind, day)]
         if not expected:
@@ -183,6 +191,28 @@ def _year_of_meetings(branch: PartyOrganization, today: datetime.date, rng: rand
         if this_month - (day.year * 12 + day.month - 1) >= 3 and branch.parent_id:  # reviewed by now
             actions.submit_meeting(actor=None, meeting=meeting)
             actions.accept_meeting(actor=None, meeting=meeting, comment="记录完整")
+    _talks(branch, months, rng, result)
+
+
+def _talks(branch: PartyOrganization, months: list[tuple[int, int]], rng: random.Random,
+           result: PartyDemoResult) -> None:
+    """谈心谈话: a committee member talks with each member (a committee member with another) once in the twelve
+    months, save about one in six still to do, so that the board's coverage is short of full as in a real year."""
+    for n, (y, m) in enumerate(months):
+        day = datetime.date(y, m, 10)
+        committee = [seat.person for seat in queries.committee_on(branch, day)]
+        # Month n takes the members whose place in the list falls to it, the latest months first (the board
+        # reads calendar years); one in six is left for later.
+        for i, expected in enumerate(queries.expected_attendees(branch, K.TALK, day)):
+            person = expected.person
+            talkers = [c for c in committee if c != person]
+            if len(months) - 1 - i % len(months) != n or not talkers or rng.random() < 1 / 6:
+                continue
+            talker = talkers[i % len(talkers)]
+            actions.record_meeting(actor=None, party_organization=branch, kind=K.TALK, held_on=day,
+                                   topic=TOPICS[K.TALK], place="党群服务站", chair=talker, recorder=talker,
+                                   present=[talker, person], minutes="了解思想、工作和生活情况,听取意见建议。")
+            result.created["meetings"] += 1
 
 
 def _secretaries_training(secretaries: list, result: PartyDemoResult) -> None:

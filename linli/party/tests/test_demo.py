@@ -32,6 +32,11 @@ def test_the_demo_holds_a_year_of_meetings_with_gaps_and_the_secretaries_trainin
 
     board = queries.compliance_board(huamu_staff, tree.huamu, 2026, today=TODAY)
     assert board.total.branches == 2 and board.total.with_gaps >= 1
+    ph1 = next(row for row in board.rows if row.branch == party.ph1)
+    held = {c.requirement.kind: [p.status for p in c.periods] for c in ph1.cells}
+    assert held[Meeting.Kind.ORGANIZATIONAL_LIFE] == held[Meeting.Kind.EVALUATION] == ["met"]  # held in January
+    assert Meeting.objects.filter(party_organization=party.ph1, kind=Meeting.Kind.TALK).exists()
+    assert 0 < board.total.talk_covered <= board.total.talk_members
 
     again = seed_party_demo(today=TODAY)
     assert set(again.created.values()) == {0}
