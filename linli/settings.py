@@ -138,7 +138,13 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # `prepare=True`: the claim, needs.actions). Django's own cursors bind on
     # the client and never prepare; the threshold is high so that nothing is
     # prepared without asking (Django's default, None, refuses even the asking).
-    DATABASES["default"]["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}), "prepare_threshold": 1_000_000}
+    #
+    # JIT off: linli's statements are short, and PostgreSQL compiles one whose estimated cost is high — a
+    # wrong row estimate is enough (the party board's roll-up joins six per-branch aggregates) — for up to
+    # seconds before running it in milliseconds.
+    options = DATABASES["default"].get("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"] = {
+        **options, "prepare_threshold": 1_000_000, "options": f"{options.get('options', '')} -c jit=off".strip()}
 DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME") or None}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -134,6 +134,25 @@ def matching(queryset: models.QuerySet[M], field: str, values: Iterable[Any]) ->
         yield queryset.filter(**{f"{field}__in": values[start:start + IN_CHUNK]})
 
 
+def sql_int_table(rows: Sequence[Sequence[int]], width: int, using: str = "default"
+                  ) -> Iterator[tuple[str, list[Any]]]:
+    """Rows of `width` integers as a query for hand-written SQL, to name in a CTE (`WITH b(id, child) AS (…)`):
+    (query, its parameters) — on PostgreSQL one query, an unnest of one array per column (planned at its
+    true size, where a subquery of the same rows may be estimated at one row), elsewhere VALUES lists in slices
+    under SQLite's limit of parameters."""
+    if not rows:
+        return
+    if connections[using].vendor == "postgresql":
+        columns = [",".join(map(str, map(int, column))) for column in zip(*rows, strict=True)]
+        yield "SELECT " + ", ".join(["unnest(%s::bigint[])"] * width), ["{" + c + "}" for c in columns]
+        return
+    per_slice = IN_CHUNK // width
+    row_sql = "(" + ", ".join(["%s"] * width) + ")"
+    for start in range(0, len(rows), per_slice):
+        chunk = rows[start:start + per_slice]
+        yield "VALUES " + ", ".join([row_sql] * len(chunk)), [int(value) for row in chunk for value in row]
+
+
 def sql_matching(column: str, ids: Iterable[int], using: str = "default") -> Iterator[tuple[str, list[Any]]]:
     """`matching` for hand-written SQL: (condition, its parameters) that keep rows whose integer `column`
     (an id) is one of `ids` — one array parameter on PostgreSQL, IN lists in slices elsewhere."""

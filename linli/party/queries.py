@@ -11,13 +11,12 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Max, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from linli.core.bulk import sql_matching
+from linli.core.bulk import sql_int_table, sql_matching
 from linli.core.models import PATH_SEP, Area, PartyMembership, PartyOrganization, Person, Role, RoleAssignment
 from linli.core.scoping import Perm, get_in_scope_or_404, grants_for, scope_queryset
 from linli.party.models import (
@@ -259,15 +258,11 @@ def compliance_board(user: Any, area: Area, year: int, today: datetime.date | No
     order — the board shows what is missing, it does not rank.
 
     A fixed number of queries whatever the number of branches: requirements,
-    the branches' ids and places with, per branch, its number of groups and
-    its 谈心谈话 members and covered (correlated counts), the page's (and the
-    excluded) branches, the maintained monthly tallies of the branches' own
-    meetings (one row per branch: of each requirement the periods over and not
-    met, counted in the database; and the page's branches' counts per period),
-    those of their groups' 党小组会 joined to the branch (per period, the
-    groups that met), and the areas of the roll-up. Only the page's branches get their period
-    cells built; the roll-up counts the periods over and not met for every
-    branch from the same tallies.
+    the branches (ids, places, exclusions, in name order), the roll-up — one
+    statement that evaluates every branch from the maintained monthly tallies
+    (`_branch_sql`) and sums them per child area in the database — and, for
+    the page's branches only, the same evaluation per branch (groups, 谈心谈话)
+    and their counts per period; the page's and excluded branches; the areas.
     """
     today = today or timezone.localdate()
     requirements = list(MeetingRequirement.objects.filter(active=True))
@@ -276,181 +271,225 @@ def compliance_board(user: Any, area: Area, year: int, today: datetime.date | No
     requirements = [r for r in requirements if r.kind != Meeting.Kind.TALK]
     under = Q(area__path__startswith=area.path) | Q(organization__area__path__startswith=area.path)
     branches_qs = scope_queryset(PartyOrganization.objects.filter(under, level=PartyOrganization.Level.BRANCH), user)
-    # The listing carries, per branch, its party groups and (for 谈心谈话) its members and the covered
-    # among them, as correlated counts: one query, not three more over every branch.
-    GROUP = PartyOrganization.Level.GROUP
-    extra: dict[str, Any] = {"group_count": _count(PartyOrganization.objects.filter(parent_id=OuterRef("pk"),
-                                                                                   level=GROUP), "parent_id")}
-    if talk_required:
-        on = min(today, datetime.date(year, 12, 31))
-        joined = Q(joined_on__isnull=True) | Q(joined_on__lte=on)
-        extra["talk_members"] = (
-            _count(PartyMembership.objects.filter(joined, party_organization_id=OuterRef("pk")),
-                   "party_organization_id")
-            + _count(PartyMembership.objects.filter(joined, party_organization__parent_id=OuterRef("pk"),
-                                                    party_organization__level=GROUP),
-                     "party_organization__parent_id"))
-        # Covered: kept per branch and year by actions.py (TalkTally, recounted with every talk and seat change).
-        extra["talk_covered"] = Coalesce(Subquery(TalkTally.objects.filter(branch_id=OuterRef("pk"), year=year)
-                                             .values("covered")[:1]), 0)
-    listing = _rows(branches_qs.order_by("name", "id").annotate(**extra).values_list(
-        "pk", "area__path", "organization__area__path", "board_exclusion__id", *extra))
+    listing = _rows(branches_qs.order_by("name", "id").values_list(
+        "pk", "area__path", "organization__area__path", "board_exclusion__id"))
     branch_ids = [row[0] for row in listing if row[3] is None]
     pager = Paginator(branch_ids, per_page).get_page(page)
     page_ids = list(pager.object_list)
     excluded_ids = [row[0] for row in listing if row[3] is not None]
     shown = PartyOrganization.objects.select_related("area", "organization__area", "board_exclusion").in_bulk(
         page_ids + excluded_ids)
-    n_groups = {row[0]: row[4] for row in listing}
+    children = {a.path: a for a in Area.objects.filter(parent=area)}
+    # Each branch with the index of its child area (-1: placed nowhere under `area`), for the roll-up.
+    child_paths = sorted(children)
+    child_index = {path: i for i, path in enumerate(child_paths)}
+    child_of: dict[str | None, int] = {}
+    placed: list[tuple[int, int]] = []
+    for pk, area_path, organization_path, excluded in listing:
+        if excluded is None:
+            path = area_path or organization_path
+            if path not in child_of:
+                found = _child_area_of(path, area, children)
+                child_of[path] = child_index[found.path] if found else -1
+            placed.append((pk, child_of[path]))
 
-    # Each requirement's periods begun by today, once for the whole board, each a column of the count below.
+    # Each requirement's periods begun by today, once for the whole board, each a column of the counts below.
     windows: dict[tuple[int, int], int] = {}
     periods: dict[int, list[_Period]] = {}
     for r in requirements:
         periods[r.pk] = [
             _Period(label, windows.setdefault((first, last), len(windows)), _month_end(year, last) >= today)
             for label, first, last in _periods(r.period, year) if datetime.date(year, first, 1) <= today]
-    # Of each requirement, its periods over (their columns), and the periods a branch without a tally missed.
-    closed = {r.pk: [p.column for p in periods[r.pk] if not p.still_open] for r in requirements}
-    none_held = {r.pk: len(closed[r.pk]) if r.minimum > 0 else 0 for r in requirements}
-    # Meetings held per organization and kind: one row each, a count per period (month, quarter, year),
-    # summed from the maintained monthly tallies (actions.py keeps them with every meeting recorded or moved).
-    counts: dict[tuple[int, str], tuple[int, ...]] = {}
-    missed: dict[int, list[int]] = {}  # per branch: of each own requirement (not 党小组会), the periods missed
-    groups_met: dict[tuple[int, str], tuple[int, ...]] = {}  # per branch: its groups that met the minimum
-    if windows and requirements:
-        # Each period's sum of monthly counts as SQL text. The tally queries are written by hand because
-        # Django's building of their CASE per period and requirement took ≈ 40 ms a board, longer than
-        # PostgreSQL took to run them. Only column names and numbers of the code's own go into the text;
-        # values are parameters.
-        sums = {n: " + ".join(f"t.m{m}" for m in range(first, last + 1)) for (first, last), n in windows.items()}
-        tally_table = MeetingTally._meta.db_table
-        own = [r for r in requirements if r.kind != Meeting.Kind.GROUP]
-        own_kinds = [r.kind for r in own]
-        kinds_in = f"t.kind IN ({', '.join(['%s'] * len(own))})"
-        if own:
-            # For the roll-up, one row per branch: of each requirement, the periods over and not met, counted
-            # in the database (every period over, without a tally row of the kind). The branches on the board
-            # go by their ids, found once by the listing (one array parameter on PostgreSQL): as a subquery
-            # re-run in each tally query, they were estimated at one row and the tallies read by a nested loop.
-            # Inside, one tally row per branch, kind and year evaluates only its own kind's periods (CASE on
-            # the kind); outside, one row per branch.
-            whens, params = [], []
-            for r in own:
-                closed_sums = [sums[p.column] for p in periods[r.pk] if not p.still_open]
-                whens.append("WHEN %s THEN 0" + "".join(
-                    f" + CASE WHEN {expression} < %s THEN 1 ELSE 0 END" for expression in closed_sums))
-                params += [r.kind, *[r.minimum] * len(closed_sums)]
-            per_kind = ", ".join("COALESCE(SUM(x.n) FILTER (WHERE x.kind = %s), %s)" for _ in own)
-            per_kind_params = [value for r in own for value in (r.kind, none_held[r.pk])]
-            for where, id_params in sql_matching("t.party_organization_id", branch_ids):
-                sql = (f"SELECT x.org, {per_kind} FROM (SELECT t.party_organization_id AS org, t.kind,"
-                       f" CASE t.kind {' '.join(whens)} END AS n FROM {tally_table} t"
-                       f" WHERE t.year = %s AND {kinds_in} AND {where}) x GROUP BY x.org")
-                for org_id, *n_missed in _raw_rows(sql, [*per_kind_params, *params, year, *own_kinds, *id_params]):
-                    missed[org_id] = n_missed
-            # The page's cells: its branches' counts per period.
-            periods_sql = ", ".join(sums[n] for n in range(len(windows)))
-            for where, id_params in sql_matching("t.party_organization_id", page_ids):
-                sql = (f"SELECT t.party_organization_id, t.kind, {periods_sql} FROM {tally_table} t"
-                       f" WHERE t.year = %s AND {kinds_in} AND {where}")
-                for org_id, kind, *held in _raw_rows(sql, [year, *own_kinds, *id_params]):
-                    counts[org_id, kind] = tuple(held)
-        # 党小组会: every group of a branch must meet. Per branch (its groups' tallies joined to it), per period,
-        # the number of its groups that held at least the minimum; a group without a tally held none.
-        # Only the requirement's own periods are summed (the others' columns stay 0).
-        for r in requirements:
-            if r.kind != Meeting.Kind.GROUP:
-                continue
-            columns = [p.column for p in periods[r.pk]]
-            met_sql = ", ".join(f"SUM(CASE WHEN {sums[n]} >= %s THEN 1 ELSE 0 END)" for n in columns)
-            for where, id_params in sql_matching("o.parent_id", branch_ids):
-                sql = (f"SELECT o.parent_id, {met_sql} FROM {tally_table} t"
-                       f" JOIN {PartyOrganization._meta.db_table} o ON o.id = t.party_organization_id"
-                       f" WHERE t.year = %s AND t.kind = %s AND o.level = %s AND {where} GROUP BY o.parent_id")
-                for branch_id, *held in _raw_rows(sql, [*[r.minimum] * len(columns), year, r.kind, GROUP,
-                                                        *id_params]):
-                    met = [0] * len(windows)
-                    for column, n in zip(columns, held, strict=True):
-                        met[column] = n
-                    groups_met[branch_id, r.kind] = tuple(met)
-    children = {a.path: a for a in Area.objects.filter(parent=area)}
+    evaluation = _branch_sql(requirements, periods, windows, year, min(today, datetime.date(year, 12, 31)),
+                             talk_required)
+    n = len(requirements)
 
-    # The roll-up: every branch's missing periods (over and not met), by kind — the hot loop of a big
-    # board (3,000 branches), so plain lists and ints per child area, made into Rollups at the end.
-    zero = (0,) * len(windows)
-    kinds = [r.kind for r in requirements]
-    # Per requirement, in the board's order: (kind, its closed periods' columns for 党小组会, or None and
-    # the periods missed by a branch without a tally row).
-    own_order = [r.pk for r in requirements if r.kind != Meeting.Kind.GROUP]
-    rules = [(i, r.kind, closed[r.pk] if r.kind == Meeting.Kind.GROUP else None,
-              own_order.index(r.pk) if r.kind != Meeting.Kind.GROUP else -1) for i, r in enumerate(requirements)]
-    none_missed = [none_held[pk] for pk in own_order]  # a branch without any tally row
-    # Per child area (None: a branch placed nowhere under `area`): [branches, complete, covered, members,
-    # then the periods missing of each requirement].
-    per_child: dict[str | None, list[int]] = {}
-    child_of: dict[str | None, str | None] = {}
-    for pk, area_path, organization_path, excluded, branch_groups, *talk_counts in listing:
-        if excluded is not None:
-            continue
-        path = area_path or organization_path
-        if path in child_of:
-            child = child_of[path]
-        else:
-            found = _child_area_of(path, area, children)
-            child = child_of[path] = found.path if found else None
-        acc = per_child.get(child)
-        if acc is None:
-            acc = per_child[child] = [0] * (4 + len(rules))
-        complete = True
-        own_missed = missed.get(pk, none_missed)
-        for i, kind, columns_closed, own_index in rules:
-            if columns_closed is None:  # counted with the tallies; without a row, every period over is missed
-                n = own_missed[own_index]
-            elif branch_groups:  # every group of the branch met; a branch without groups has none to miss
-                ok = groups_met.get((pk, kind), zero)
-                n = 0
-                for c in columns_closed:
-                    if ok[c] < branch_groups:
-                        n += 1
-            else:
-                continue
-            if n:
-                acc[4 + i] += n
-                complete = False
-        acc[0] += 1
-        acc[1] += complete
-        if talk_required:  # plain ints: no TalkCoverage per branch of a big board
-            covered, members = _talk_counts(*talk_counts)
-            acc[2] += covered
-            acc[3] += members
-
+    # The roll-up: per child area, the branches, those complete, the periods missed per requirement, the
+    # 谈心谈话 covered and members — summed in the database (slices of branches on SQLite, added up here).
+    sums: dict[int, list[int]] = {}
+    missed_sum = " + ".join(f"p.m{i}" for i in range(n)) or "0"
+    rollup_sql = (f"SELECT p.child, COUNT(*), SUM(CASE WHEN {missed_sum} = 0 THEN 1 ELSE 0 END), "
+                  + "".join(f"SUM(p.m{i}), " for i in range(n))
+                  + "SUM(p.covered), SUM(p.members) FROM per p GROUP BY p.child")
+    for table, table_params in sql_int_table(placed, 2):
+        for child, *figures in _raw_rows(f"WITH b(id, child) AS ({table}), {evaluation.sql} {rollup_sql}",
+                                         [*table_params, *evaluation.params]):
+            acc = sums.setdefault(child, [0] * len(figures))
+            for i, value in enumerate(figures):
+                acc[i] += int(value or 0)
     total = Rollup(area)
     rollups = []
-    for child, acc in per_child.items():
+    for child, (branches, complete, *rest) in sums.items():
         missing_by_kind: dict[str, int] = {}
-        for kind, n in zip(kinds, acc[4:], strict=True):
-            if n:
-                missing_by_kind[kind] = missing_by_kind.get(kind, 0) + n
-        rollups.append(Rollup(children[child] if child else None, acc[0], acc[1], missing_by_kind, acc[2], acc[3]))
-        total.branches += acc[0]
-        total.complete += acc[1]
-        total.talk_covered += acc[2]
-        total.talk_members += acc[3]
-        for kind, n in missing_by_kind.items():
-            total.missing_by_kind[kind] = total.missing_by_kind.get(kind, 0) + n
+        for r, missed in zip(requirements, rest[:n], strict=True):
+            if missed:
+                missing_by_kind[r.kind] = missing_by_kind.get(r.kind, 0) + missed
+        covered, members = rest[n:]
+        rollups.append(Rollup(children[child_paths[child]] if child >= 0 else None, branches, complete,
+                              missing_by_kind, covered if talk_required else 0, members if talk_required else 0))
+        total.branches += branches
+        total.complete += complete
+        total.talk_covered += rollups[-1].talk_covered
+        total.talk_members += rollups[-1].talk_members
+        for kind, missed in missing_by_kind.items():
+            total.missing_by_kind[kind] = total.missing_by_kind.get(kind, 0) + missed
 
-    talks = {row[0]: _talk(row[5], row[6]) for row in listing if row[0] in shown} if talk_required else {}
+    # The page's branches: their groups and 谈心谈话 from the same evaluation, and their counts per period.
+    page_pairs = [(pk, 0) for pk in page_ids]
+    n_groups: dict[int, int] = {}
+    talks: dict[int, TalkCoverage] = {}
+    for table, table_params in sql_int_table(page_pairs, 2):
+        for pk, groups, covered, members in _raw_rows(
+                f"WITH b(id, child) AS ({table}), {evaluation.sql} SELECT p.id, p.groups, p.covered, p.members "
+                "FROM per p", [*table_params, *evaluation.params]):
+            n_groups[pk] = groups
+            talks[pk] = TalkCoverage(covered, members)
+    counts, groups_met = _page_counts(requirements, periods, windows, year, page_ids)
+
+    zero = (0,) * len(windows)
     rows = []
     for pk in page_ids:
         branch = shown[pk]
-        cells = [RequirementCells(r, _cells(r, periods[r.pk], pk, n_groups[pk], counts, groups_met, zero))
+        cells = [RequirementCells(r, _cells(r, periods[r.pk], pk, n_groups.get(pk, 0), counts, groups_met, zero))
                  for r in requirements]
         rows.append(BranchRow(branch, _child_area(branch, area, children), cells,
                               talks.get(pk, TalkCoverage(0, 0)) if talk_required else None))
     excluded_branches = [shown[pk] for pk in excluded_ids]
     ordered = sorted(rollups, key=lambda r: (r.area is None, r.area.path if r.area else ""))
     return Board(area, year, requirements, rows, excluded_branches, ordered, total, talk_required, pager)
+
+
+@dataclass(frozen=True)
+class _SQL:
+    sql: str
+    params: list[Any]
+
+
+def _period_sums(windows: dict[tuple[int, int], int]) -> dict[int, str]:
+    """Each period's sum of the tally's monthly counts, as SQL text, by its column."""
+    return {n: " + ".join(f"t.m{m}" for m in range(first, last + 1)) for (first, last), n in windows.items()}
+
+
+def _branch_sql(requirements: list[MeetingRequirement], periods: dict[int, list[_Period]],
+                windows: dict[tuple[int, int], int], year: int, on: datetime.date, talk_required: bool) -> _SQL:
+    """CTEs ending in `per`: for each branch of a table `b(id, child)`, one row — id, child, of each
+    requirement (m0, m1, …) the periods over and not met, its party groups, and its 谈心谈话 covered and
+    members (on `on`) as the board shows them.
+
+    From the maintained tallies (actions.py keeps them with every meeting recorded or moved): a branch's own
+    meetings per kind, and its groups' 党小组会 (a period is met when every group of the branch held the
+    minimum; a branch without groups has none to miss). Every aggregate is over the branches of `b` only,
+    joined by hash in one statement. Written by hand because Django's building of the CASE per period took
+    longer than the database took to run it; only the code's own column names and numbers go into the
+    text, values are parameters.
+    """
+    tally, org = MeetingTally._meta.db_table, PartyOrganization._meta.db_table
+    GROUP = PartyOrganization.Level.GROUP
+    sums = _period_sums(windows)
+    closed = {r.pk: [p.column for p in periods[r.pk] if not p.still_open] for r in requirements}
+    ctes: list[str] = []
+    params: list[Any] = []
+    missed: list[str] = []  # per requirement, its expression in `per`
+    own = [r for r in requirements if r.kind != Meeting.Kind.GROUP and closed[r.pk]]
+    if own:
+        # One tally row per branch, kind and year evaluates its own kind's closed periods only (CASE on the
+        # kind); a kind without a row missed every period over (the FILTER's default).
+        whens, when_params = [], []
+        for r in own:
+            whens.append("WHEN %s THEN 0" + "".join(f" + CASE WHEN {sums[c]} < %s THEN 1 ELSE 0 END"
+                                                      for c in closed[r.pk]))
+            when_params += [r.kind, *[r.minimum] * len(closed[r.pk])]
+        per_kind = ", ".join(f"COALESCE(SUM(x.n) FILTER (WHERE x.kind = %s), %s) AS o{i}" for i in range(len(own)))
+        ctes.append(f"own AS (SELECT x.id, {per_kind} FROM (SELECT t.party_organization_id AS id, t.kind,"
+                    f" CASE t.kind {' '.join(whens)} END AS n FROM {tally} t WHERE t.year = %s"
+                    f" AND t.kind IN ({', '.join(['%s'] * len(own))}) AND t.party_organization_id IN"
+                    " (SELECT id FROM b)) x GROUP BY x.id)")
+        params += [*(v for r in own for v in (r.kind, len(closed[r.pk]) if r.minimum > 0 else 0)),
+                   *when_params, year, *(r.kind for r in own)]
+    groups = [r for r in requirements if r.kind == Meeting.Kind.GROUP and closed[r.pk]]
+    for g, r in enumerate(groups):
+        met = ", ".join(f"SUM(CASE WHEN {sums[c]} >= %s THEN 1 ELSE 0 END) AS c{c}" for c in closed[r.pk])
+        ctes.append(f"g{g} AS (SELECT o.parent_id AS id, {met} FROM {tally} t JOIN {org} o"
+                    " ON o.id = t.party_organization_id WHERE t.year = %s AND t.kind = %s AND o.level = %s"
+                    " AND o.parent_id IN (SELECT id FROM b) GROUP BY o.parent_id)")
+        params += [*[r.minimum] * len(closed[r.pk]), year, r.kind, GROUP]
+    ctes.append(f"ng AS (SELECT parent_id AS id, COUNT(*) AS n FROM {org} WHERE level = %s"
+                " AND parent_id IN (SELECT id FROM b) GROUP BY parent_id)")
+    params.append(GROUP)
+    joins = ["LEFT JOIN ng ON ng.id = b.id"]
+    if own:
+        joins.append("LEFT JOIN own ON own.id = b.id")
+    joins += [f"LEFT JOIN g{g} ON g{g}.id = b.id" for g in range(len(groups))]
+    for r in requirements:
+        if r in own:
+            i = own.index(r)
+            missed.append(f"COALESCE(own.o{i}, {len(closed[r.pk]) if r.minimum > 0 else 0})")
+        elif r in groups:
+            g = groups.index(r)
+            each = " + ".join(f"CASE WHEN COALESCE(g{g}.c{c}, 0) < ng.n THEN 1 ELSE 0 END" for c in closed[r.pk])
+            missed.append(f"CASE WHEN COALESCE(ng.n, 0) > 0 THEN {each} ELSE 0 END")
+        else:  # no period over yet
+            missed.append("0")
+    talk_columns = "0 AS covered, 0 AS members"
+    if talk_required:
+        # Members: the branch's and its groups' on `on` (the last day of the year, or today); covered: kept per
+        # branch and year by actions.py (TalkTally). A branch without members counts those covered as members.
+        # The branch's own members, then its groups': each part can use the indexes when `b` is a page.
+        joined = "(m.joined_on IS NULL OR m.joined_on <= %s)"
+        membership = PartyMembership._meta.db_table
+        ctes.append(f"mem AS (SELECT x.id, COUNT(*) AS n FROM (SELECT m.party_organization_id AS id FROM {membership} m"
+                    f" WHERE m.party_organization_id IN (SELECT id FROM b) AND {joined} UNION ALL SELECT o.parent_id"
+                    f" FROM {membership} m JOIN {org} o ON o.id = m.party_organization_id WHERE o.level = %s"
+                    f" AND o.parent_id IN (SELECT id FROM b) AND {joined}) x GROUP BY x.id)")
+        params += [on, GROUP, on]
+        joins += ["LEFT JOIN mem ON mem.id = b.id",
+                  f"LEFT JOIN {TalkTally._meta.db_table} tt ON tt.branch_id = b.id AND tt.year = %s"]
+        members, covered = "COALESCE(mem.n, 0)", "COALESCE(tt.covered, 0)"
+        talk_columns = (f"CASE WHEN {members} > 0 THEN CASE WHEN {covered} < {members} THEN {covered}"
+                        f" ELSE {members} END ELSE {covered} END AS covered,"
+                        f" CASE WHEN {members} > 0 THEN {members} ELSE {covered} END AS members")
+    ctes.append("per AS (SELECT b.id, b.child, " + "".join(f"{e} AS m{i}, " for i, e in enumerate(missed))
+                + f"COALESCE(ng.n, 0) AS groups, {talk_columns} FROM b {' '.join(joins)})")
+    if talk_required:
+        params.append(year)
+    return _SQL(", ".join(ctes), params)
+
+
+def _page_counts(requirements: list[MeetingRequirement], periods: dict[int, list[_Period]],
+                 windows: dict[tuple[int, int], int], year: int, page_ids: list[int]
+                 ) -> tuple[dict[tuple[int, str], tuple[int, ...]], dict[tuple[int, str], tuple[int, ...]]]:
+    """The page's cells: per branch and kind, its meetings per period (a column each), and per branch its
+    groups that met each period's minimum of 党小组会."""
+    counts: dict[tuple[int, str], tuple[int, ...]] = {}
+    groups_met: dict[tuple[int, str], tuple[int, ...]] = {}
+    if not windows or not page_ids:
+        return counts, groups_met
+    tally = MeetingTally._meta.db_table
+    sums = _period_sums(windows)
+    own_kinds = [r.kind for r in requirements if r.kind != Meeting.Kind.GROUP]
+    if own_kinds:
+        periods_sql = ", ".join(sums[n] for n in range(len(windows)))
+        for where, id_params in sql_matching("t.party_organization_id", page_ids):
+            sql = (f"SELECT t.party_organization_id, t.kind, {periods_sql} FROM {tally} t WHERE t.year = %s"
+                   f" AND t.kind IN ({', '.join(['%s'] * len(own_kinds))}) AND {where}")
+            for org_id, kind, *held in _raw_rows(sql, [year, *own_kinds, *id_params]):
+                counts[org_id, kind] = tuple(held)
+    for r in requirements:
+        if r.kind != Meeting.Kind.GROUP:
+            continue
+        columns = [p.column for p in periods[r.pk]]  # only the requirement's own periods (the others stay 0)
+        met_sql = ", ".join(f"SUM(CASE WHEN {sums[c]} >= %s THEN 1 ELSE 0 END)" for c in columns)
+        for where, id_params in sql_matching("o.parent_id", page_ids):
+            sql = (f"SELECT o.parent_id, {met_sql} FROM {tally} t"
+                   f" JOIN {PartyOrganization._meta.db_table} o ON o.id = t.party_organization_id"
+                   f" WHERE t.year = %s AND t.kind = %s AND o.level = %s AND {where} GROUP BY o.parent_id")
+            for branch_id, *held in _raw_rows(sql, [*[r.minimum] * len(columns), year, r.kind,
+                                                    PartyOrganization.Level.GROUP, *id_params]):
+                met = [0] * len(windows)
+                for column, value in zip(columns, held, strict=True):
+                    met[column] = value
+                groups_met[branch_id, r.kind] = tuple(met)
+    return counts, groups_met
 
 
 def _rows(qs: QuerySet[Any, Any]) -> list[tuple[Any, ...]]:
@@ -464,20 +503,7 @@ def _raw_rows(sql: str, params: Any) -> list[tuple[Any, ...]]:
         return cursor.fetchall()
 
 
-def _count(qs: QuerySet[Any, Any], key: str) -> Coalesce:
-    """The rows of a correlated queryset counted, as an expression (0 without rows)."""
-    return Coalesce(Subquery(qs.order_by().values(key).annotate(n=Count("pk")).values("n")), 0)
 
-
-def _talk(members: int, covered: int) -> TalkCoverage:
-    return TalkCoverage(*_talk_counts(members, covered))
-
-
-def _talk_counts(members: int, covered: int) -> tuple[int, int]:
-    """谈心谈话 in a year, (covered, members): members (the branch's and its groups', on the last day of the year
-    or today) who had a talk with a member of the branch committee that day, of the members; the covered are
-    read from the maintained TalkTally. A branch without members counts those covered as its members."""
-    return (min(covered, members), members) if members else (covered, covered)
 
 
 def _child_area(branch: PartyOrganization, area: Area, children: dict[str, Area]) -> Area | None:
