@@ -169,3 +169,11 @@ def mask_id_number(value: str) -> str:
     if len(value) <= 7:
         return "*" * len(value)
     return f"{value[:3]}{'*' * (len(value) - 7)}{value[-4:]}"
+
+
+def age_on(born: datetime.date | None, day: datetime.date | None = None) -> int | None:
+    """Full years of someone born on `born`, on `day` (today by default); None when the birth date is unknown."""
+    if born is None:
+        return None
+    day = day or today()
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))

@@ -27,14 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from linli.core.models import PATH_SEP, Area, Organization, Person
-from linli.core.validators import mask_phone, normalize_phone, validate_not_future, validate_phone
-
-
-def age_on(born: datetime.date | None, day: datetime.date | None = None) -> int | None:
-    if born is None:
-        return None
-    day = day or timezone.localdate()
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+from linli.core.validators import age_on, mask_phone, normalize_phone, validate_not_future, validate_phone
 
 
 def subdistrict_path(area: Area) -> str | None:

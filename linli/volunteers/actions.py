@@ -40,6 +40,7 @@ from linli.core.documents import read_verification_token
 from linli.core.models import Area, Organization, Person
 from linli.core.scoping import Perm, can
 from linli.core.uploads import check_upload
+from linli.core.validators import age_on
 from linli.volunteers.models import (
     MAX_ENTRY_HOURS,
     Activity,
@@ -392,12 +393,38 @@ def _lock_activity(activity: Activity) -> Activity:
     return Activity.objects.select_for_update().get(pk=activity.pk)
 
 
+def _old_enough(team: Team | None, volunteer: Volunteer, day: datetime.date, *, by_self: bool) -> None:
+    """Refuse a volunteer younger on `day` than the minimum age of `team`, or whose age is not known.
+
+    Sign-ups and duty assignments are checked here, before anything is saved, so a child does not get
+    as far as credited hours; the anomaly check still flags hours that reach a team another way (staff
+    entering them by hand, a minimum age raised after the sign-up)."""
+    if team is None or team.minimum_age is None:
+        return
+    person = volunteer.person
+    if person.birth_date is None:
+        message = (_("%(team)s takes volunteers from %(age)s years: ask the organizer to record your birth "
+                     "date first.") if by_self else
+                   _("%(team)s takes volunteers from %(age)s years: record %(name)s's birth date first."))
+        raise ValidationError({"volunteer": message % {"team": team.name, "age": team.minimum_age,
+                                                       "name": person.name}})
+    years = age_on(person.birth_date, day)
+    if years is not None and years < team.minimum_age:
+        raise ValidationError({"volunteer": _("%(team)s takes volunteers from %(age)s years; %(name)s is "
+                                              "%(years)s on %(day)s.")
+                               % {"team": team.name, "age": team.minimum_age, "name": person.name,
+                                  "years": years, "day": day.isoformat()}})
+
+
 def _take_place(activity: Activity, volunteer: Volunteer, *, actor: Any, by_staff: bool, consent_by: str = "",
                 consent_method: str = "") -> SignUp:
     live = SignUp.objects.filter(activity=activity, state=SignUp.State.SIGNED_UP)
     if live.filter(volunteer=volunteer).exists():
         raise ValidationError({"volunteer": _("%(name)s is already signed up for this activity.")
                                % {"name": volunteer.person.name}})
+    # Every way onto an activity passes here (a sign-up, a QR check-in without one): the team's age limit
+    # on the day the activity starts.
+    _old_enough(activity.team, volunteer, timezone.localdate(activity.starts_at), by_self=not by_staff)
     if live.count() >= activity.capacity:
         raise ValidationError({"activity": _("The activity is full (%(capacity)s places).")
                                % {"capacity": activity.capacity}})
@@ -416,7 +443,8 @@ def sign_up(*, actor: Any, activity: Activity, volunteer: Volunteer, consent_by:
     """Sign a volunteer up for an activity, while it has room and has not ended.
 
     By the volunteer themself, or by staff over the activity on their behalf,
-    with who consented and how recorded.
+    with who consented and how recorded. Refused for a volunteer under the
+    minimum age of the activity's team on the day it starts.
     """
     by_staff = not _is_self(actor, volunteer.person)
     consent_by = (consent_by or "").strip()
@@ -717,7 +745,8 @@ def create_shift(*, actor: Any, post: Post, day: datetime.date, starts_at: datet
 
 @transaction.atomic
 def assign_duty(*, actor: Any, shift: DutyShift, volunteer: Volunteer) -> DutyAssignment:
-    """Put a volunteer on a shift: staff over the post, or the volunteer themself while places are open."""
+    """Put a volunteer on a shift: staff over the post, or the volunteer themself while places are open; not
+    someone under the minimum age of the post's team on the day of the shift."""
     self_signed = _is_self(actor, volunteer.person)
     if not self_signed:
         _require(actor, Perm.CHANGE, shift.post)
@@ -732,6 +761,7 @@ def assign_duty(*, actor: Any, shift: DutyShift, volunteer: Volunteer) -> DutyAs
         raise ValidationError({"volunteer": _("%(name)s is already on this shift.") % {"name": volunteer.person.name}})
     if self_signed and taken.count() >= locked.people_needed:
         raise ValidationError({"shift": _("This shift has all the people it needs.")})
+    _old_enough(locked.post.team, volunteer, locked.day, by_self=self_signed)
     assignment = DutyAssignment(shift=locked, volunteer=volunteer, self_signed=self_signed, assigned_by=_user(actor))
     _save(assignment)
     audit.record(actor=actor, action="volunteers.duty_assigned", target=locked.post,

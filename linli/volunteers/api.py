@@ -2,8 +2,9 @@
 
 Thin, like the pages: parse → one query or action → schema. A record out of
 the caller's scope answers 404; an act they may not do 403; a refusal (no
-consent, a full activity, a QR code of another activity, absurd hours) 422
-with a sentence naming the field. Phone and ID numbers are never in the output.
+consent, a full activity, a child under a team's minimum age, a QR code of
+another activity, absurd hours) 422 with a sentence naming the field. Phone
+and ID numbers are never in the output.
 """
 
 import datetime
@@ -34,6 +35,7 @@ from linli.volunteers.models import (
     ServiceRecord,
     SignUp,
     Team,
+    TeamMembership,
     Volunteer,
 )
 
@@ -162,7 +164,43 @@ class TeamOut(Schema):
     name: str
     kind: Team.Kind
     area: AreaRef | None
+    organization_id: int | None
     minimum_age: int | None
+    description: str
+
+
+class TeamIn(Schema):
+    name: str
+    kind: Team.Kind
+    area: str = Field(description="The area's code.")
+    minimum_age: int | None = Field(None, ge=0, description="Empty when the team takes any age.")
+    description: str = ""
+
+
+class TeamPatch(Schema):
+    """The fields to change; those left out stay as they are."""
+
+    name: str | None = None
+    kind: Team.Kind | None = None
+    area: str | None = Field(None, description="The area's code (null only for a team under an organization).")
+    minimum_age: int | None = Field(None, ge=0, description="Null: the team takes any age.")
+    description: str | None = None
+
+
+class MemberOut(Schema):
+    id: int = Field(description="The membership (DELETE /teams/{team_id}/members/{id} ends it).")
+    volunteer_id: int
+    person: PersonRef
+    joined_on: datetime.date
+    left_on: datetime.date | None
+
+    @staticmethod
+    def resolve_person(obj: TeamMembership) -> Any:
+        return obj.volunteer.person
+
+
+class MemberIn(Schema):
+    volunteer: int = Field(description="The volunteer's id.")
 
 
 class ActivityOut(Schema):
@@ -418,6 +456,56 @@ def get_team(request: HttpRequest, team_id: int) -> Team:
     return queries.team_for(_actor(request), team_id)
 
 
+@router.post("/teams", response={201: TeamOut})
+def create_team(request: HttpRequest, payload: TeamIn) -> Status[Team]:
+    """A team placed in an area of the caller's (CHANGE over it)."""
+    actor = _actor(request)
+    team = actions.create_team(actor=actor, name=payload.name, kind=payload.kind, area=_area(actor, payload.area),
+                               minimum_age=payload.minimum_age, description=payload.description)
+    return Status(201, team)
+
+
+@router.patch("/teams/{team_id}", response=TeamOut)
+def update_team(request: HttpRequest, team_id: int, payload: TeamPatch) -> Team:
+    """Change a team (CHANGE over it, and over the area it moves to). Members stay as they are."""
+    actor = _actor(request)
+    team = queries.team_for(actor, team_id)
+    fields = payload.dict(exclude_unset=True)
+    if "area" in fields:
+        fields["area"] = _area(actor, fields["area"]) if fields["area"] is not None else None
+    if "description" in fields and fields["description"] is None:
+        fields["description"] = ""
+    return actions.update_team(actor=actor, team=team, **fields)
+
+
+@router.get("/teams/{team_id}/members", response=list[MemberOut])
+@paginate(Pagination)
+def list_team_members(request: HttpRequest, team_id: int) -> QuerySet[TeamMembership]:
+    """The team's current members, by name."""
+    return queries.team_members(queries.team_for(_actor(request), team_id))
+
+
+@router.post("/teams/{team_id}/members", response={201: MemberOut})
+def add_team_member(request: HttpRequest, team_id: int, payload: MemberIn) -> Status[TeamMembership]:
+    """Add a volunteer of the caller's area; refused under the team's minimum age or when already a member."""
+    actor = _actor(request)
+    team = queries.team_for(actor, team_id)
+    try:
+        volunteer = queries.volunteer_for(actor, payload.volunteer)
+    except Http404:  # the team is the record addressed: a volunteer it cannot take is bad input
+        raise ValidationError({"volunteer": _("Choose a volunteer in your area.")}) from None
+    return Status(201, actions.add_team_member(actor=actor, team=team, volunteer=volunteer))
+
+
+@router.delete("/teams/{team_id}/members/{membership_id}", response={204: None})
+def remove_team_member(request: HttpRequest, team_id: int, membership_id: int) -> Status[None]:
+    """The member leaves the team today; the membership stays in their history, ended."""
+    team = queries.team_for(_actor(request), team_id)
+    membership = get_object_or_404(queries.team_members(team), pk=membership_id)
+    actions.remove_team_member(actor=_actor(request), membership=membership)
+    return Status(204, None)
+
+
 @router.get("/activities", response=list[ActivityOut])
 @paginate(Pagination)
 def list_activities(request: HttpRequest, kind: Activity.Kind | Literal[""] = "",
@@ -434,11 +522,17 @@ def get_activity(request: HttpRequest, activity_id: int) -> Activity:
     return queries.activity_for(_actor(request), activity_id)
 
 
+def _area(actor: Any, code: str) -> Area:
+    """An area of the actor's by its code, or 422 naming the field."""
+    area = core_queries.area_choices_for(actor).filter(code=code).first()
+    if area is None:
+        raise ValidationError({"area": _("There is no area with code %(code)s in your area.") % {"code": code}})
+    return area
+
+
 def _area_and_team(actor: Any, area_code: str, team_id: int | None) -> tuple[Area, Team | None]:
     """An area (by its code) and a team (by its id, optional) of the actor's, or 422 naming the field."""
-    area = core_queries.area_choices_for(actor).filter(code=area_code).first()
-    if area is None:
-        raise ValidationError({"area": _("There is no area with code %(code)s in your area.") % {"code": area_code}})
+    area = _area(actor, area_code)
     team = queries.teams_visible_to(actor).filter(pk=team_id).first() if team_id else None
     if team_id and team is None:
         raise ValidationError({"team": _("Choose a team in your area.")})

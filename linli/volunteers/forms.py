@@ -45,6 +45,13 @@ class SignUpForm(ConsentFields):
     volunteer = forms.IntegerField(label=_("Volunteer"))
 
 
+class AttendanceForm(forms.Form):
+    """Staff check a volunteer in or out, at a time they give (a paper sheet, a phone left at home) or now."""
+
+    volunteer = forms.IntegerField(widget=forms.HiddenInput)
+    at = forms.DateTimeField(required=False, widget=_DT)  # empty: now
+
+
 class ActivityForm(forms.ModelForm):
     class Meta:
         model = Activity

@@ -34,6 +34,7 @@ from linli.core.views import _page, _query_without_page
 from linli.volunteers import actions, calendar, queries
 from linli.volunteers.forms import (
     ActivityForm,
+    AttendanceForm,
     CorrectionForm,
     HoursForm,
     PeriodForm,
@@ -341,9 +342,14 @@ def activity_form(request: AuthenticatedHttpRequest, pk: int | None = None) -> H
 @login_required
 def activity_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     activity = queries.activity_for(request.user, pk)
+    return render(request, "volunteers/activity_detail.html", _activity_context(request, activity))
+
+
+def _activity_context(request: AuthenticatedHttpRequest, activity: Activity, **extra: Any) -> dict[str, Any]:
     can_change = can(request.user, Perm.CHANGE, activity)
     context: dict[str, Any] = {"activity": activity, "can_change": can_change,
-                               "own": queries.own_volunteer(request.user), "photos": list(activity.photos.all())}
+                               "own": queries.own_volunteer(request.user), "photos": list(activity.photos.all()),
+                               **extra}
     if can_change:
         token = actions.check_in_token(activity)
         url = request.build_absolute_uri(reverse("volunteers:checkin", args=[activity.pk, token]))
@@ -352,7 +358,7 @@ def activity_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                        signup_form=SignUpForm(), volunteers=queries.volunteers_visible_to(request.user)[:300])
     if context["own"] is not None:
         context["my_signup"] = activity.signups.filter(volunteer=context["own"], state="signed_up").first()
-    return render(request, "volunteers/activity_detail.html", context)
+    return context
 
 
 @login_required
@@ -407,18 +413,26 @@ def activity_signup(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def staff_attendance(request: AuthenticatedHttpRequest, pk: int, step: str) -> HttpResponse:
-    """Staff check a volunteer in or out (a phone left at home)."""
+    """Staff check a volunteer in or out (a phone left at home), now or at the time they give; a refusal
+    shows on the page next to that volunteer's time."""
     activity = queries.activity_for(request.user, pk, Perm.CHANGE)
     action = {"in": actions.check_in, "out": actions.check_out}.get(step)
     if action is None:
         raise Http404
-    try:
-        volunteer = queries.volunteer_for(request.user, request.POST.get("volunteer"))
-        action(actor=request.user, activity=activity, volunteer=volunteer)
-        messages.success(request, _("Checked in.") if step == "in" else _("Checked out."))
-    except (ValidationError, PermissionDenied) as error:
-        _refusal(request, error)
-    return redirect(activity.get_absolute_url())
+    form = AttendanceForm(request.POST)
+    valid = form.is_valid()
+    row = form.cleaned_data.get("volunteer")  # the table row that shows the refusal
+    if valid:
+        volunteer = queries.volunteer_for(request.user, row)
+        try:
+            action(actor=request.user, activity=activity, volunteer=volunteer, at=form.cleaned_data["at"])
+            messages.success(request, _("Checked in.") if step == "in" else _("Checked out."))
+            return redirect(activity.get_absolute_url())
+        except (ValidationError, PermissionDenied) as error:
+            add_refusal(form, error)
+    return render(request, "volunteers/activity_detail.html",
+                  _activity_context(request, activity, attendance_form=form, attendance_step=step,
+                                   attendance_row=row), status=422)
 
 
 @login_required

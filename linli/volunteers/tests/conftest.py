@@ -35,6 +35,8 @@ def register(person: Person, **extra) -> Volunteer:
 
 
 def make_volunteer(neighborhood, name: str = "志愿者", **person_fields) -> Volunteer:
+    # An adult unless the test says otherwise: the factory's random age could fall under a team's minimum age.
+    person_fields.setdefault("birth_date", datetime.date(1985, 3, 1))
     return register(PersonFactory(name=name, neighborhood=neighborhood, **person_fields))
 
 

@@ -123,8 +123,16 @@ def test_the_endpoints_are_in_the_openapi_schema(client):
                  "/api/v1/volunteers/teams", "/api/v1/volunteers/areas/{code}/calendar.ics",
                  "/api/v1/volunteers/volunteers/me", "/api/v1/volunteers/volunteers/me/activities",
                  "/api/v1/volunteers/volunteers/{volunteer_id}/certificates", "/api/v1/volunteers/rosters/posts",
-                 "/api/v1/volunteers/rosters/posts/{post_id}/shifts"):
+                 "/api/v1/volunteers/rosters/posts/{post_id}/shifts",
+                 "/api/v1/volunteers/teams/{team_id}/members",
+                 "/api/v1/volunteers/teams/{team_id}/members/{membership_id}"):
         assert path in paths, path
+    methods = {("post", "/api/v1/volunteers/teams"), ("patch", "/api/v1/volunteers/teams/{team_id}"),
+               ("get", "/api/v1/volunteers/teams/{team_id}/members"),
+               ("post", "/api/v1/volunteers/teams/{team_id}/members"),
+               ("delete", "/api/v1/volunteers/teams/{team_id}/members/{membership_id}")}
+    for method, path in methods:
+        assert method in paths[path], (method, path)
 
 
 def test_the_admin_shows_the_ledger_read_only(client, platform_admin, ly2_volunteer, lianyang2_secretary):

@@ -74,3 +74,30 @@ def test_a_volunteer_checks_in_and_out_from_the_qr_link_on_a_phone(live_server, 
     assert not SignUp.objects.filter(activity=other).exists()
     record = ServiceRecord.objects.get()
     assert record.activity_id == activity.pk and record.source == "attendance" and str(record.hours) == "1.00"
+
+
+def test_staff_give_a_check_out_time_on_a_phone(live_server, phone, activity, ly2_volunteer, lianyang2_secretary):
+    actions.sign_up(actor=lianyang2_secretary, activity=activity, volunteer=ly2_volunteer, consent_by="孙志愿",
+                    consent_method="in_person")
+    came = timezone.localtime().replace(second=0, microsecond=0) - datetime.timedelta(minutes=5)
+    actions.check_in(actor=lianyang2_secretary, activity=activity, volunteer=ly2_volunteer, at=came)
+    phone.goto(live_server.url + activity.get_absolute_url())
+    phone.fill("input[name=username]", lianyang2_secretary.username)
+    phone.fill("input[name=password]", PASSWORD)
+    phone.click("button[type=submit]")
+    form = phone.get_by_test_id("check-out-form")
+    expect(form).to_be_visible()
+    fits_the_screen(phone)
+
+    # Before the check-in: refused beside the time, which stays as typed.
+    form.locator("input[name=at]").fill((came - datetime.timedelta(minutes=20)).strftime("%Y-%m-%dT%H:%M"))
+    form.locator("button").click()
+    expect(phone.get_by_test_id("error-at")).to_be_visible()
+    fits_the_screen(phone)
+    assert SignUp.objects.get().checked_out_at is None
+
+    phone.get_by_test_id("check-out-form").locator("input[name=at]").fill(
+        (came + datetime.timedelta(minutes=3)).strftime("%Y-%m-%dT%H:%M"))
+    phone.get_by_test_id("check-out-form").locator("button").click()
+    expect(phone.get_by_test_id("check-out-form")).to_have_count(0)
+    assert SignUp.objects.get().checked_out_at == came + datetime.timedelta(minutes=3)

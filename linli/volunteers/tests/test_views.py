@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from decimal import Decimal
 
 import pytest
 from django.test import Client
@@ -12,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from linli.core.documents import read_verification_token
+from linli.core.models import AuditEvent
 from linli.core.tests.pdfs import embedded_fonts, pdf_text
 from linli.volunteers import actions
 from linli.volunteers.models import Certificate, ServiceRecord, SignUp, Volunteer
@@ -310,8 +312,6 @@ def test_a_check_in_code_does_not_open_other_activities_by_number(client, login,
 
 def test_every_record_path_out_of_scope_is_404_and_writes_nothing(login, peihua1_secretary, lianyang2_secretary,
                                                                     tree, activity, ly2_volunteer, ly2_team):
-    from linli.core.models import AuditEvent
-
     post = actions.create_post(actor=None, name="联洋二3号垃圾投放点", area=tree.lianyang2, team=ly2_team)
     shift = actions.create_shift(actor=None, post=post, day=timezone.localdate(), starts_at=datetime.time(0),
                                  ends_at=datetime.time(0, 30))
@@ -342,3 +342,87 @@ def test_every_record_path_out_of_scope_is_404_and_writes_nothing(login, peihua1
     assert AuditEvent.objects.count() == events
     assert ServiceRecord.objects.count() == 1 and Certificate.objects.count() == 1
     assert not SignUp.objects.exists() and Volunteer.objects.get(pk=ly2_volunteer.pk).is_active
+
+
+# Staff check-in and check-out at a time they give ---------------------------------------------
+
+def _local(at: datetime.datetime) -> str:
+    """As a datetime-local input sends it."""
+    return timezone.localtime(at).strftime("%Y-%m-%dT%H:%M")
+
+
+@pytest.fixture
+def morning(tree, ly2_volunteer, lianyang2_secretary):
+    """A two-hour activity that ended an hour ago, ly2_volunteer signed up by staff (from the paper sheet)."""
+    start = timezone.localtime().replace(second=0, microsecond=0) - datetime.timedelta(hours=3)
+    activity = make_activity(tree.lianyang2, start=start, hours=2, title="早间巡查")
+    actions.sign_up(actor=lianyang2_secretary, activity=activity, volunteer=ly2_volunteer, consent_by="孙志愿",
+                    consent_method="signed_form")
+    return activity
+
+
+def test_staff_give_the_check_in_and_check_out_times_on_the_page(login, lianyang2_secretary, ly2_volunteer, morning):
+    client = login(lianyang2_secretary)
+    page = client.get(morning.get_absolute_url()).content.decode()
+    assert 'data-testid="check-in-form"' in page and 'type="datetime-local" name="at"' in page
+    came = morning.starts_at - datetime.timedelta(minutes=5)
+    check_in = reverse("volunteers:staff_attendance", args=[morning.pk, "in"])
+    assert client.post(check_in, {"volunteer": ly2_volunteer.pk, "at": _local(came)}).status_code == 302
+    signup = SignUp.objects.get()
+    assert signup.checked_in_at == came and signup.check_in_method == SignUp.Method.STAFF
+    assert 'data-testid="check-out-form"' in client.get(morning.get_absolute_url()).content.decode()
+    left = morning.starts_at + datetime.timedelta(minutes=90)
+    response = client.post(reverse("volunteers:staff_attendance", args=[morning.pk, "out"]),
+                           {"volunteer": ly2_volunteer.pk, "at": _local(left)})
+    assert response.status_code == 302
+    signup.refresh_from_db()
+    assert signup.checked_out_at == left
+    record = ServiceRecord.objects.get()
+    assert (record.hours, record.source, record.ended_at) == (Decimal("1.50"), "attendance", left)
+
+
+def test_a_check_out_before_the_check_in_is_refused_on_the_page_naming_the_time(login, lianyang2_secretary,
+                                                                                  ly2_volunteer, morning):
+    came = morning.starts_at + datetime.timedelta(minutes=10)
+    actions.check_in(actor=lianyang2_secretary, activity=morning, volunteer=ly2_volunteer, at=came)
+    events = AuditEvent.objects.count()
+    typed = _local(came - datetime.timedelta(minutes=30))
+    response = login(lianyang2_secretary).post(reverse("volunteers:staff_attendance", args=[morning.pk, "out"]),
+                                               {"volunteer": ly2_volunteer.pk, "at": typed})
+    assert response.status_code == 422
+    page = response.content.decode()
+    error = page.split('data-testid="error-at"')[1].split("</div>")[0]
+    assert "cannot be before the check-in" in error
+    assert f'value="{typed}"' in page  # what staff typed stays in the field
+    assert SignUp.objects.get().checked_out_at is None and not ServiceRecord.objects.exists()
+    assert AuditEvent.objects.count() == events
+
+
+@pytest.mark.parametrize(("offset", "words"), [
+    (datetime.timedelta(hours=-1), "has not started"),  # an hour before the start: outside the 30-minute grace
+    (datetime.timedelta(hours=2, minutes=45), "more than 30 minutes ago"),  # 45 minutes after the end
+    (datetime.timedelta(hours=4), "in the future"),
+])
+def test_a_check_in_time_outside_the_activity_is_refused_on_the_page(login, lianyang2_secretary, ly2_volunteer,
+                                                                     morning, offset, words):
+    events = AuditEvent.objects.count()
+    at = _local(morning.starts_at + offset)
+    response = login(lianyang2_secretary).post(reverse("volunteers:staff_attendance", args=[morning.pk, "in"]),
+                                               {"volunteer": ly2_volunteer.pk, "at": at})
+    assert response.status_code == 422
+    assert words in response.content.decode().split('data-testid="error-at"')[1].split("</div>")[0]
+    assert SignUp.objects.get().checked_in_at is None and AuditEvent.objects.count() == events
+
+
+def test_a_time_that_is_not_a_time_is_refused_and_an_empty_one_means_now(login, lianyang2_secretary, ly2_volunteer,
+                                                                         activity):
+    actions.sign_up(actor=lianyang2_secretary, activity=activity, volunteer=ly2_volunteer, consent_by="孙志愿",
+                    consent_method="in_person")
+    client = login(lianyang2_secretary)
+    url = reverse("volunteers:staff_attendance", args=[activity.pk, "in"])
+    refused = client.post(url, {"volunteer": ly2_volunteer.pk, "at": "昨天"})
+    assert refused.status_code == 422 and 'data-testid="error-at"' in refused.content.decode()
+    assert SignUp.objects.get().checked_in_at is None
+    before = timezone.now()
+    assert client.post(url, {"volunteer": ly2_volunteer.pk, "at": ""}).status_code == 302
+    assert SignUp.objects.get().checked_in_at >= before
