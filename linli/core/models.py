@@ -603,23 +603,42 @@ class AuditEvent(models.Model):
         verb = self.action.rsplit(".", 1)[-1]
         return str(AUDIT_VERB_LABELS.get(verb, self.action))
 
-    def _field_label(self, name: str) -> str:
+    @property
+    def actor_label(self) -> str:
+        """Who acted, in words: an account's name, or "system" for seeding, migrations and scheduled jobs."""
+        return str(_("System")) if self.actor_id is None and self.actor_name == "system" else self.actor_name
+
+    def _field(self, name: str) -> models.Field | None:
         model = ContentType.objects.get_for_id(self.target_type_id).model_class() if self.target_type_id else None
         try:
             field = model._meta.get_field(name) if model else None
         except FieldDoesNotExist:  # a field that has since been removed keeps its name
-            return name
-        return str(getattr(field, "verbose_name", name))
+            return None
+        return field if isinstance(field, models.Field) else None
+
+    def _field_label(self, name: str) -> str:
+        field = self._field(name)
+        return str(field.verbose_name) if field is not None else name
+
+    def _value(self, name: str, value: Any) -> str:
+        """A value in words: a choice's label (状态：已记录 → 已提交, not recorded → submitted)."""
+        field = self._field(name)
+        if not isinstance(value, (dict, list)):
+            labels = ({str(key): label for key, label in field.flatchoices} if field is not None and field.choices
+                      else AUDIT_DATA_CHOICES.get(name, {}))
+            if str(value) in labels:
+                return str(labels[str(value)])
+        return _audit_value(value)
 
     def change_rows(self) -> list[tuple[str, str, str]]:
         """(field label, before, after) in words, for pages."""
-        return [(self._field_label(name), _audit_value(old), _audit_value(new))
+        return [(self._field_label(name), self._value(name, old), self._value(name, new))
                 for name, (old, new) in self.changes.items()]
 
     def data_rows(self) -> list[tuple[str, str]]:
         rows = []
         for key, value in self.data.items():
-            shown = self._field_label(value) if key == "field" and isinstance(value, str) else _audit_value(value)
+            shown = self._field_label(value) if key == "field" and isinstance(value, str) else self._value(key, value)
             rows.append((str(AUDIT_DATA_LABELS.get(key, key)), shown))
         return rows
 
@@ -637,6 +656,9 @@ def _audit_value(value: Any) -> str:
 
 
 AUDIT_VERB_LABELS = {"created": _("created"), "updated": _("changed"), "deleted": _("deleted")}
+# The labels of coded values an event's details hold that are not a field of its record (a committee seat's
+# position on its organization's history): key → {value: label}. Apps add theirs in ready().
+AUDIT_DATA_CHOICES: dict[str, dict[str, Any]] = {}
 AUDIT_ACTION_LABELS = {
     "core.sensitive_revealed": _("revealed a number"),
     "core.people_exported": _("exported the people list"),

@@ -18,6 +18,7 @@ class PartyConfig(AppConfig):
         core_models.AUDIT_ACTION_LABELS.update(models.AUDIT_ACTION_LABELS)
         for key, label in models.AUDIT_DATA_LABELS.items():  # a key another app already names keeps its label
             core_models.AUDIT_DATA_LABELS.setdefault(key, label)
+        core_models.AUDIT_DATA_CHOICES.setdefault("position", dict(models.CommitteeMember.Position.choices))
         # `linli seed_demo` adds committees, meetings and the secretaries' training after core's records.
         hooks = getattr(core_demo, "DEMO_HOOKS", None)
         if hooks is not None and demo.seed_party not in hooks:

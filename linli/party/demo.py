@@ -2,7 +2,7 @@
 through actions.py like any other record: `linli seed_party_demo`.
 
 - every neighborhood branch gets a committee (its secretary and two members);
-- the last twelve months' 三会一课 (up to last month) for every other such branch, with a few
+- the last twelve months' 三会一课 (up to last month) for every such branch, with a few
   deterministic gaps so the compliance board has something to show, some
   absentees with reasons, and the early records submitted and accepted; the
   year's 组织生活会 and 民主评议 in January, and 谈心谈话 between the committee
@@ -102,12 +102,13 @@ def seed_party_demo(*, today: datetime.date | None = None, seed: int = 4) -> Par
     branches = _branches()
     for n, branch in enumerate(branches):
         _committee(branch, result)
-        # Every other branch keeps records here: the rest show on the board as
-        # not yet recorded, which is what a board looks like while a street
-        # moves its branches onto linli.
-        if n % 2 or Meeting.objects.filter(party_organization=branch).exists():
+        # Every neighborhood branch keeps its records here, two in three with a
+        # gap or two; the property companies' branches (founded for the
+        # campaign) show on the board as not yet recorded, which is what a
+        # board looks like while a street moves its branches onto linli.
+        if Meeting.objects.filter(party_organization=branch, campaign__isnull=True).exists():
             continue
-        _year_of_meetings(branch, today, rng, gaps=(n // 2) % 3, result=result)
+        _year_of_meetings(branch, today, rng, gaps=n % 3, result=result)
     _secretaries_training(_course_secretaries(branches), result)
     _theme_campaign(rng, result)
     return result

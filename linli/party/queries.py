@@ -355,7 +355,8 @@ def compliance_board(user: Any, area: Area, year: int, today: datetime.date | No
         rows.append(BranchRow(branch, _child_area(branch, area, children), cells,
                               talks.get(pk, TalkCoverage(0, 0)) if talk_required else None))
     excluded_branches = [shown[pk] for pk in excluded_ids]
-    ordered = sorted(rollups, key=lambda r: (r.area is None, r.area.path if r.area else ""))
+    # Per area one level below; a neighborhood's board has none (its one row would repeat the total).
+    ordered = sorted(rollups, key=lambda r: (r.area is None, r.area.path if r.area else "")) if children else []
     return Board(area, year, requirements, rows, excluded_branches, ordered, total, talk_required, pager)
 
 

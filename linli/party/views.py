@@ -249,7 +249,10 @@ def board(request: AuthenticatedHttpRequest) -> HttpResponse:
         raise Http404
     form = BoardForm(request.GET or None, areas=areas)
     code = request.GET.get("area")
-    area = next((a for a in areas if a.code == code), None) or queries.default_board_area(request.user) or areas[0]
+    area = next((a for a in areas if a.code == code), None)
+    if area is None and code:
+        raise Http404  # an area out of scope, or no area: not quietly another one
+    area = area or queries.default_board_area(request.user) or areas[0]
     try:
         year = int(request.GET.get("year") or timezone.localdate().year)
     except ValueError:

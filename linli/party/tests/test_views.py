@@ -162,6 +162,17 @@ def test_the_board_page_shows_what_is_missing(party, login, huamu_staff, tree):
     assert "联洋二党支部" in text and "培花一党支部" in text and "联洋社区" in text
 
 
+def test_the_board_of_an_area_out_of_scope_is_404_and_a_neighborhoods_has_no_repeated_row(party, login, tree,
+                                                                                          lianyang2_secretary):
+    client = login(lianyang2_secretary)
+    assert client.get(f"/party/board/?area={tree.huamu.code}&year=2026").status_code == 404
+    assert client.get("/party/board/?area=999&year=2026").status_code == 404
+    page = client.get(f"/party/board/?area={tree.lianyang2.code}&year=2026")
+    assert page.status_code == 200 and "联洋二党支部" in page.content.decode()
+    assert "Directly under the area" not in page.content.decode()  # the total alone, not twice
+    assert client.get("/party/board/").status_code == 200  # no area asked: the user's own
+
+
 def test_the_board_page_shows_talk_coverage_not_a_score(party, login, huamu_staff, tree):
     from linli.party.tests.test_board import talk
 
@@ -231,3 +242,16 @@ def test_the_detail_shows_the_record_history_in_words(party, login, lianyang2_se
     meeting = hold(party.ly2, absent={party.members[4]: "出差"}, guests=["顾燕峰"], actor=lianyang2_secretary)
     text = login(lianyang2_secretary).get(f"/party/meetings/{meeting.pk}/").content.decode()
     assert "recorded a meeting" in text and "周五=出差" in text and "顾燕峰" in text
+
+
+def test_the_history_names_coded_values_and_the_system_in_words(party, login, lianyang2_secretary):
+    meeting = hold(party.ly2, actor=None, minutes="会议记录")
+    actions.submit_meeting(actor=lianyang2_secretary, meeting=meeting)
+    actions.add_committee_member(actor=None, party_organization=party.ly2, person=party.members[5],
+                                 position="deputy_secretary", started_on=datetime.date(2024, 1, 1))
+    client = login(lianyang2_secretary)
+    history = client.get(f"/party/meetings/{meeting.pk}/").content.decode().split('data-testid="history"')[1]
+    assert "Recorded" in history and "Submitted" in history and ">recorded<" not in history
+    assert "System" in history and " system " not in history  # the demo seeder, a migration
+    branch = client.get(f"/party-organizations/{party.ly2.pk}/").content.decode().split('data-testid="history"')[1]
+    assert "Deputy secretary" in branch and "deputy_secretary" not in branch
