@@ -18,11 +18,13 @@ def _django() -> None:
     django.setup()
 
 
-def _serve(bind: str, workers: int) -> None:
+def _serve(bind: str, workers: int, banner: str = "") -> None:
     from django.conf import settings
     from django.core.management import call_command
 
     call_command("collectstatic", interactive=False, verbosity=0)
+    if banner:  # said once the server is about to listen, not while static files are still being collected
+        print(banner, flush=True)
     threads = 1
     if str(settings.DATABASES["default"]["ENGINE"]).endswith("sqlite3"):
         # SQLite takes one writer at a time; threads in one process share it best.
@@ -45,8 +47,7 @@ def main(argv: list[str] | None = None) -> None:
 
         call_command("migrate", interactive=False, verbosity=0)
         call_command("seed_demo")
-        print(f"\nlinli is running at http://{host}:{port}/  (Ctrl+C to stop)\n", flush=True)
-        _serve(f"{host}:{port}", workers=2)
+        _serve(f"{host}:{port}", workers=2, banner=f"\nlinli is running at http://{host}:{port}/  (Ctrl+C to stop)\n")
     elif command == "serve":
         _django()
         _serve(f"{host}:{port}", workers=int(os.environ.get("WEB_CONCURRENCY", "2")))

@@ -209,7 +209,7 @@ def _periods(period: str, year: int) -> list[tuple[str, int, int]]:
     if period == MeetingRequirement.Period.MONTH:
         return [(str(_("Month %(m)s") % {"m": m}), m, m) for m in range(1, 13)]
     if period == MeetingRequirement.Period.QUARTER:
-        return [(f"Q{q}", 3 * q - 2, 3 * q) for q in range(1, 5)]
+        return [(str(_("Q%(q)s") % {"q": q}), 3 * q - 2, 3 * q) for q in range(1, 5)]
     return [(str(year), 1, 12)]
 
 

@@ -271,6 +271,11 @@ def test_switching_language_stays_on_the_filtered_list(login, huamu_staff, tree,
     assert "Log out" in c.get(response["Location"]).content.decode()
 
 
+def test_each_language_is_offered_in_its_own_name(login, huamu_staff):
+    page = login(huamu_staff).get("/").content.decode()  # in Chinese, the default
+    assert 'lang="en" >English</option>' in page and "简体中文</option>" in page and "英语" not in page
+
+
 _MENU = {"areas": 'href="/areas/"', "people": 'href="/people/"', "organizations": 'href="/organizations/"',
          "party_organizations": 'href="/party-organizations/"', "needs": 'href="/needs/"', "audit": 'href="/audit/"',
          "my_record": 'data-testid="nav-my-record"'}
