@@ -804,7 +804,7 @@ def record_duty_attendance(*, actor: Any, assignment: DutyAssignment) -> Service
     if locked.attended:
         raise ValidationError({"assignment": _("Attendance for this shift is already recorded.")})
     start, end = locked.shift.bounds()
-    if start > timezone.now():
+    if not locked.shift.has_started:  # the roster offers no confirmation before then either
         raise ValidationError({"assignment": _("This shift has not started yet.")})
     _consented_on(locked.volunteer, locked.shift.day, "assignment")
     locked.attended = True

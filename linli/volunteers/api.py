@@ -513,7 +513,7 @@ def list_activities(request: HttpRequest, kind: Activity.Kind | Literal[""] = ""
     actor = _actor(request)
     f = queries.ActivityFilter(kind=kind, upcoming=upcoming)
     if not can(actor, Perm.VIEW):
-        return queries.activities_open_to(actor)  # a volunteer: what they may sign up for
+        return queries.activities_open_to(actor, kind=kind)  # a volunteer: what they may sign up for
     return queries.activities_visible_to(actor, f)
 
 
@@ -638,7 +638,7 @@ def assign(request: HttpRequest, shift_id: int, payload: SignUpIn) -> Status[Dut
     """Staff put a volunteer on a shift; a volunteer (no `volunteer`) takes an open shift of their neighborhood."""
     actor = _actor(request)
     if payload.volunteer is None:
-        shift = queries.open_shifts_for(actor).filter(pk=shift_id).first() or queries.shift_for(actor, shift_id)
+        shift = queries.shift_open_to(actor, shift_id) or queries.shift_for(actor, shift_id)
         volunteer = queries.own_volunteer(actor)
         if volunteer is None:
             raise ValidationError({"volunteer": _("Register as a volunteer first (on your volunteer page).")})

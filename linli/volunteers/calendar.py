@@ -9,9 +9,12 @@ kind, place, time; never who signed up.
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.db.models import Q, QuerySet
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar, Event
 
@@ -25,6 +28,22 @@ PAST_DAYS = 90
 
 def calendar_key(area: Area) -> str:
     return verification_token(TOKEN_KIND, area.pk)
+
+
+@dataclass(frozen=True)
+class Feed:
+    """An area's feed as a page offers it: the address to copy into a calendar app, and the same address as
+    webcal://, which opens the subscribe dialog of the phone's or computer's calendar."""
+
+    area: Area
+    url: str
+    webcal: str
+
+
+def feed(request: HttpRequest, area: Area) -> Feed:
+    path = f"{reverse('volunteers:calendar', args=[area.code])}?{urlencode({'key': calendar_key(area)})}"
+    url = request.build_absolute_uri(path)
+    return Feed(area=area, url=url, webcal="webcal://" + url.split("://", 1)[1])
 
 
 def activities_for_calendar(area: Area) -> QuerySet[Activity]:

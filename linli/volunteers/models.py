@@ -412,6 +412,11 @@ class DutyShift(models.Model):
                 datetime.datetime.combine(self.day, self.ends_at, tzinfo=tz))
 
     @property
+    def has_started(self) -> bool:
+        """Attendance is confirmed once the shift has begun, not ahead of it."""
+        return self.bounds()[0] <= timezone.now()
+
+    @property
     def hours(self) -> Decimal:
         start, end = self.bounds()
         return Decimal((end - start).total_seconds() / 3600).quantize(Decimal("0.01"))

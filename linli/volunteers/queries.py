@@ -122,15 +122,26 @@ def _filtered(qs: QuerySet[Activity], f: ActivityFilter) -> QuerySet[Activity]:
         "-starts_at", "-id")
 
 
-def activities_open_to(user: Any) -> QuerySet[Activity]:
-    """What a volunteer may sign up for: activities of their neighborhood and the areas above it."""
+def activities_open_to(user: Any, kind: str = "", *, signed_up: bool = True) -> QuerySet[Activity]:
+    """What a volunteer may sign up for: activities of their neighborhood and the areas above it, not yet
+    ended; `mine` marks those they are already signed up for, and `signed_up=False` leaves those out (a
+    cancelled sign-up may be made again, so that activity stays)."""
     volunteer = own_volunteer(user)
     if volunteer is None:
         return Activity.objects.none()
     path = volunteer.person.neighborhood.path
     codes = path.rstrip(PATH_SEP).split(PATH_SEP)
     qs = Activity.objects.select_related("area", "organizer", "team").filter(area__code__in=codes)
-    return _filtered(qs, ActivityFilter(upcoming=True)).order_by("starts_at", "id")
+    mine = SignUp.objects.filter(activity=OuterRef("pk"), volunteer=volunteer, state=SignUp.State.SIGNED_UP)
+    if not signed_up:
+        qs = qs.exclude(Exists(mine))
+    return (_filtered(qs, ActivityFilter(kind=kind, upcoming=True)).annotate(mine=Exists(mine))
+            .order_by("starts_at", "id"))
+
+
+def activities_to_sign_up(user: Any) -> QuerySet[Activity]:
+    """The activities to offer a volunteer: open to them, and not already theirs."""
+    return activities_open_to(user, signed_up=False)
 
 
 def activity_for(user: Any, pk: Any, perm: Perm = Perm.VIEW) -> Activity:
@@ -144,6 +155,14 @@ def activity_for(user: Any, pk: Any, perm: Perm = Perm.VIEW) -> Activity:
         if found:
             return qs.get(pk=pk)
     return get_in_scope_or_404(qs, user, perm, pk=pk)
+
+
+def volunteers_to_sign_up(user: Any, activity: Activity) -> QuerySet[Volunteer]:
+    """Volunteers in scope whom staff may sign up for `activity`: not those already signed up, nor those who
+    withdrew their consent (the action refuses both)."""
+    signed = SignUp.objects.filter(activity=activity, volunteer=OuterRef("pk"), state=SignUp.State.SIGNED_UP)
+    consenting = Consent.objects.filter(volunteer=OuterRef("pk"), withdrawn_at__isnull=True)
+    return volunteers_visible_to(user).exclude(Exists(signed)).filter(Exists(consenting))
 
 
 def signups_of(activity: Activity) -> QuerySet[SignUp]:
@@ -345,14 +364,26 @@ def assignments_of(shifts: list[DutyShift]) -> dict[int, list[DutyAssignment]]:
 
 
 def open_shifts_for(user: Any) -> QuerySet[DutyShift]:
-    """Shifts a volunteer may sign up for: posts of their neighborhood, still to come, with a place open."""
+    """Shifts a volunteer may sign up for: posts of their neighborhood, still to come, with a place open,
+    and not one they are already on."""
     volunteer = own_volunteer(user)
     if volunteer is None:
         return DutyShift.objects.none()
     now = timezone.localtime()
+    on_it = DutyAssignment.objects.filter(shift=OuterRef("pk"), volunteer=volunteer)
     return shifts_of(Post.objects.filter(area_id=volunteer.person.neighborhood_id), start=now.date(),
                      end=now.date() + datetime.timedelta(days=60), gaps_only=True).exclude(
-        day=now.date(), ends_at__lte=now.time())
+        day=now.date(), ends_at__lte=now.time()).exclude(Exists(on_it))
+
+
+def shift_open_to(user: Any, pk: Any) -> DutyShift | None:
+    """A shift at a post of the volunteer's own neighborhood, whatever its state: a volunteer who asks for one
+    that has filled up, is over, or is already theirs gets the action's refusal saying so, not a 404."""
+    volunteer = own_volunteer(user)
+    if volunteer is None or not str(pk).isdigit():
+        return None
+    return (DutyShift.objects.select_related("post__area", "post__team")
+            .filter(pk=pk, post__area_id=volunteer.person.neighborhood_id).first())
 
 
 def duties_of(volunteer: Volunteer) -> QuerySet[DutyAssignment]:

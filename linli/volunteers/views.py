@@ -303,17 +303,32 @@ def team_member_remove(request: AuthenticatedHttpRequest, pk: int, membership: i
 
 @login_required
 def activity_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    _staff(request)
+    """Staff: the activities in scope, with a calendar feed per area. A resident: the activities open to them."""
     kind = request.GET.get("kind", "")
-    f = queries.ActivityFilter(kind=kind if kind in Activity.Kind.values else "",
-                               upcoming=request.GET.get("upcoming") == "1")
+    kind = kind if kind in Activity.Kind.values else ""
+    if not can(request.user, Perm.VIEW):
+        return _activities_open_to_me(request, kind)
+    f = queries.ActivityFilter(kind=kind, upcoming=request.GET.get("upcoming") == "1")
     page = _page(request, queries.activities_visible_to(request.user, f))
     areas = core_queries.area_choices_for(request.user).filter(level__in=["subdistrict", "community",
                                                                           "neighborhood"]).order_by("path")[:60]
     return render(request, "volunteers/activity_list.html", {
         "page": page, "query": _query_without_page(request), "kinds": Activity.Kind.choices, "kind": f.kind,
         "upcoming": f.upcoming, "can_add": can(request.user, Perm.CHANGE),
-        "calendars": [(a, calendar.calendar_key(a)) for a in areas]})
+        "calendars": [calendar.feed(request, a) for a in areas]})
+
+
+def _activities_open_to_me(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse:
+    """A resident sees what a notice board would show them, read-only: the activities of their neighborhood
+    and the areas above it that have not ended (the ones they may open and sign up for), which of them they
+    are signed up for, and their neighborhood's calendar feed. No one else's records, as a volunteer sees
+    their own record only; someone not registered is sent to register first."""
+    own = queries.own_volunteer(request.user)
+    page = _page(request, queries.activities_open_to(request.user, kind=kind))
+    return render(request, "volunteers/activity_list.html", {
+        "resident": True, "own": own, "has_person": request.user.person_id, "page": page,
+        "query": _query_without_page(request), "kinds": Activity.Kind.choices, "kind": kind,
+        "calendars": [calendar.feed(request, own.person.neighborhood)] if own is not None else []})
 
 
 @login_required
@@ -355,7 +370,7 @@ def _activity_context(request: AuthenticatedHttpRequest, activity: Activity, **e
         url = request.build_absolute_uri(reverse("volunteers:checkin", args=[activity.pk, token]))
         signups = list(queries.signups_of(activity))
         context.update(signups=signups, checkin_url=url, qr=qr_data_uri(url, scale=5),
-                       signup_form=SignUpForm(), volunteers=queries.volunteers_visible_to(request.user)[:300])
+                       signup_form=SignUpForm(), volunteers=queries.volunteers_to_sign_up(request.user, activity)[:300])
     if context["own"] is not None:
         context["my_signup"] = activity.signups.filter(volunteer=context["own"], state="signed_up").first()
     return context
@@ -501,7 +516,8 @@ def me(request: AuthenticatedHttpRequest) -> HttpResponse:
         return render(request, "volunteers/me.html", {"own": None, "has_person": request.user.person_id})
     return render(request, "volunteers/me.html", {
         "own": own, "totals": queries.totals_of(own), "records": list(queries.records_of(own)[:50]),
-        "signups": list(queries.activities_of(own)[:50]), "open": list(queries.activities_open_to(request.user)[:20]),
+        "signups": list(queries.activities_of(own)[:50]),
+        "open": list(queries.activities_to_sign_up(request.user)[:20]),
         "duties": list(queries.duties_of(own)[:20]), "open_shifts": list(queries.open_shifts_for(request.user)[:20]),
         "certificates": list(queries.certificates_of(own)[:10]), "period_form": PeriodForm()})
 
@@ -575,7 +591,7 @@ def shift_assign(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if request.POST.get("volunteer"):
         shift = queries.shift_for(request.user, pk, Perm.CHANGE)
     else:
-        shift = queries.open_shifts_for(request.user).filter(pk=pk).first() or queries.shift_for(request.user, pk)
+        shift = queries.shift_open_to(request.user, pk) or queries.shift_for(request.user, pk)
     try:
         volunteer = queries.volunteer_for(request.user, request.POST["volunteer"]) if request.POST.get(
             "volunteer") else own
@@ -624,7 +640,9 @@ def area_calendar(request: HttpRequest, code: str) -> HttpResponse:
     """The activities of an area as an iCalendar feed, for calendar apps.
 
     Calendar apps cannot log in, so the feed opens with the signed key shown on
-    the activity list to staff in scope (or with a session in scope).
+    the activity list: to staff, a feed per area in scope; to a volunteer, their
+    own neighborhood's, which holds what their list shows (or with a session in
+    scope).
     """
     area = Area.objects.filter(code=code).first()
     if area is None:

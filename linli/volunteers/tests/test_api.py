@@ -198,3 +198,23 @@ def test_my_record_is_404_for_an_account_not_registered(login, lianyang2_secreta
     today = timezone.localdate().isoformat()
     assert post(other, f"{API}/volunteers/{ly2_volunteer.pk}/certificates",
                 {"period_start": today, "period_end": today}).status_code == 404
+
+
+def test_a_volunteer_taking_a_shift_twice_is_told_why_not_404(client, tree, ly2_volunteer_user):
+    post_ = actions.create_post(actor=None, name="3号点", area=tree.lianyang2, people_needed=2)
+    shift = actions.create_shift(actor=None, post=post_, day=timezone.localdate() + datetime.timedelta(days=1),
+                                 starts_at=datetime.time(7), ends_at=datetime.time(9))
+    client.force_login(ly2_volunteer_user)
+    url = f"{API}/rosters/shifts/{shift.pk}/assignments"
+    assert post(client, url).status_code == 201
+    again = post(client, url)
+    assert again.status_code == 422 and "already on this shift" in json.dumps(again.json())
+
+
+def test_a_volunteer_lists_the_activities_open_to_them_by_kind(client, tree, ly2_volunteer_user):
+    soon = timezone.now() + datetime.timedelta(days=2)
+    make_activity(tree.lianyang2, start=soon, title="参观", kind="study_visit")
+    make_activity(tree.lianyang2, start=soon, title="值守", kind="garbage_duty")
+    client.force_login(ly2_volunteer_user)
+    items = client.get(f"{API}/activities", {"kind": "garbage_duty"}).json()["items"]
+    assert [a["title"] for a in items] == ["值守"]

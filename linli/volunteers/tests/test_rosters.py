@@ -149,3 +149,32 @@ def test_a_post_cannot_be_given_a_team_out_of_scope(tree, lianyang2_secretary):
 
 def test_a_volunteer_cannot_open_the_new_post_page(login, ly2_volunteer_user):
     assert login(ly2_volunteer_user).get(reverse("volunteers:post_new")).status_code == 404
+
+
+def test_the_roster_offers_to_confirm_attendance_only_once_a_shift_has_started(post, tree, login,
+                                                                               lianyang2_secretary):
+    yesterday, tomorrow = shift(post, days=-1), shift(post, days=1)
+    volunteer = make_volunteer(tree.lianyang2, "甲")
+    done = actions.assign_duty(actor=lianyang2_secretary, shift=yesterday, volunteer=volunteer)
+    ahead = actions.assign_duty(actor=lianyang2_secretary, shift=tomorrow, volunteer=volunteer)
+    client = login(lianyang2_secretary)
+    for url in (reverse("volunteers:roster") + f"?from={yesterday.day:%Y-%m-%d}",
+                reverse("volunteers:post_detail", args=[post.pk]) + f"?from={yesterday.day:%Y-%m-%d}"):
+        page = client.get(url).content.decode()
+        assert reverse("volunteers:duty_attended", args=[done.pk]) in page, url
+        assert reverse("volunteers:duty_attended", args=[ahead.pk]) not in page, url
+
+
+def test_attendance_on_a_shift_not_yet_started_is_refused_and_credits_nothing(post, tree, login,
+                                                                              lianyang2_secretary):
+    ahead = actions.assign_duty(actor=lianyang2_secretary, shift=shift(post, days=1),
+                                volunteer=make_volunteer(tree.lianyang2, "甲"))
+    with pytest.raises(ValidationError) as error:
+        actions.record_duty_attendance(actor=lianyang2_secretary, assignment=ahead)
+    assert "has not started yet" in " ".join(error.value.message_dict["assignment"])
+    # The same through the page (a form kept open from before, a crafted request): refused, said so.
+    response = login(lianyang2_secretary).post(reverse("volunteers:duty_attended", args=[ahead.pk]),
+                                               {"next": reverse("volunteers:roster")}, follow=True)
+    assert "This shift has not started yet." in response.content.decode()
+    assert not DutyAssignment.objects.get(pk=ahead.pk).attended and not ServiceRecord.objects.exists()
+    assert not AuditEvent.objects.filter(action="volunteers.duty_attended").exists()

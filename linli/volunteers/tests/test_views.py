@@ -426,3 +426,18 @@ def test_a_time_that_is_not_a_time_is_refused_and_an_empty_one_means_now(login, 
     before = timezone.now()
     assert client.post(url, {"volunteer": ly2_volunteer.pk, "at": ""}).status_code == 302
     assert SignUp.objects.get().checked_in_at >= before
+
+
+def test_the_hours_card_names_each_year_as_a_year(login, client, lianyang2_secretary, ly2_volunteer,
+                                                   ly2_volunteer_user):
+    this_year = timezone.localdate().year
+    for served_on in (datetime.date(this_year - 1, 12, 31), timezone.localdate()):
+        actions.record_hours(actor=lianyang2_secretary, volunteer=ly2_volunteer, hours="2", served_on=served_on,
+                             reason="签到表")
+    detail = login(lianyang2_secretary).get(ly2_volunteer.get_absolute_url()).content.decode()
+    client.force_login(ly2_volunteer_user)
+    mine = client.get(reverse("volunteers:me")).content.decode()
+    for page in (detail, mine):
+        totals = re.search(r'data-testid="totals">(.*?)\n</div>', page, re.S)
+        assert totals is not None
+        assert f"In {this_year}" in totals.group(1) and f"In {this_year - 1}" in totals.group(1)
