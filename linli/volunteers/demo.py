@@ -132,6 +132,12 @@ class _Volunteers:
                 for v in self.volunteers[nbhd][:10]:
                     actions.add_team_member(actor=self.staff, team=team, volunteer=v,
                                             joined_on=self.today - datetime.timedelta(days=300))
+        # Everyone else core's demo marks a volunteer is registered too, on a signed form: a volunteer is someone
+        # registered with their consent, so that the home page's count and the volunteer list agree.
+        for person in Person.objects.filter(is_volunteer=True, volunteer__isnull=True).order_by("id"):
+            actions.register_volunteer(actor=None, person=person, consent_by=person.name,
+                                       consent_at=self.at(self.rng.randint(60, 700), 10),
+                                       consent_method=Volunteer.ConsentMethod.SIGNED_FORM)
 
     def seed_activities(self) -> None:
         for nbhd, title, kind, place, days_ago, hour, hours in ACTIVITIES:

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.test import override_settings
 from django.utils import timezone, translation
 
-from linli.core.models import User
+from linli.core.models import Person, User
 from linli.volunteers import queries
 from linli.volunteers.models import Activity, DutyShift, ServiceRecord, Team, Volunteer
 
@@ -58,6 +58,10 @@ def test_the_demo_has_teams_activities_a_roster_and_hours():
     back = Volunteer.objects.get(consents__withdrawn_at__isnull=False)
     assert back.consents.count() == 2 and back.is_active and queries.totals_of(back).total > 0
     assert sum(h for _a, h in queries.neighborhood_totals(huamu, today.year)) > 0 or today.month == 1
+    # Every resident the people list marks a volunteer is a registered volunteer, with a consent on record.
+    flagged = Person.objects.filter(is_volunteer=True)
+    assert flagged.count() == Volunteer.objects.count() > 50
+    assert not flagged.filter(volunteer__consents__isnull=True).exists()
 
 
 def test_seeding_again_adds_nothing():
