@@ -380,7 +380,7 @@ def _branch_sql(requirements: list[MeetingRequirement], periods: dict[int, list[
     From the maintained tallies (actions.py keeps them with every meeting recorded or moved): a branch's own
     meetings per kind, and its groups' 党小组会 (a period is met when every group of the branch held the
     minimum; a branch without groups has none to miss). Every aggregate is over the branches of `b` only,
-    joined by hash in one statement. Written by hand because Django's building of the CASE per period took
+    and joined to them in the one statement. Written by hand because Django's building of the CASE per period took
     longer than the database took to run it; only the code's own column names and numbers go into the
     text, values are parameters.
     """
