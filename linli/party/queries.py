@@ -189,6 +189,10 @@ class Rollup:
 
 
 BOARD_PAGE_SIZE = 50
+# A branch holds 支委会 only if it has a committee: under the branch work regulations (支部工作条例) a branch of
+# seven members or more elects one of three to five (seven at most); a smaller branch has a secretary only. On
+# the board, a branch with fewer people on its committee seats in the year shows no 支委会 to hold.
+COMMITTEE_MIN_SEATS = 3
 
 
 @dataclass
@@ -252,7 +256,8 @@ def compliance_board(user: Any, area: Area, year: int, today: datetime.date | No
     Computed from the meeting records against the active MeetingRequirement
     rows. A period not yet over is "open", never missing. A branch's 党小组会
     requirement is met in a period when every party group of the branch held
-    its meetings; a branch without groups shows none. Rolled up to the areas
+    its meetings; a branch without groups shows none, and a branch without a
+    committee in the year (COMMITTEE_MIN_SEATS) no 支委会. Rolled up to the areas
     one level below `area` and to `area` as a whole, over every branch; the
     branches themselves are listed a page (`per_page`) at a time, in name
     order — the board shows what is missing, it does not rank.
@@ -337,12 +342,15 @@ def compliance_board(user: Any, area: Area, year: int, today: datetime.date | No
     # The page's branches: their groups and 谈心谈话 from the same evaluation, and their counts per period.
     page_pairs = [(pk, 0) for pk in page_ids]
     n_groups: dict[int, int] = {}
+    committees: set[int] = set()
     talks: dict[int, TalkCoverage] = {}
     for table, table_params in sql_int_table(page_pairs, 2):
-        for pk, groups, covered, members in _raw_rows(
-                f"WITH b(id, child) AS ({table}), {evaluation.sql} SELECT p.id, p.groups, p.covered, p.members "
-                "FROM per p", [*table_params, *evaluation.params]):
+        for pk, groups, committee, covered, members in _raw_rows(
+                f"WITH b(id, child) AS ({table}), {evaluation.sql} SELECT p.id, p.groups, p.committee, p.covered,"
+                " p.members FROM per p", [*table_params, *evaluation.params]):
             n_groups[pk] = groups
+            if committee:
+                committees.add(pk)
             talks[pk] = TalkCoverage(covered, members)
     counts, groups_met = _page_counts(requirements, periods, windows, year, page_ids)
 
@@ -350,7 +358,8 @@ def compliance_board(user: Any, area: Area, year: int, today: datetime.date | No
     rows = []
     for pk in page_ids:
         branch = shown[pk]
-        cells = [RequirementCells(r, _cells(r, periods[r.pk], pk, n_groups.get(pk, 0), counts, groups_met, zero))
+        cells = [RequirementCells(r, _cells(r, periods[r.pk], pk, n_groups.get(pk, 0), counts, groups_met, zero,
+                                            has_committee=pk in committees))
                  for r in requirements]
         rows.append(BranchRow(branch, _child_area(branch, area, children), cells,
                               talks.get(pk, TalkCoverage(0, 0)) if talk_required else None))
@@ -417,14 +426,24 @@ def _branch_sql(requirements: list[MeetingRequirement], periods: dict[int, list[
     ctes.append(f"ng AS (SELECT parent_id AS id, COUNT(*) AS n FROM {org} WHERE level = %s"
                 " AND parent_id IN (SELECT id FROM b) GROUP BY parent_id)")
     params.append(GROUP)
-    joins = ["LEFT JOIN ng ON ng.id = b.id"]
+    # A committee: at least COMMITTEE_MIN_SEATS people on its seats at some time in the year (to `on`).
+    ctes.append(f"cm AS (SELECT s.party_organization_id AS id, COUNT(DISTINCT s.person_id) AS n"
+                f" FROM {CommitteeMember._meta.db_table} s WHERE s.started_on <= %s AND (s.ended_on IS NULL"
+                " OR s.ended_on >= %s) AND s.party_organization_id IN (SELECT id FROM b)"
+                " GROUP BY s.party_organization_id)")
+    params += [on, datetime.date(year, 1, 1)]
+    has_committee = f"COALESCE(cm.n, 0) >= {COMMITTEE_MIN_SEATS}"
+    joins = ["LEFT JOIN ng ON ng.id = b.id", "LEFT JOIN cm ON cm.id = b.id"]
     if own:
         joins.append("LEFT JOIN own ON own.id = b.id")
     joins += [f"LEFT JOIN g{g} ON g{g}.id = b.id" for g in range(len(groups))]
     for r in requirements:
         if r in own:
             i = own.index(r)
-            missed.append(f"COALESCE(own.o{i}, {len(closed[r.pk]) if r.minimum > 0 else 0})")
+            own_missed = f"COALESCE(own.o{i}, {len(closed[r.pk]) if r.minimum > 0 else 0})"
+            # A branch without a committee has no 支委会 to hold.
+            missed.append(f"CASE WHEN {has_committee} THEN {own_missed} ELSE 0 END"
+                          if r.kind == Meeting.Kind.COMMITTEE else own_missed)
         elif r in groups:
             g = groups.index(r)
             each = " + ".join(f"CASE WHEN COALESCE(g{g}.c{c}, 0) < ng.n THEN 1 ELSE 0 END" for c in closed[r.pk])
@@ -450,7 +469,8 @@ def _branch_sql(requirements: list[MeetingRequirement], periods: dict[int, list[
                         f" ELSE {members} END ELSE {covered} END AS covered,"
                         f" CASE WHEN {members} > 0 THEN {members} ELSE {covered} END AS members")
     ctes.append("per AS (SELECT b.id, b.child, " + "".join(f"{e} AS m{i}, " for i, e in enumerate(missed))
-                + f"COALESCE(ng.n, 0) AS groups, {talk_columns} FROM b {' '.join(joins)})")
+                + f"COALESCE(ng.n, 0) AS groups, CASE WHEN {has_committee} THEN 1 ELSE 0 END AS committee,"
+                  f" {talk_columns} FROM b {' '.join(joins)})")
     if talk_required:
         params.append(year)
     return _SQL(", ".join(ctes), params)
@@ -521,9 +541,12 @@ def _child_area_of(path: str | None, area: Area, children: dict[str, Area]) -> A
 
 def _cells(requirement: MeetingRequirement, periods: list[_Period], branch_id: int, n_groups: int,
            counts: dict[tuple[int, str], tuple[int, ...]], groups_met: dict[tuple[int, str], tuple[int, ...]],
-           zero: tuple[int, ...]) -> list[PeriodCell]:
-    """A branch's cells for one requirement; for 党小组会, of each period the groups that met, of its groups."""
+           zero: tuple[int, ...], has_committee: bool = True) -> list[PeriodCell]:
+    """A branch's cells for one requirement; for 党小组会, of each period the groups that met, of its groups;
+    a branch without a committee has no 支委会 to hold."""
     kind, minimum = requirement.kind, requirement.minimum
+    if kind == Meeting.Kind.COMMITTEE and not has_committee:
+        return [PeriodCell(p.label, 0, 0, "none") for p in periods]
     if kind == Meeting.Kind.GROUP:
         if not n_groups:
             return [PeriodCell(p.label, 0, 0, "none") for p in periods]

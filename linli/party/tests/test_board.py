@@ -79,10 +79,33 @@ def test_rolled_up_per_community_and_for_the_subdistrict(party, huamu_staff, tre
     by_area = {r.area.name: r for r in board.rollups if r.area}
     assert set(by_area) == {"联洋社区", "培花社区"}
     assert by_area["联洋社区"].branches == 1 and by_area["联洋社区"].with_gaps == 1
-    # Three months of 支委会 and 主题党日 missing, and Q1's 党员大会, in each branch.
-    assert by_area["培花社区"].missing_by_kind == {"general_assembly": 1, "committee": 3, "theme_day": 3}
+    # Three months of 主题党日 missing, and Q1's 党员大会, in each branch; three months of 支委会 in 联洋二 only:
+    # 培花一, two members, has no committee (a secretary at most) and so no 支委会 to hold.
+    assert by_area["培花社区"].missing_by_kind == {"general_assembly": 1, "theme_day": 3}
+    assert by_area["联洋社区"].missing_by_kind == {"general_assembly": 1, "committee": 3, "theme_day": 3, "group": 3}
     assert board.total.branches == 2
+    assert board.total.missing_by_kind["committee"] == 3
+
+
+def test_a_branch_without_a_committee_has_no_committee_meetings_to_hold(party, huamu_staff, tree):
+    board = queries.compliance_board(huamu_staff, tree.huamu, 2026, today=TODAY)
+    assert set(_cells(_row(board, party.ph1), K.COMMITTEE).values()) == {"none"}
+    assert set(_cells(_row(board, party.ly2), K.COMMITTEE).values()) == {"missing", "open"}
+    # Two seats are not a committee (one of three to five is); a third makes one, for the year it sits in.
+    for person in party.ph1_members:
+        actions.add_committee_member(actor=None, party_organization=party.ph1, person=person,
+                                     started_on=datetime.date(2026, 1, 1))
+    assert set(_cells(_row(queries.compliance_board(huamu_staff, tree.huamu, 2026, today=TODAY), party.ph1),
+                      K.COMMITTEE).values()) == {"none"}
+    third = member(party.ph1, "褚十一")
+    actions.add_committee_member(actor=None, party_organization=party.ph1, person=third,
+                                 started_on=datetime.date(2026, 3, 1))
+    board = queries.compliance_board(huamu_staff, tree.huamu, 2026, today=TODAY)
+    assert "missing" in set(_cells(_row(board, party.ph1), K.COMMITTEE).values())
     assert board.total.missing_by_kind["committee"] == 6
+    # A year before the seats began: no committee then.
+    assert queries.compliance_board(huamu_staff, tree.huamu, 2025, today=TODAY).total.missing_by_kind.get(
+        "committee") == 12  # 联洋二's, seated long ago, all of 2025
 
 
 def test_an_excluded_branch_is_listed_with_its_reason_and_not_counted(party, huamu_staff, tree):

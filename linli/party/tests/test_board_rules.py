@@ -4,8 +4,8 @@ The roll-up's missed periods are counted in hand-written SQL (one row per tally,
 its 党小组会 periods by joining groups to their branch; the page's cells are built in Python from the
 tallies. Here both are checked against a plain count over varied data: branches without tally rows,
 periods still open, a requirement with a minimum above 1, excluded branches, branches placed by their
-organization's area, branches out of the user's scope, tallies of another year, and (on SQLite) more
-branches than one IN list holds.
+organization's area, branches out of the user's scope, tallies of another year, branches with and without a
+committee (支委会 only for those with one), and (on SQLite) more branches than one IN list holds.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from linli.core.bulk import matching
 from linli.core.models import Area, Organization, PartyOrganization
 from linli.core.tests.factories import OrganizationFactory, PartyOrganizationFactory
 from linli.party import queries
-from linli.party.models import BoardExclusion, Meeting, MeetingRequirement, MeetingTally
+from linli.party.models import BoardExclusion, CommitteeMember, Meeting, MeetingRequirement, MeetingTally
 
 pytestmark = pytest.mark.django_db
 
@@ -47,8 +47,10 @@ def _closed_periods(period: str) -> list[range]:
 
 
 def _expected_missing(branch_ids: list[int], tallies: dict[tuple[int, str], list[int]],
-                      groups: dict[int, list[int]]) -> tuple[dict[str, int], int, dict[int, dict[str, int]]]:
-    """(missing periods by kind over all branches, branches complete, missing by kind of each branch)."""
+                      groups: dict[int, list[int]], committees: set[int]
+                      ) -> tuple[dict[str, int], int, dict[int, dict[str, int]]]:
+    """(missing periods by kind over all branches, branches complete, missing by kind of each branch); only
+    the branches in `committees` have 支委会 to hold."""
     total: dict[str, int] = {}
     per_branch: dict[int, dict[str, int]] = {}
     complete = 0
@@ -57,6 +59,8 @@ def _expected_missing(branch_ids: list[int], tallies: dict[tuple[int, str], list
         for r in MeetingRequirement.objects.filter(active=True).exclude(kind=K.TALK):
             missed = 0
             for months in _closed_periods(r.period):
+                if r.kind == K.COMMITTEE and branch not in committees:
+                    continue
                 if r.kind == K.GROUP:
                     members = groups.get(branch, [])
                     if members and any(sum(tallies.get((g, r.kind), [0] * 12)[m - 1] for m in months) < r.minimum
@@ -70,6 +74,12 @@ def _expected_missing(branch_ids: list[int], tallies: dict[tuple[int, str], list
         per_branch[branch] = mine
         complete += not mine
     return total, complete, per_branch
+
+
+def _seats(org: PartyOrganization, people: list, started_on: datetime.date = datetime.date(YEAR - 3, 1, 1),
+           ended_on: datetime.date | None = None) -> None:
+    CommitteeMember.objects.bulk_create(CommitteeMember(party_organization=org, person=p, started_on=started_on,
+                                                        ended_on=ended_on) for p in people)
 
 
 def _tally(org: PartyOrganization, kind: str, months: list[int], year: int = YEAR) -> None:
@@ -129,10 +139,18 @@ def test_the_board_counts_what_an_independent_count_of_the_tallies_finds(party, 
             _tally(branch, kind, [5] * 12, year=YEAR - 1)
     _tally(idle_group, K.GROUP, [5] * 12, year=YEAR - 1)
 
+    # Committees (three people or more on seats in the year): 联洋二's (the fixture's), the unit branch's from
+    # this July; 培花一 has two seats, the empty branch a committee that ended the year before.
+    _seats(by_org, party.members[:3], started_on=datetime.date(YEAR, 7, 1))
+    _seats(party.ph1, party.ph1_members)
+    _seats(empty, party.members[:3], ended_on=datetime.date(YEAR - 1, 12, 31))
+    committees = {party.ly2.pk, by_org.pk}
+
     on_board = [party.ly2.pk, party.ph1.pk, by_org.pk, empty.pk, idle_group_branch.pk]
     groups = {party.ly2.pk: [party.ly2_group.pk, second_group.pk], party.ph1.pk: [ph1_group.pk],
               idle_group_branch.pk: [idle_group.pk]}
-    expected, complete, per_branch = _expected_missing(on_board, tallies, groups)
+    expected, complete, per_branch = _expected_missing(on_board, tallies, groups, committees)
+    assert expected["committee"] > 0  # the rule is exercised both ways
 
     board = queries.compliance_board(huamu_staff, tree.huamu, YEAR, today=TODAY, per_page=50)
 
@@ -147,10 +165,10 @@ def test_the_board_counts_what_an_independent_count_of_the_tallies_finds(party, 
     # By child area: 联洋 holds ly2, the branch placed by its organization's area, and 联洋一's branch.
     by_child = {r.area.pk if r.area else None: r for r in board.rollups}
     lianyang_ids = [party.ly2.pk, by_org.pk, idle_group_branch.pk]
-    ly_expected, ly_complete, _ = _expected_missing(lianyang_ids, tallies, groups)
+    ly_expected, ly_complete, _ = _expected_missing(lianyang_ids, tallies, groups, committees)
     assert (by_child[tree.lianyang.pk].branches, by_child[tree.lianyang.pk].complete,
             by_child[tree.lianyang.pk].missing_by_kind) == (3, ly_complete, ly_expected)
-    ph_expected, ph_complete, _ = _expected_missing([party.ph1.pk, empty.pk], tallies, groups)
+    ph_expected, ph_complete, _ = _expected_missing([party.ph1.pk, empty.pk], tallies, groups, committees)
     assert (by_child[tree.peihua.pk].branches, by_child[tree.peihua.pk].complete,
             by_child[tree.peihua.pk].missing_by_kind) == (2, ph_complete, ph_expected)
 
@@ -183,9 +201,14 @@ def test_more_branches_than_one_in_list_holds_are_all_counted(party, huamu_staff
             rows.append(MeetingTally(party_organization=group, kind=K.GROUP, year=YEAR,
                                      **dict(zip(MONTHS, months, strict=True))))
     MeetingTally.objects.bulk_create(rows)
+    seated = [b for i, b in enumerate(branches) if i % 4]  # three in four with a committee
+    CommitteeMember.objects.bulk_create(CommitteeMember(party_organization=b, person=p,
+                                                        started_on=datetime.date(YEAR, 1, 1))
+                                        for b in seated for p in party.members[:3])
     on_board = [party.ly2.pk, party.ph1.pk] + [b.pk for b in branches]
     expected, complete, _ = _expected_missing(
-        on_board, tallies, {party.ly2.pk: [party.ly2_group.pk], **{p: [g.pk] for p, g in group_of.items()}})
+        on_board, tallies, {party.ly2.pk: [party.ly2_group.pk], **{p: [g.pk] for p, g in group_of.items()}},
+        {party.ly2.pk, *(b.pk for b in seated)})
 
     board = queries.compliance_board(huamu_staff, tree.huamu, YEAR, today=TODAY, per_page=20)
 
