@@ -181,6 +181,14 @@ class SecretaryChoiceField(forms.ModelChoiceField):
         return f"{obj.name} · {membership.party_organization.name}" if membership else obj.name
 
 
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        # Namesakes in one branch or neighborhood are common (two 张杰); the birth year tells them apart.
+        if obj.birth_date is None:
+            return str(obj.name)
+        return str(_("%(name)s · born %(year)s") % {"name": obj.name, "year": obj.birth_date.year})
+
+
 class PartyOrganizationForm(StyledFormMixin, forms.ModelForm):
     """Create or edit a party organization. Every choice is limited to what
     the user can see; the rules between the fields (level below the upper

@@ -11,7 +11,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from linli.core.forms import StyledFormMixin
+from linli.core.forms import PersonChoiceField, StyledFormMixin
 from linli.core.models import Organization, PartyOrganization, Person
 from linli.party.actions import ProblemItem
 from linli.party.models import Campaign, CampaignTask, CommitteeMember, Decision, Meeting, TrainingSession
@@ -281,7 +281,7 @@ class EnrolForm(_Styled):
 
 
 class SeatForm(_Styled):
-    person = forms.ModelChoiceField(label=_("Member"), queryset=Person.objects.none())
+    person = PersonChoiceField(label=_("Member"), queryset=Person.objects.none())
     position = forms.ChoiceField(label=_("Position"), choices=CommitteeMember.Position.choices)
     started_on = forms.DateField(label=_("From"), widget=_date_widget())
 

@@ -33,6 +33,17 @@ def test_branch_meetings_page_lists_its_meetings_and_committee(party, login, lia
     assert "三月党员大会" in text and "赵一" in text and "Record a meeting" in text
 
 
+def test_namesakes_are_told_apart_in_the_committee_seat_list(party, login, lianyang2_secretary):
+    from linli.core.models import Person
+    from linli.party.tests.conftest import member
+
+    first, second = member(party.ly2, "张杰"), member(party.ly2, "张杰")
+    Person.objects.filter(pk=first.pk).update(birth_date=datetime.date(1975, 3, 1))
+    Person.objects.filter(pk=second.pk).update(birth_date=datetime.date(1988, 9, 9))
+    text = login(lianyang2_secretary).get(f"/party/organizations/{party.ly2.pk}/").content.decode()
+    assert "张杰 · born 1975" in text and "张杰 · born 1988" in text
+
+
 def test_out_of_scope_pages_are_404(party, login, peihua1_secretary):
     meeting = hold(party.ly2)
     client = login(peihua1_secretary)
@@ -160,6 +171,8 @@ def test_the_board_page_shows_what_is_missing(party, login, huamu_staff, tree):
     text = page.content.decode()
     assert page.status_code == 200
     assert "联洋二党支部" in text and "培花一党支部" in text and "联洋社区" in text
+    # 培花一 (two members) has no committee on record: it is told why no 支委会 is asked of it.
+    assert text.count('data-testid="no-committee"') == 1
 
 
 def test_the_board_of_an_area_out_of_scope_is_404_and_a_neighborhoods_has_no_repeated_row(party, login, tree,
