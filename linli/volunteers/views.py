@@ -46,8 +46,6 @@ from linli.volunteers.forms import (
 )
 from linli.volunteers.models import Activity, ActivityPhoto, Certificate, DutyAssignment, ServiceRecord, Team, Volunteer
 
-CERTIFICATE_KIND = Certificate.TOKEN_KIND
-
 
 def _refusal(request: HttpRequest, error: ValidationError | PermissionDenied) -> None:
     for message in (error.messages if isinstance(error, ValidationError) else [str(error)]):
@@ -218,7 +216,7 @@ def certificate_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 def verify_certificate(request: HttpRequest, token: str) -> HttpResponse:
     """Public: is this certificate genuine? A masked name, the hours, the period and the issuer; nothing else."""
-    pk = read_verification_token(CERTIFICATE_KIND, token)
+    pk = read_verification_token(Certificate.TOKEN_KIND, token)
     certificate = Certificate.objects.select_related("volunteer__person").filter(pk=pk).first() if pk else None
     if certificate is None:
         return render(request, "volunteers/verify.html", {"certificate": None}, status=404)
